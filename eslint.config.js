@@ -1,0 +1,40 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
+
+/** Module boundaries: each adapter is the only door to its library. */
+const boundaries = {
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: [
+        { name: '@gitbeaker/rest', message: 'Only src/gitlab talks to GitLab.' },
+        { name: 'better-sqlite3', message: 'Only src/store touches SQLite.' },
+      ],
+    },
+  ],
+};
+
+export default tseslint.config(
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  prettier,
+  {
+    rules: {
+      eqeqeq: ['error', 'smart'],
+      curly: ['error', 'multi-line'],
+      'no-console': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/ban-ts-comment': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  { files: ['src/**/*.ts'], ignores: ['src/gitlab/**', 'src/store/**'], rules: boundaries },
+  {
+    // Terminal entry points and benchmarks print to the console on purpose.
+    files: ['src/cli.ts', 'src/cli/**/*.ts', 'bench/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+);
