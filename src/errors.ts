@@ -1,0 +1,81 @@
+/**
+ * Named errors. Each says what went wrong in words a user can act on; the
+ * adapters (config, patterns, gitlab) are the only places that create them.
+ */
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    message: string,
+    readonly setting?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** One problem in one pattern file: the path and the offending field. */
+export interface PatternProblem {
+  file: string;
+  field: string;
+  reason: string;
+}
+
+export class PatternLibraryError extends Error {
+  override name = 'PatternLibraryError';
+  constructor(readonly problems: PatternProblem[]) {
+    super(
+      `The pattern library has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n` +
+        problems.map((p) => `  ${p.file}: ${p.field}: ${p.reason}`).join('\n'),
+    );
+  }
+}
+
+/** 429, 5xx, timeouts, connection resets: try again in a later cycle. */
+export class GitlabTransientError extends Error {
+  override name = 'GitlabTransientError';
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** 401/403: a setup problem; the message names the scope or role missing. */
+export class GitlabAuthError extends Error {
+  override name = 'GitlabAuthError';
+  constructor(
+    message: string,
+    readonly status: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class GitlabNotFoundError extends Error {
+  override name = 'GitlabNotFoundError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** Any other answer from GitLab that the bot did not expect (400, 409, 422…). */
+export class GitlabRequestError extends Error {
+  override name = 'GitlabRequestError';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly description: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

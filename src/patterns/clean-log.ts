@@ -1,0 +1,251 @@
+import stripAnsi from 'strip-ansi';
+
+/**
+ * Turns a raw GitLab job log (as GET /jobs/:id/trace returns it) into the
+ * lines a person sees in the job page, each tagged with its section and with
+ * whether the runner wrote it before the user's script started.
+ *
+ * Everything here is linear in the size of the input: lines are capped, and
+ * no regex used on log text can backtrack.
+ */
+
+export interface LogLine {
+  /** 1-based line number in the cleaned log. */
+  number: number;
+  /** What a terminal shows: no ANSI, no section markers, no timestamps, `\r` resolved. */
+  text: string;
+  /** The runner section the line was written in (`prepare_executor`, `step_script`…), null before any marker. */
+  section: string | null;
+  /**
+   * True while the runner itself is writing, before the user's script
+   * starts. Only this part of a log is trusted evidence of what the runner
+   * did: a script can print anything, including fake section markers.
+   */
+  runnerPrefix: boolean;
+  /** The line was longer than the cap and was cut. */
+  truncated?: boolean;
+}
+
+export interface CleanOptions {
+  /** Characters kept of one line; the rest is dropped. */
+  maxLineLength?: number;
+}
+
+export const DEFAULT_MAX_LINE_LENGTH = 4096;
+
+// Sections the runner writes before the script. After the script has started
+// a marker naming one of them can only come from the script itself.
+const PRE_SCRIPT_SECTIONS = new Set([
+  'resolve_secrets',
+  'prepare_executor',
+  'prepare_script',
+  'get_sources',
+  'clear_worktree',
+  'restore_cache',
+  'download_artifacts',
+]);
+
+// The runner's 32-character timestamp header when FF_TIMESTAMPS is on:
+// RFC 3339 with six fractional digits, stream id, O/E, and ' ' or '+'.
+const TIMESTAMP_HEADER =
+  /^\d{4}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d{6}Z [0-9a-f]{2}[EO][+ ]/;
+const TIMESTAMP_LENGTH = 32;
+
+const SECTION_MARKER =
+  /(?:\x1b\[0K)?section_(?<kind>start|end):\d{1,20}:(?<name>[A-Za-z0-9_.-]{1,200})(?:\[[^\]\r\n]{0,200}\])?\r?(?:\x1b\[0K)?/g;
+
+// Erase-line sequences that may follow a carriage return.
+const ERASE_LINE_AT_START = /^\x1b\[[02]?K/;
+// C0 controls other than tab, and DEL, that survive ANSI stripping.
+const STRAY_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/g;
+const HAS_STRAY_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/;
+
+const SCRIPT_SECTION = /^(?:step_|build_script$|user_script$)/;
+const SCRIPT_BANNER = /^Executing "(?:step_\w+|build_script)" stage of the job script/;
+const SKIP_NOTE_PREFIX = '[pipeline-diagnoser: ';
+
+/**
+ * Incremental cleaner: feed decoded text with `write`, call `end` once. Lines
+ * are handed to `onLine` as soon as they are complete, so a 100 MB log never
+ * has to be held in memory.
+ */
+export interface LineCleaner {
+  write(text: string): void;
+  end(): void;
+}
+
+export function createLineCleaner(
+  onLine: (line: LogLine) => void,
+  options: CleanOptions = {},
+): LineCleaner {
+  const maxLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  // Raw text gets more room than the visible cap: colour codes and markers
+  // take space and are removed before the cap applies.
+  const rawCap = maxLength * 4;
+
+  let partial = '';
+  let partialDropped = false;
+  let lineNumber = 0;
+  let section: string | null = null;
+  let scriptStarted = false;
+  // A timestamped line marked '+' continues the one before it, so the
+  // previous line is held until the next one is known.
+  let held: { text: string; truncated: boolean } | null = null;
+  let heldSection: string | null = null;
+  let heldPrefix = true;
+
+  function emit(text: string, truncated: boolean, lineSection: string | null, prefix: boolean) {
+    lineNumber += 1;
+    const line: LogLine = { number: lineNumber, text, section: lineSection, runnerPrefix: prefix };
+    if (truncated) line.truncated = true;
+    onLine(line);
+  }
+
+  function flushHeld() {
+    if (held) emit(held.text, held.truncated, heldSection, heldPrefix);
+    held = null;
+  }
+
+  function applyMarkers(raw: string): string {
+    if (!raw.includes('section_')) return raw;
+    return raw.replace(SECTION_MARKER, (...args: unknown[]) => {
+      const groups = args[args.length - 1] as { kind: string; name: string };
+      const name = groups.name;
+      if (groups.kind === 'start') {
+        const fakeRunnerSection = scriptStarted && PRE_SCRIPT_SECTIONS.has(name);
+        if (!fakeRunnerSection) {
+          section = name;
+          if (SCRIPT_SECTION.test(name) || name === 'after_script') scriptStarted = true;
+        }
+      } else if (name === section && !PRE_SCRIPT_SECTIONS.has(name)) {
+        // Leaving a post-script section returns to "no section"; leaving a
+        // runner section keeps its name until the next start, as GitLab shows.
+        section = null;
+      }
+      return '';
+    });
+  }
+
+  function processLine(rawLine: string, dropped: boolean) {
+    let raw = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
+    let continuation = false;
+    if (raw.length >= TIMESTAMP_LENGTH && raw.charCodeAt(4) === 45 && TIMESTAMP_HEADER.test(raw)) {
+      continuation = raw.charCodeAt(TIMESTAMP_LENGTH - 1) === 43; // '+'
+      raw = raw.slice(TIMESTAMP_LENGTH);
+    }
+    const lineSection = section;
+    raw = applyMarkers(raw);
+    // A line that opens a section is shown under that section.
+    const shownSection = section ?? lineSection;
+    let text = raw.includes('\r') ? resolveCarriageReturns(raw) : cleanSegment(raw);
+    let truncated = dropped;
+    if (text.length > maxLength) {
+      text = text.slice(0, maxLength);
+      truncated = true;
+    }
+
+    if (continuation && held) {
+      held.text = (held.text + text).slice(0, maxLength);
+      held.truncated = held.truncated || truncated;
+      return;
+    }
+    flushHeld();
+    // After a cut we cannot know who wrote the rest, so nothing after it is trusted.
+    if (
+      !scriptStarted &&
+      (text.startsWith('$ ') || text.startsWith(SKIP_NOTE_PREFIX) || SCRIPT_BANNER.test(text))
+    ) {
+      scriptStarted = true;
+    }
+    held = { text, truncated };
+    heldSection = shownSection;
+    heldPrefix = !scriptStarted;
+  }
+
+  return {
+    write(chunk: string) {
+      let start = 0;
+      for (;;) {
+        const nl = chunk.indexOf('\n', start);
+        if (nl === -1) break;
+        let piece = chunk.slice(start, nl);
+        let dropped = partialDropped;
+        if (partial) {
+          const room = rawCap - partial.length;
+          if (piece.length > room) {
+            piece = piece.slice(0, Math.max(0, room));
+            dropped = true;
+          }
+          piece = partial + piece;
+          partial = '';
+        } else if (piece.length > rawCap) {
+          piece = piece.slice(0, rawCap);
+          dropped = true;
+        }
+        partialDropped = false;
+        processLine(piece, dropped);
+        start = nl + 1;
+      }
+      if (start < chunk.length) {
+        const room = rawCap - partial.length;
+        if (room > 0) {
+          const rest = chunk.length - start;
+          partial += rest > room ? chunk.slice(start, start + room) : chunk.slice(start);
+          if (rest > room) partialDropped = true;
+        } else {
+          partialDropped = true;
+        }
+      }
+    },
+    end() {
+      if (partial || partialDropped) processLine(partial, partialDropped);
+      partial = '';
+      partialDropped = false;
+      flushHeld();
+    },
+  };
+}
+
+function cleanSegment(segment: string): string {
+  let text = segment.includes('\x1b') || segment.includes('\x9b') ? stripAnsi(segment) : segment;
+  if (HAS_STRAY_CONTROLS.test(text)) text = text.replace(STRAY_CONTROLS, '');
+  return text;
+}
+
+/**
+ * Resolves `\r` the way a terminal does: each segment overwrites the line
+ * from column 0, and an erase-line sequence right after `\r` clears it.
+ */
+export function resolveCarriageReturns(raw: string): string {
+  let shown = '';
+  for (const segment of raw.split('\r')) {
+    if (ERASE_LINE_AT_START.test(segment)) shown = '';
+    const text = cleanSegment(segment);
+    shown = text.length >= shown.length ? text : text + shown.slice(text.length);
+  }
+  return shown;
+}
+
+/** Cleans a whole log held in memory. */
+export function cleanLog(raw: string | Uint8Array, options: CleanOptions = {}): LogLine[] {
+  const lines: LogLine[] = [];
+  const cleaner = createLineCleaner((line) => lines.push(line), options);
+  cleaner.write(typeof raw === 'string' ? raw : new TextDecoder('utf-8').decode(raw));
+  cleaner.end();
+  return lines;
+}
+
+/**
+ * Keeps the first and last `maxBytes / 2` of a huge log, with a visible note
+ * where the middle was cut. Image pulls fail in the first lines and the
+ * job's verdict is in the last, so both ends carry the evidence.
+ */
+export function keepHeadAndTail(raw: string, maxChars: number): string {
+  if (raw.length <= maxChars) return raw;
+  const half = Math.floor(maxChars / 2);
+  const head = raw.slice(0, half);
+  const tailStart = raw.indexOf('\n', raw.length - half);
+  const tail = tailStart === -1 ? raw.slice(raw.length - half) : raw.slice(tailStart + 1);
+  const omitted = raw.length - head.length - tail.length;
+  return `${head}\n[pipeline-diagnoser: ${omitted} characters of this log were skipped]\n${tail}`;
+}

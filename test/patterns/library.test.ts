@@ -1,0 +1,48 @@
+import safeRegex from 'safe-regex2';
+import { describe, expect, it } from 'vitest';
+import { runExamples } from '../../src/patterns/examples.js';
+import { loadLibrary } from '../../src/patterns/load.js';
+import { CATEGORIES } from '../../src/patterns/schema.js';
+
+const library = loadLibrary();
+const results = runExamples(library);
+
+describe('the built-in pattern library', () => {
+  it.each(results.map((r) => [`${r.pattern} › ${r.example}`, r] as const))('%s', (_, result) => {
+    expect(result.problem).toBeUndefined();
+  });
+
+  it('gives every pattern at least two positive and one negative example', () => {
+    const thin = library.patterns
+      .map((p) => ({
+        id: p.id,
+        positive: p.examples.filter((e) => e.expect.match).length,
+        negative: p.examples.filter((e) => !e.expect.match).length,
+      }))
+      .filter((p) => p.positive < 2 || p.negative < 1);
+
+    expect(thin).toEqual([]);
+  });
+
+  it('passes every regex through the backtracking check', () => {
+    const unsafe = library.patterns.flatMap((p) =>
+      p.rules
+        .flatMap((r) => [r.regex, ...r.context.map((c) => c.regex)])
+        .filter((re) => !safeRegex(re))
+        .map((re) => `${p.id}: ${re.source}`),
+    );
+
+    expect(unsafe).toEqual([]);
+  });
+
+  it('files each pattern under its category folder', () => {
+    const misplaced = library.patterns
+      .filter((p) => !p.file.replace(/\\/g, '/').includes(`patterns/${p.category}/`))
+      .map((p) => p.file);
+
+    expect(misplaced).toEqual([]);
+    expect(new Set(library.patterns.map((p) => p.category))).toEqual(
+      new Set(library.patterns.map((p) => p.category).filter((c) => CATEGORIES.includes(c))),
+    );
+  });
+});
