@@ -1,4 +1,10 @@
-import { createLineCleaner, type CleanOptions, type LogLine } from './clean-log.js';
+import {
+  createByteLineCleaner,
+  fromByteString,
+  toByteString,
+  type CleanOptions,
+  type LogLine,
+} from './clean-log.js';
 import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 
@@ -28,7 +34,8 @@ export interface Classification {
  * Memory is bounded by the context window, whatever the log's size.
  */
 export interface Classifier {
-  push(line: LogLine): void;
+  /** Takes a line from `createByteLineCleaner` (byte-string text). */
+  push(line: Readonly<LogLine>): void;
   result(): Classification;
 }
 
@@ -39,7 +46,7 @@ export function createClassifier(library: PatternLibrary): Classifier {
   let count = 0;
   const prefilter = library.prefilter;
 
-  function push(line: LogLine) {
+  function push(line: Readonly<LogLine>) {
     const text = line.text;
     if (prefilter.test(text)) {
       const lower = text.toLowerCase();
@@ -65,14 +72,15 @@ export function createClassifier(library: PatternLibrary): Classifier {
 
 function matchPattern(
   pattern: Pattern,
-  line: LogLine,
+  line: Readonly<LogLine>,
   lower: string,
   recent: readonly string[],
   count: number,
   window: number,
 ): Match | undefined {
   for (const rule of pattern.rules) {
-    if (!rule.keywords.some((k) => lower.includes(k))) continue;
+    const haystack = rule.ignoreCase ? lower : line.text;
+    if (!rule.keywords.some((k) => haystack.includes(k))) continue;
     if (rule.runnerPrefix !== undefined && rule.runnerPrefix !== line.runnerPrefix) continue;
     if (rule.sections && !(line.section && rule.sections.has(line.section))) continue;
     const m = rule.regex.exec(line.text);
@@ -83,12 +91,13 @@ function matchPattern(
     for (const [name, value] of Object.entries(m.groups ?? {})) {
       if (value !== undefined && value !== '') fields[name] = value;
     }
+    for (const name of Object.keys(fields)) fields[name] = fromByteString(fields[name] as string);
     return {
       pattern: pattern.id,
       title: pattern.title,
       priority: pattern.priority,
       line: line.number,
-      text: line.text,
+      text: fromByteString(line.text),
       fields: deriveImageFields(fields),
       section: line.section,
       runnerPrefix: line.runnerPrefix,
@@ -129,25 +138,46 @@ export function classify(
   options: CleanOptions = {},
 ): Classification {
   const classifier = createClassifier(library);
-  const cleaner = createLineCleaner(classifier.push, options);
-  cleaner.write(typeof log === 'string' ? log : new TextDecoder('utf-8').decode(log));
+  const cleaner = createByteLineCleaner(classifier.push, options);
+  cleaner.write(typeof log === 'string' ? toByteString(log) : bytesToByteString(log));
   cleaner.end();
   return classifier.result();
 }
 
-/** Cleans and classifies a log read piece by piece (a file or an HTTP body). */
+/** Cleans and classifies a log given in pieces (a file read in blocks). */
+export function classifyChunks(
+  chunks: Iterable<Uint8Array | string>,
+  library: PatternLibrary,
+  options: CleanOptions = {},
+): Classification {
+  const classifier = createClassifier(library);
+  const cleaner = createByteLineCleaner(classifier.push, options);
+  for (const chunk of chunks) {
+    cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));
+  }
+  cleaner.end();
+  return classifier.result();
+}
+
+/** Cleans and classifies a log read piece by piece (a stream or an HTTP body). */
 export async function classifyStream(
   chunks: AsyncIterable<Uint8Array | string>,
   library: PatternLibrary,
   options: CleanOptions = {},
 ): Promise<Classification> {
   const classifier = createClassifier(library);
-  const cleaner = createLineCleaner(classifier.push, options);
-  const decoder = new TextDecoder('utf-8');
+  const cleaner = createByteLineCleaner(classifier.push, options);
   for await (const chunk of chunks) {
-    cleaner.write(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    // Latin-1 never splits a character across chunks: one byte, one char.
+    cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));
   }
-  cleaner.write(decoder.decode());
   cleaner.end();
   return classifier.result();
+}
+
+function bytesToByteString(bytes: Uint8Array): string {
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return buffer.toString('latin1');
 }

@@ -101,3 +101,35 @@ function skipGroup(source: string, start: number): number {
 export function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
 }
+
+/**
+ * Lines are matched as byte strings (see clean-log.ts), so a non-ASCII
+ * literal in a regex becomes its UTF-8 bytes. Inside a character class that
+ * cannot work; undefined tells the caller to reject the regex.
+ */
+export function toByteRegexSource(source: string): string | undefined {
+  if (!/[^\x00-\x7f]/.test(source)) return source;
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      out += c + (source[i + 1] ?? '');
+      i += 1;
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === ']') inClass = false;
+    if (c.charCodeAt(0) > 0x7f) {
+      if (inClass) return undefined;
+      const code = c.codePointAt(0) as number;
+      const char = String.fromCodePoint(code);
+      if (char.length === 2) i += 1;
+      const bytes = Buffer.from(char, 'utf8');
+      out += `(?:${[...bytes].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')})`;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}

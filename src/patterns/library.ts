@@ -9,8 +9,9 @@ export interface Pattern extends PatternFile {
 
 export interface CompiledRule {
   regex: RegExp;
-  /** Lower-case literals; a line must contain one of them to be tried. */
+  /** Literals (byte strings; lower case when `ignoreCase`); a line must contain one to be tried. */
   keywords: string[];
+  ignoreCase: boolean;
   sections?: ReadonlySet<string>;
   runnerPrefix?: boolean;
   context: CompiledContext[];
@@ -24,7 +25,7 @@ export interface PatternLibrary {
   /** Highest priority first, then by id, so the first hit is the best. */
   patterns: Pattern[];
   byId: ReadonlyMap<string, Pattern>;
-  /** One case-insensitive scan for every keyword of every rule. */
+  /** One scan for every keyword of every rule: case-sensitive ones, and those of `i` rules. */
   prefilter: RegExp;
   /** How many lines before a match any context rule looks at. */
   maxContext: number;

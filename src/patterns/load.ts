@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import safeRegex from 'safe-regex2';
 import { parseDocument } from 'yaml';
 import { PatternLibraryError, type PatternProblem } from '../errors.js';
-import { deriveKeyword, escapeRegex } from './keywords.js';
+import { toByteString } from './clean-log.js';
+import { deriveKeyword, escapeRegex, toByteRegexSource } from './keywords.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { PatternFile } from './schema.js';
 
@@ -59,25 +60,35 @@ export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibr
 
 export function buildLibrary(list: Pattern[]): PatternLibrary {
   const patterns = [...list].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
-  const keywords = new Set<string>();
+  const exact = new Set<string>();
+  const folded = new Set<string>();
   let maxContext = 0;
   for (const pattern of patterns) {
     for (const rule of pattern.rules) {
-      for (const keyword of rule.keywords) keywords.add(keyword);
+      for (const keyword of rule.keywords) (rule.ignoreCase ? folded : exact).add(keyword);
       for (const context of rule.context) maxContext = Math.max(maxContext, context.within);
     }
   }
-  // Longest first so the alternation prefers specific words.
-  const alternation = [...keywords]
-    .sort((a, b) => b.length - a.length)
-    .map(escapeRegex)
-    .join('|');
+  // Case-sensitive alternatives scan much faster, so only `i` rules pay for
+  // case folding, through an inline-flag-free second alternation.
+  const alternatives = [...[...exact].map(escapeRegex), ...[...folded].map(caseFoldedLiteral)];
   return {
     patterns,
     byId: new Map(patterns.map((p) => [p.id, p])),
-    prefilter: new RegExp(alternation, 'i'),
+    prefilter: new RegExp(alternatives.sort((a, b) => b.length - a.length).join('|') || '(?!)'),
     maxContext,
   };
+}
+
+/** A literal that matches in any case, without making the whole scan case-insensitive. */
+function caseFoldedLiteral(text: string): string {
+  return [...text]
+    .map((c) => {
+      const lower = c.toLowerCase();
+      const upper = c.toUpperCase();
+      return lower === upper ? escapeRegex(c) : `[${lower}${upper}]`;
+    })
+    .join('');
 }
 
 function listPatternFiles(dir: string, problems: PatternProblem[]): string[] {
@@ -162,6 +173,7 @@ function compileRule(
     regex: compileRegex(ctx.regex, ctx.flags, `${field}.context.${i}.regex`, file, problems),
   }));
   const keywords = rule.keywords ?? [deriveKeyword(rule.regex)].filter((k) => k !== undefined);
+  const ignoreCase = (rule.flags ?? '').includes('i');
   if (keywords.length === 0) {
     problems.push({
       file,
@@ -173,7 +185,8 @@ function compileRule(
   if (!regex || context.some((c) => !c.regex)) return undefined;
   const compiled: CompiledRule = {
     regex,
-    keywords: keywords.map((k) => k.toLowerCase()),
+    keywords: keywords.map((k) => toByteString(ignoreCase ? k.toLowerCase() : k)),
+    ignoreCase,
     context: context as CompiledRule['context'],
   };
   if (rule.sections) compiled.sections = new Set(rule.sections);
@@ -189,8 +202,17 @@ function compileRegex(
   problems: PatternProblem[],
 ): RegExp | undefined {
   let regex: RegExp;
+  const byteSource = toByteRegexSource(source);
+  if (byteSource === undefined) {
+    problems.push({
+      file,
+      field,
+      reason: 'non-ASCII characters are only allowed outside [...] classes; spell them out',
+    });
+    return undefined;
+  }
   try {
-    regex = new RegExp(source, flags ?? '');
+    regex = new RegExp(byteSource, flags ?? '');
   } catch (error) {
     problems.push({ file, field, reason: `is not a valid regex: ${(error as Error).message}` });
     return undefined;
@@ -203,7 +225,7 @@ function compileRegex(
     });
     return undefined;
   }
-  const probe = new RegExp(`${source}|`, flags ?? '').exec('');
+  const probe = new RegExp(`${byteSource}|`, flags ?? '').exec('');
   const captures = (probe?.length ?? 1) - 1;
   const named = Object.keys(probe?.groups ?? {}).length;
   if (captures > named) {

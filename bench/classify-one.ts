@@ -1,0 +1,28 @@
+import { readBlocks } from '../src/cli/classify-command.js';
+import { classifyChunks, classifyStream } from '../src/patterns/classify.js';
+import { loadLibrary } from '../src/patterns/load.js';
+
+// Runs in its own process so its peak RSS is its own.
+const file = process.argv[2];
+if (!file) throw new Error('usage: classify-one <file>');
+const library = loadLibrary();
+// Steady-state figures: let the JIT see the hot path once before timing.
+await classifyStream(
+  (async function* () {
+    yield 'Pulling docker image a ...\nERROR: Job failed: exit code 1\n'.repeat(20_000);
+  })(),
+  library,
+);
+const started = process.hrtime.bigint();
+// The same path as `pipeline-diagnoser classify <file>`.
+const result = classifyChunks(readBlocks(file), library);
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+process.stdout.write(
+  JSON.stringify({
+    ms,
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    lines: result.lines,
+    diagnosis: result.diagnosis?.pattern ?? null,
+    matches: result.matches.map((m) => m.pattern),
+  }),
+);

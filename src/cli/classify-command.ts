@@ -1,0 +1,105 @@
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { Command } from 'commander';
+import {
+  classifyChunks,
+  classifyStream,
+  type Classification,
+  type Match,
+} from '../patterns/classify.js';
+import type { PatternLibrary } from '../patterns/library.js';
+import { collect, loadPatternsOrExit } from './load-patterns.js';
+import { CliExit } from './exit.js';
+
+interface ClassifyOptions {
+  json?: boolean;
+  patterns?: string[];
+}
+
+export function registerClassifyCommand(program: Command): void {
+  program
+    .command('classify')
+    .description('say which known failure each job log shows (offline; no GitLab needed)')
+    .argument('<file...>', 'job log files as GitLab returns them; - reads standard input')
+    .option('--json', 'one JSON object per file and line')
+    .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
+    .action(async (files: string[], options: ClassifyOptions) => {
+      const library = loadPatternsOrExit(options.patterns);
+      let failed = false;
+      for (const file of files) {
+        try {
+          const result = await classifyFile(file, library);
+          process.stdout.write(options.json ? toJsonLine(file, result) : toSummary(file, result));
+        } catch (error) {
+          failed = true;
+          process.stderr.write(`${file}: ${describeReadError(error)}\n`);
+        }
+      }
+      if (failed) throw new CliExit(2);
+    });
+}
+
+export async function classifyFile(file: string, library: PatternLibrary): Promise<Classification> {
+  if (file === '-') return classifyStream(process.stdin, library);
+  return classifyChunks(readBlocks(file), library);
+}
+
+/** Reads a file in 1 MiB blocks; synchronous reads keep the CPU busy instead of waiting. */
+export function* readBlocks(file: string, blockSize = 1 << 20): Generator<Uint8Array> {
+  const fd = openSync(file, 'r');
+  try {
+    const block = Buffer.allocUnsafe(blockSize);
+    for (;;) {
+      const n = readSync(fd, block, 0, blockSize, null);
+      if (n === 0) return;
+      yield block.subarray(0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function describeReadError(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES') return 'permission denied: cannot read this file';
+  if (code === 'EISDIR') return 'is a folder, not a log file';
+  return `cannot be read (${error instanceof Error ? error.message : String(error)})`;
+}
+
+function matchJson(match: Match) {
+  return {
+    pattern: match.pattern,
+    title: match.title,
+    line: match.line,
+    text: match.text,
+    fields: match.fields,
+    section: match.section,
+    runnerPrefix: match.runnerPrefix,
+  };
+}
+
+export function toJsonLine(file: string, result: Classification): string {
+  return `${JSON.stringify({
+    file,
+    diagnosis: result.diagnosis ? matchJson(result.diagnosis) : null,
+    matches: result.matches.map(matchJson),
+  })}\n`;
+}
+
+function toSummary(file: string, result: Classification): string {
+  const best = result.diagnosis;
+  if (!best) return `${file}: no known failure found (${result.lines} lines read)\n`;
+  const where = best.runnerPrefix ? 'written by the runner' : 'script output';
+  const lines = [
+    `${file}: ${best.pattern} (${best.title})`,
+    `  line ${best.line}, ${where}${best.section ? `, section ${best.section}` : ''}:`,
+    `    ${best.text.length > 300 ? `${best.text.slice(0, 300)}…` : best.text}`,
+  ];
+  const fields = Object.entries(best.fields);
+  if (fields.length > 0) lines.push(`  ${fields.map(([k, v]) => `${k}=${v}`).join('  ')}`);
+  const others = result.matches.slice(1);
+  if (others.length > 0) {
+    lines.push(`  also matched: ${others.map((m) => `${m.pattern} (line ${m.line})`).join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
