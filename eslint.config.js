@@ -34,7 +34,7 @@ export default tseslint.config(
   { files: ['src/**/*.ts'], ignores: ['src/gitlab/**', 'src/store/**'], rules: boundaries },
   {
     // Log cleaning exists to find control characters.
-    files: ['src/patterns/**/*.ts', 'src/simulator/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: ['src/patterns/**/*.ts', 'src/render/**/*.ts', 'src/simulator/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     rules: { 'no-control-regex': 'off' },
   },
   {

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { registerBotCommands } from './cli/bot-commands.js';
 import { registerClassifyCommand } from './cli/classify-command.js';
+import { registerDemoCommand } from './cli/demo-command.js';
+import { registerDiagnoseCommand } from './cli/diagnose-command.js';
+import { registerIncidentsCommand } from './cli/incidents-command.js';
 import { CliExit } from './cli/exit.js';
 import { registerPatternsCommand } from './cli/patterns-command.js';
 
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError()
     .exitOverride();
+  registerBotCommands(program);
+  registerDiagnoseCommand(program);
+  registerIncidentsCommand(program);
+  registerDemoCommand(program);
   registerClassifyCommand(program);
   registerPatternsCommand(program);
   return program;

@@ -1,0 +1,93 @@
+import type { Command } from 'commander';
+import { describeConfig } from '../config/index.js';
+import { GitlabAuthError } from '../errors.js';
+import { createBot, type Bot } from '../main.js';
+import type { CycleReport } from '../worker/cycle.js';
+import { schedule } from '../worker/scheduler.js';
+import { configOrExit, type CommonOptions } from './config-or-exit.js';
+import { CliExit } from './exit.js';
+import { collect } from './load-patterns.js';
+
+/** Options every command that talks to GitLab takes. */
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'YAML configuration file (or DIAGNOSER_CONFIG)')
+    .option('--dry-run', 'read and diagnose, but write nothing to GitLab; log the writes instead')
+    .option('--db <file>', 'SQLite incident log (or DIAGNOSER_DB; default ./data/diagnoser.db)')
+    .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect);
+}
+
+export function registerBotCommands(program: Command): void {
+  withCommonOptions(
+    program
+      .command('run')
+      .description(
+        'run the bot: poll GitLab on the schedule, diagnose failed jobs, comment the fixes',
+      ),
+  ).action(async (options: CommonOptions) => {
+    const bot = createBot(configOrExit(options));
+    bot.logger.info({ config: describeConfig(bot.config) }, 'starting');
+    await runAndLog(bot);
+    const stop = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
+    await new Promise<void>((resolve) => {
+      const shutdown = (signal: string) => {
+        bot.logger.info({ signal }, 'stopping');
+        void stop().finally(resolve);
+      };
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+      process.once('SIGINT', () => shutdown('SIGINT'));
+    });
+    bot.close();
+  });
+
+  withCommonOptions(
+    program.command('once').description('run one poll cycle, print what it did, and exit'),
+  ).action(async (options: CommonOptions) => {
+    const bot = createBot(configOrExit(options));
+    try {
+      const report = await bot.poller.runCycle();
+      process.stdout.write(formatReport(report));
+      if (bot.config.dryRun && bot.skippedWrites.length > 0) {
+        process.stdout.write(
+          `dry-run: ${bot.skippedWrites.length} write(s) to GitLab skipped (see the log)\n`,
+        );
+      }
+      if (report.problems.some((p) => p.where === 'GitLab')) throw new CliExit(1);
+    } finally {
+      bot.close();
+    }
+  });
+}
+
+async function runAndLog(bot: Bot) {
+  try {
+    const report = await bot.poller.runCycle();
+    bot.logger.info(
+      { newJobs: report.newJobs, diagnosed: report.outcomes.length },
+      'first cycle finished',
+    );
+  } catch (error) {
+    if (error instanceof GitlabAuthError) throw new CliExit(2, error.message);
+    throw error;
+  }
+}
+
+export function formatReport(report: CycleReport): string {
+  if (report.skipped === 'paused')
+    return 'GitLab asked the bot to wait; no requests were made this cycle.\n';
+  const lines = [`Watched ${report.projects} project(s); ${report.newJobs} new failed job(s).`];
+  for (const o of report.outcomes) {
+    const what =
+      o.status === 'unclassified'
+        ? 'no known failure in its log'
+        : o.status === 'skipped'
+          ? 'skipped (allowed to fail)'
+          : `${o.patternId} → ${o.verdict} (incident #${o.incidentId})${o.note ? `, note ${o.note.action}: ${o.note.url}` : ''}`;
+    lines.push(`  job ${o.jobId}: ${what}`);
+  }
+  if (report.deferred) lines.push(`${report.deferred} job(s) will be retried in a later cycle.`);
+  if (report.failed)
+    lines.push(`${report.failed} job(s) could not be diagnosed and were given up.`);
+  for (const p of report.problems) lines.push(`problem: ${p.where}: ${p.message}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,267 @@
+import { validate as isCronExpression } from 'node-cron';
+import * as z from 'zod';
+import { DURATION_UNITS, isDuration } from './duration.js';
+
+// Messages here are fragments: the loader puts the setting, as the user wrote it, in front
+// ("GITLAB_URL", "config.yaml: schedule"), and each fragment says what is wrong and the fix.
+
+const MAX_SHOWN = 80;
+
+// GitLab token prefixes: a token pasted into the wrong setting must not be echoed back.
+const GITLAB_TOKEN = /\bgl(?:pat|oas|dt|rt|rtr|cbt|ptt|ft|imt|agent|soat|ffct|tst|wt)-[\w.-]{8,}/g;
+
+/** Masks anything shaped like a GitLab token. */
+export function maskTokens(text: string): string {
+  return text.replace(GITLAB_TOKEN, '[token]');
+}
+
+/**
+ * A value as it appears in a message: strings quoted (cut short, GitLab tokens masked),
+ * lists and mappings named.
+ */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string') {
+    const shown = JSON.stringify(maskTokens(value));
+    return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN - 2)}…"` : shown;
+  }
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function isScalar(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function');
+}
+
+/** An error function for a wrong type: `"abc" is not a number: <fix>`. */
+function notA(what: string, fix: string): (issue: { input?: unknown }) => string | undefined {
+  return (issue) => {
+    if (issue.input === undefined) return undefined;
+    const shown = isScalar(issue.input)
+      ? `${showValue(issue.input)} is not ${what}`
+      : `is ${showValue(issue.input)}, not ${what}`;
+    return `${shown}: ${fix}`;
+  };
+}
+
+function wholeNumber(min: number, max: number | undefined, example: number) {
+  const range = max === undefined ? `of ${min} or more` : `from ${min} to ${max}`;
+  return z
+    .number({ error: notA('a number', `write a whole number ${range}, e.g. ${example}`) })
+    .refine(
+      (value) => Number.isSafeInteger(value) && value >= min && (max === undefined || value <= max),
+      {
+        error: (issue) =>
+          `${showValue(issue.input)} is not a whole number ${range}: write e.g. ${example}`,
+      },
+    );
+}
+
+const EXAMPLE_URL = 'https://gitlab.example.com';
+
+/** What is wrong with a GitLab address, or undefined. Never echoes a URL that holds credentials. */
+function gitlabUrlProblem(value: string): string | undefined {
+  if (value === '') {
+    return `is empty: set it to your GitLab's address, e.g. ${EXAMPLE_URL}`;
+  }
+  const hasScheme = /^[a-z][a-z\d+.-]*:\/\//i.test(value);
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? value : `https://${value}`);
+  } catch {
+    return `${showValue(value)} is not a URL: write the address you open GitLab at, e.g. ${EXAMPLE_URL}`;
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'contains a user name or password: remove them; the bot signs in with GITLAB_TOKEN';
+  }
+  if (!hasScheme) {
+    return `${showValue(value)} has no scheme: write https://${maskTokens(value).replace(/\/+$/, '')}`;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    return `${showValue(value)} is not a web address: write https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
+  }
+  const base = `${url.protocol}//${url.host}`;
+  if (/\/api\/v4\/?$/i.test(url.pathname)) {
+    const instance = base + url.pathname.replace(/\/api\/v4\/?$/i, '');
+    return `ends in /api/v4: give the instance address without it, e.g. ${instance}`;
+  }
+  if (url.search !== '' || url.hash !== '') {
+    return `${showValue(value)} has a query or fragment: give only the address, e.g. ${base}${url.pathname.replace(/\/+$/, '')}`;
+  }
+  return undefined;
+}
+
+const GitlabUrl = z
+  .string({ error: notA('a URL', `write your GitLab's address, e.g. ${EXAMPLE_URL}`) })
+  .trim()
+  .superRefine((value, context) => {
+    const problem = gitlabUrlProblem(value);
+    if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+  })
+  // The adapter appends /api/v4/...; a trailing slash would double it.
+  .transform((value) => value.replace(/\/+$/, ''));
+
+// Token messages never show the value.
+const GitlabToken = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? undefined : 'is not text: write the token as a string',
+  })
+  .trim()
+  .superRefine((value, context) => {
+    if (value === '') {
+      context.addIssue({
+        code: 'custom',
+        message: 'is empty: set it to an access token with the api scope',
+      });
+    } else if (/\s/.test(value)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'contains spaces or line breaks: set it to the token alone',
+      });
+    }
+  });
+
+const Schedule = z
+  .string({ error: notA('a cron expression', 'write e.g. "*/5 * * * *"') })
+  .trim()
+  .refine((value) => isCronExpression(value), {
+    error: (issue) =>
+      `${showValue(issue.input)} is not a cron expression: use 5 or 6 fields, e.g. "*/5 * * * *"`,
+  });
+
+const Duration = z
+  .string({ error: notA('a duration', 'write e.g. "24h", "30m" or "7d"') })
+  .trim()
+  .refine((value) => isDuration(value) && !/^(?:0+[smhdw])+$/.test(value), {
+    error: (issue) =>
+      `${showValue(issue.input)} is not a duration: write a number and a unit (${DURATION_UNITS}), e.g. 24h, 30m or 7d`,
+  });
+
+function fullPath(kind: 'project' | 'group') {
+  const example = kind === 'project' ? 'my-group/my-project' : 'my-group/subgroup';
+  return z
+    .string({ error: notA(`a ${kind} path`, `write its full path, e.g. ${example}`) })
+    .trim()
+    .superRefine((value, context) => {
+      let problem: string | undefined;
+      if (value === '') {
+        problem = 'is empty: remove it from the list';
+      } else if (/^[a-z][a-z\d+.-]*:\/\//i.test(value)) {
+        const path = value
+          .replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '')
+          .replace(/\/-\/.*$/, '')
+          .replace(/^\/+|\/+$/g, '');
+        problem = `${showValue(value)} is a URL: write the full path only, e.g. ${maskTokens(path) || example}`;
+      } else if (!/^[\w.\-/]+$/.test(value)) {
+        problem = `${showValue(value)} is not a full ${kind} path: write it as in its URL, e.g. ${example}`;
+      } else if (kind === 'project' && !value.replace(/^\/+|\/+$/g, '').includes('/')) {
+        problem = `${showValue(value)} has no group: write the project's full path, e.g. my-group/${maskTokens(value)}`;
+      }
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    })
+    .transform((value) => value.replace(/^\/+|\/+$/g, ''));
+}
+
+function pathList(kind: 'project' | 'group') {
+  const example = kind === 'project' ? '[my-group/my-project]' : '[my-group]';
+  return z.array(fullPath(kind), { error: notA('a list', `write a list, e.g. ${example}`) });
+}
+
+/** Log levels, most to least severe (pino's names). */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+export const LogLevel = z.enum(LOG_LEVELS, {
+  error: notA('a log level', `use one of ${LOG_LEVELS.join(', ')}`),
+});
+export type LogLevel = z.infer<typeof LogLevel>;
+
+export const DEFAULT_DATABASE_PATH = './data/diagnoser.db';
+export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;
+
+export const Watch = z
+  .strictObject({
+    projects: pathList('project')
+      .default([])
+      .describe('Projects to watch, by full path (e.g. my-group/my-project).'),
+    groups: pathList('group')
+      .default([])
+      .describe('Groups to watch, by full path; their subgroups and projects are included.'),
+  })
+  .describe(
+    "Which projects to watch. When both lists are empty, every project the token's user is a member of.",
+  );
+export type Watch = z.infer<typeof Watch>;
+
+export const Http = z
+  .strictObject({
+    host: z
+      .string({ error: notA('a host name', 'write an address, e.g. 127.0.0.1 or 0.0.0.0') })
+      .trim()
+      .min(1, { error: 'is empty: write an address, e.g. 127.0.0.1 or 0.0.0.0' })
+      .default('127.0.0.1')
+      .describe(
+        'Address the HTTP server (webhooks, dashboard, health, metrics) listens on; 0.0.0.0 for every interface.',
+      ),
+    port: wholeNumber(0, 65535, 8080)
+      .default(8080)
+      .describe('Port the HTTP server listens on (0 picks a free one).'),
+  })
+  .describe('The HTTP server for webhooks, the dashboard, /healthz and /metrics.');
+export type Http = z.infer<typeof Http>;
+
+/** Every setting of the bot, with its default. URL and token are checked by loadConfig. */
+export const Config = z.strictObject({
+  gitlabUrl: GitlabUrl.optional().describe(
+    'Address of your GitLab instance, without /api/v4 (e.g. https://gitlab.example.com). Required for real runs.',
+  ),
+  gitlabToken: GitlabToken.optional().describe(
+    'Access token the bot uses, with the api scope. Required for real runs. Never printed or stored.',
+  ),
+  databasePath: z
+    .string({ error: notA('a file path', `write e.g. ${DEFAULT_DATABASE_PATH}`) })
+    .trim()
+    .min(1, { error: `is empty: write a file path, e.g. ${DEFAULT_DATABASE_PATH}` })
+    .default(DEFAULT_DATABASE_PATH)
+    .describe('SQLite file holding the incident log; its folder is created if missing.'),
+  schedule: Schedule.default('* * * * *').describe(
+    'When to poll GitLab for failed jobs, as a cron expression (5 fields, or 6 with seconds first).',
+  ),
+  watch: Watch.default({ projects: [], groups: [] }),
+  lookback: Duration.default('24h').describe(
+    `How far back the very first cycle looks for failed jobs: a number and a unit (${DURATION_UNITS}), e.g. 24h.`,
+  ),
+  dryRun: z
+    .boolean({ error: notA('true or false', 'write true or false') })
+    .default(false)
+    .describe('Read and diagnose, but write nothing to GitLab (notes and fixes are only logged).'),
+  logLevel: LogLevel.default('info').describe(
+    `Least severe log level written: ${LOG_LEVELS.join(', ')}.`,
+  ),
+  requestTimeoutMs: wholeNumber(1, undefined, 30000)
+    .default(30000)
+    .describe('How long one GitLab API request may take, in milliseconds.'),
+  maxLogBytes: wholeNumber(1, undefined, DEFAULT_MAX_LOG_BYTES)
+    .default(DEFAULT_MAX_LOG_BYTES)
+    .describe('The most of a job log that is read, in bytes (default 4 MiB, the runner default).'),
+  cacheTtlSeconds: wholeNumber(0, undefined, 600)
+    .default(600)
+    .describe(
+      'How long GitLab answers (projects, members, allowlists) are cached, in seconds; 0 turns the cache off.',
+    ),
+  patternDirs: z
+    .array(
+      z
+        .string({ error: notA('a folder path', 'write e.g. ./my-patterns') })
+        .trim()
+        .min(1, { error: 'is empty: remove it from the list' }),
+      { error: notA('a list', 'write a list, e.g. [./my-patterns]') },
+    )
+    .default([])
+    .describe('Extra folders of pattern files, read after the built-in patterns.'),
+  http: Http.default({ host: '127.0.0.1', port: 8080 }),
+});
+export type Config = z.infer<typeof Config>;
+
+/** What loadConfig accepts as overrides (e.g. from CLI flags): any subset of the settings. */
+export type ConfigInput = z.input<typeof Config>;

@@ -1,0 +1,83 @@
+/**
+ * What the bot concluded about one failed job: the pattern the log matched,
+ * what GitLab says is true now, and the fix. Pure data, shared by the
+ * resolvers, the renderer, the store and the one-click flow.
+ */
+
+/** Verdicts for an access failure (see the design: image pulls first). */
+export type Verdict =
+  | 'allowlist-missing'
+  | 'user-lacks-access'
+  | 'image-not-found'
+  | 'tag-not-found'
+  | 'project-not-found'
+  | 'registry-disabled'
+  | 'not-instance-registry'
+  | 'unverifiable'
+  /** Every check passed: the cause is gone or was passing (retry). */
+  | 'access-ok'
+  /** The pattern has no resolver: the log alone says what happened. */
+  | 'log-only';
+
+export interface Check {
+  /** Short id, e.g. `inbound-scope`, `allowlist`, `user-access`, `tag`. */
+  check: string;
+  result: 'pass' | 'fail' | 'unknown';
+  /** One sentence for a person. */
+  detail: string;
+  at: string;
+}
+
+export interface Evidence {
+  line: string;
+  lineNumber: number;
+  section: string | null;
+  runnerPrefix: boolean;
+}
+
+export interface ProjectInfo {
+  id: number;
+  path: string;
+  webUrl: string;
+}
+
+/** A change the bot could make or propose. */
+export type Fix =
+  | {
+      kind: 'allowlist-add';
+      /** B: the project whose allowlist gets the entry. */
+      target: ProjectInfo;
+      /** A: the project whose jobs need in (from the API, never the log). */
+      source: ProjectInfo;
+    }
+  | { kind: 'grant-access'; target: ProjectInfo; username: string; minimumRole: 'Reporter' }
+  | { kind: 'use-existing-tag'; image: string; tag: string; tags: string[] }
+  | { kind: 'check-image-path'; image: string; candidates: string[] }
+  | { kind: 'enable-registry'; target: ProjectInfo };
+
+export interface Diagnosis {
+  patternId: string;
+  title: string;
+  /** The pattern's plain-words summary and generic advice. */
+  summary: string;
+  advice?: string;
+  category: string;
+  verdict: Verdict;
+  /** `verified` when GitLab confirmed it; `suspected` when something could not be checked or the evidence came from the script. */
+  confidence: 'verified' | 'suspected';
+  evidence: Evidence;
+  fields: Record<string, string>;
+  checks: Check[];
+  /** A: the project whose job failed. */
+  project: ProjectInfo;
+  /** B: the project that owns the image or resource, when one was found. */
+  target?: ProjectInfo & {
+    /** Whether people who read the note may see B (else it is named only as the log did). */
+    publiclyVisible: boolean;
+  };
+  fix?: Fix;
+  /** Identifies the root cause: the same key is the same incident. */
+  rootCauseKey: string;
+  /** GitLab version the advice was written for. */
+  gitlabVersion?: string;
+}

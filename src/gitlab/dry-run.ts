@@ -1,0 +1,58 @@
+import type { GitlabPort, Note } from './port.js';
+
+/** One write the bot would have made. */
+export interface SkippedWrite {
+  method: string;
+  args: unknown[];
+}
+
+/**
+ * Dry-run as one adapter: every read goes to GitLab, every write is handed to
+ * `onWrite` and answered with a stand-in, so the rest of the bot runs as usual
+ * and nothing else needs to know about dry-run.
+ */
+export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => void): GitlabPort {
+  let fakeId = 0;
+  const fakeNote = (body: string): Note => ({
+    id: -++fakeId,
+    body,
+    authorId: 0,
+    system: false,
+    createdAt: new Date().toISOString(),
+  });
+  return {
+    ...port,
+    async retryJob(projectId, jobId) {
+      onWrite({ method: 'retryJob', args: [projectId, jobId] });
+      return port.getJob(projectId, jobId);
+    },
+    async addProjectToJobTokenAllowlist(...args) {
+      onWrite({ method: 'addProjectToJobTokenAllowlist', args });
+    },
+    async removeProjectFromJobTokenAllowlist(...args) {
+      onWrite({ method: 'removeProjectFromJobTokenAllowlist', args });
+    },
+    async addGroupToJobTokenAllowlist(...args) {
+      onWrite({ method: 'addGroupToJobTokenAllowlist', args });
+    },
+    async createMergeRequestNote(projectId, iid, body) {
+      onWrite({ method: 'createMergeRequestNote', args: [projectId, iid, body] });
+      return fakeNote(body);
+    },
+    async editMergeRequestNote(projectId, iid, noteId, body) {
+      onWrite({ method: 'editMergeRequestNote', args: [projectId, iid, noteId, body] });
+      return fakeNote(body);
+    },
+    async createCommitDiscussion(projectId, sha, body) {
+      onWrite({ method: 'createCommitDiscussion', args: [projectId, sha, body] });
+      return { id: `dry-run-${++fakeId}`, notes: [fakeNote(body)] };
+    },
+    async editCommitDiscussionNote(projectId, sha, discussionId, noteId, body) {
+      onWrite({
+        method: 'editCommitDiscussionNote',
+        args: [projectId, sha, discussionId, noteId, body],
+      });
+      return fakeNote(body);
+    },
+  };
+}

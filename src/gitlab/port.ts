@@ -1,0 +1,173 @@
+/**
+ * What the bot needs from GitLab, in its own words. Only `client.ts`
+ * implements it with HTTP; tests and dry-run wrap it. Every method throws
+ * the errors of `../errors.ts`: GitlabTransientError (try later),
+ * GitlabAuthError (setup problem), GitlabNotFoundError (absent or hidden:
+ * GitLab answers 404 for both), GitlabRequestError (anything else).
+ */
+
+export interface GitlabUser {
+  id: number;
+  username: string;
+  name: string;
+  bot?: boolean;
+}
+
+export interface ProjectRef {
+  id: number;
+  pathWithNamespace: string;
+  webUrl: string;
+}
+
+export interface Project extends ProjectRef {
+  name: string;
+  visibility: 'private' | 'internal' | 'public';
+  namespace: { id: number; fullPath: string; kind: string };
+  /** `<registry host>/<path>`, absent when the registry is off or hidden from the caller. */
+  containerRegistryImagePrefix?: string;
+  containerRegistryAccessLevel?: 'enabled' | 'private' | 'disabled';
+  /** The caller's own access level in the project (0 when only visible). */
+  callerAccessLevel: number;
+}
+
+export interface PipelineRef {
+  id: number;
+  iid?: number;
+  projectId: number;
+  ref: string;
+  sha: string;
+  source?: string;
+  status?: string;
+  webUrl?: string;
+}
+
+export interface Job {
+  id: number;
+  name: string;
+  stage: string;
+  status: string;
+  failureReason?: string;
+  webUrl: string;
+  ref: string;
+  createdAt: string;
+  finishedAt?: string;
+  pipeline: PipelineRef;
+  /** The user whose rights the job token carried. */
+  user?: GitlabUser;
+  allowFailure: boolean;
+}
+
+export interface JobTokenScope {
+  inboundEnabled: boolean;
+  outboundEnabled?: boolean;
+}
+
+export interface GroupRef {
+  id: number;
+  fullPath: string;
+  webUrl?: string;
+}
+
+export interface Member {
+  userId: number;
+  username: string;
+  accessLevel: number;
+}
+
+export interface RegistryRepository {
+  id: number;
+  /** Path below the project ('' for the project's root image). */
+  name: string;
+  /** Full path without host. */
+  path: string;
+  location: string;
+  tagsCount?: number;
+}
+
+export interface MergeRequest {
+  iid: number;
+  projectId: number;
+  title: string;
+  sourceBranch: string;
+  state: string;
+  webUrl: string;
+  authorId?: number;
+}
+
+export interface Note {
+  id: number;
+  body: string;
+  authorId: number;
+  system: boolean;
+  createdAt: string;
+  updatedAt?: string;
+}
+
+export interface CommitDiscussion {
+  id: string;
+  notes: Note[];
+}
+
+export interface InstanceVersion {
+  version: string;
+  revision?: string;
+}
+
+export interface GitlabPort {
+  /** The instance's address, for links. */
+  readonly baseUrl: string;
+  /** The bot's own account (to skip its notes and reactions). */
+  currentUser(): Promise<GitlabUser>;
+  version(): Promise<InstanceVersion>;
+
+  /** Projects the bot is at least Reporter in. */
+  listMemberProjects(): Promise<ProjectRef[]>;
+  /** Projects of a group and its subgroups. */
+  listGroupProjects(groupPath: string): Promise<ProjectRef[]>;
+  /** By numeric id or full path (case-insensitive); GitlabNotFoundError when absent or hidden. */
+  getProject(idOrPath: number | string): Promise<Project>;
+
+  /** One bounded page of failed jobs, newest first. */
+  listFailedJobs(projectId: number, options: { perPage: number; page: number }): Promise<Job[]>;
+  getJob(projectId: number, jobId: number): Promise<Job>;
+  /** The raw log, cut to its first and last `maxBytes / 2` when larger. */
+  getJobLog(projectId: number, jobId: number, maxBytes: number): Promise<string>;
+  getPipeline(projectId: number, pipelineId: number): Promise<PipelineRef>;
+  listPipelineJobs(projectId: number, pipelineId: number): Promise<Job[]>;
+  retryJob(projectId: number, jobId: number): Promise<Job>;
+
+  /** GitlabNotFoundError on instances before 16.0 (GraphQL only there). Needs Maintainer. */
+  getJobTokenScope(projectId: number): Promise<JobTokenScope>;
+  listJobTokenAllowlist(projectId: number): Promise<ProjectRef[]>;
+  /** GitlabNotFoundError on instances without group entries (before 17.x). */
+  listJobTokenGroupAllowlist(projectId: number): Promise<GroupRef[]>;
+  addProjectToJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
+  removeProjectFromJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
+  addGroupToJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
+
+  /** Effective membership, inherited included; undefined when not a member. */
+  getMember(projectId: number, userId: number): Promise<Member | undefined>;
+  listMembers(projectId: number): Promise<Member[]>;
+  getGroup(idOrPath: number | string): Promise<GroupRef>;
+
+  listRegistryRepositories(projectId: number): Promise<RegistryRepository[]>;
+  listRegistryTags(projectId: number, repositoryId: number): Promise<string[]>;
+
+  getMergeRequest(projectId: number, iid: number): Promise<MergeRequest>;
+  listMergeRequestsForCommit(projectId: number, sha: string): Promise<MergeRequest[]>;
+  listOpenMergeRequestsForBranch(projectId: number, branch: string): Promise<MergeRequest[]>;
+
+  listMergeRequestNotes(projectId: number, iid: number): Promise<Note[]>;
+  createMergeRequestNote(projectId: number, iid: number, body: string): Promise<Note>;
+  editMergeRequestNote(projectId: number, iid: number, noteId: number, body: string): Promise<Note>;
+
+  listCommitDiscussions(projectId: number, sha: string): Promise<CommitDiscussion[]>;
+  createCommitDiscussion(projectId: number, sha: string, body: string): Promise<CommitDiscussion>;
+  editCommitDiscussionNote(
+    projectId: number,
+    sha: string,
+    discussionId: string,
+    noteId: number,
+    body: string,
+  ): Promise<Note>;
+}

@@ -1,0 +1,78 @@
+import { parseDuration, type RunConfig } from './config/index.js';
+import { withCache } from './gitlab/cache.js';
+import { createGitlabAdapter } from './gitlab/client.js';
+import { withDryRun, type SkippedWrite } from './gitlab/dry-run.js';
+import type { GitlabPort } from './gitlab/port.js';
+import type { RetryPolicy } from './gitlab/retry.js';
+import { createLogger, type Logger } from './log.js';
+import type { PatternLibrary } from './patterns/library.js';
+import { builtinPatternDir, loadLibrary } from './patterns/load.js';
+import { openDatabase, type Store } from './store/index.js';
+import { createPoller } from './worker/cycle.js';
+
+export interface Bot {
+  config: RunConfig;
+  logger: Logger;
+  store: Store;
+  gitlab: GitlabPort;
+  library: PatternLibrary;
+  poller: ReturnType<typeof createPoller>;
+  /** Writes skipped in dry-run, newest last (also logged). */
+  skippedWrites: SkippedWrite[];
+  close(): void;
+}
+
+export interface BotOptions {
+  logger?: Logger;
+  now?: () => Date;
+  retry?: RetryPolicy;
+  /** An already open store (tests, demo). */
+  store?: Store;
+}
+
+/**
+ * Wires the bot from its configuration: patterns, store, GitLab adapter
+ * (cached; in dry-run wrapped so nothing is written), and the poller.
+ * Everything is created here and passed down; no module keeps state.
+ */
+export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
+  const logger =
+    options.logger ?? createLogger({ level: config.logLevel, secrets: [config.gitlabToken] });
+  const library = loadLibrary([builtinPatternDir(), ...config.patternDirs]);
+  const store = options.store ?? openDatabase(config.databasePath);
+  const skippedWrites: SkippedWrite[] = [];
+  const http = createGitlabAdapter({
+    url: config.gitlabUrl,
+    token: config.gitlabToken,
+    timeoutMs: config.requestTimeoutMs,
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  const cached = withCache(http, config.cacheTtlSeconds * 1000);
+  const gitlab = config.dryRun
+    ? withDryRun(cached, (write) => {
+        skippedWrites.push(write);
+        logger.info({ method: write.method, args: write.args }, 'dry-run: write skipped');
+      })
+    : cached;
+  const now = options.now ?? (() => new Date());
+  const poller = createPoller({
+    gitlab,
+    store,
+    library,
+    logger,
+    now,
+    maxLogBytes: config.maxLogBytes,
+    secrets: [config.gitlabToken],
+    settings: { watch: config.watch, lookbackMs: parseDuration(config.lookback) },
+  });
+  return {
+    config,
+    logger,
+    store,
+    gitlab,
+    library,
+    poller,
+    skippedWrites,
+    close: () => store.close(),
+  };
+}

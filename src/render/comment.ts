@@ -1,0 +1,257 @@
+import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
+import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
+import { maskSecrets } from './sanitize.js';
+import { allowlistEnforced, allowlistNeedsGraphql, allowlistUiSteps } from './version-advice.js';
+
+/** The hidden marker that lets the bot find its own note again, also after a restart. */
+export const NOTE_MARKER = '<!-- pipeline-diagnoser:note -->';
+
+export interface FailedJobLink {
+  jobId: number;
+  jobName: string;
+  jobUrl: string;
+  pipelineId: number;
+  pipelineUrl?: string;
+}
+
+export interface NoteEntry {
+  incidentId: number;
+  diagnosis: Diagnosis;
+  /** The failed jobs that showed this cause, newest first. */
+  jobs: FailedJobLink[];
+}
+
+export interface RenderOptions {
+  /** Links only ever point into this GitLab. */
+  gitlabUrl: string;
+  /** Extra secrets to mask (the bot's own token). */
+  secrets?: readonly string[];
+  now: Date;
+}
+
+const MAX_JOBS_LISTED = 10;
+
+/** The whole note for one merge request or commit: one section per cause. */
+export function renderNote(entries: NoteEntry[], options: RenderOptions): string {
+  const sections = entries.map((entry) => renderEntry(entry, options, entries.length > 1));
+  const heading =
+    entries.length === 1
+      ? `### ${headline(entries[0] as NoteEntry)}`
+      : `### Pipeline diagnosis: ${entries.length} causes found`;
+  const footer = `<sub>Written by pipeline-diagnoser from the job logs and the GitLab API · updated ${options.now.toISOString().slice(0, 16).replace('T', ' ')} UTC · this comment is edited when something changes.</sub>`;
+  const ids = entries.map((e) => e.incidentId).join(',');
+  const body = [
+    NOTE_MARKER,
+    `<!-- pipeline-diagnoser:incidents=${ids} -->`,
+    heading,
+    ...sections,
+    footer,
+  ].join('\n\n');
+  return neutraliseQuickActions(body);
+}
+
+function headline(entry: NoteEntry): string {
+  const d = entry.diagnosis;
+  switch (d.verdict) {
+    case 'allowlist-missing':
+      return 'Pipeline failed: the image’s project does not let this project’s CI jobs in';
+    case 'user-lacks-access':
+      return 'Pipeline failed: the user who ran it may not read the image';
+    case 'tag-not-found':
+      return 'Pipeline failed: the image tag does not exist';
+    case 'image-not-found':
+      return 'Pipeline failed: the image does not exist';
+    case 'project-not-found':
+      return 'Pipeline failed: no project owns the image path';
+    case 'registry-disabled':
+      return 'Pipeline failed: the image’s project has its container registry turned off';
+    default:
+      return `Pipeline failed: ${plain(d.title).replace(/^./, (c) => c.toLowerCase())}`;
+  }
+}
+
+/** Our own titles are plain words; drop anything that markdown would act on. */
+function plain(text: string): string {
+  return text.replace(/[\\`*_{}[\]<>#|@~]/g, '');
+}
+
+function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean): string {
+  const d = entry.diagnosis;
+  const parts: string[] = [];
+  if (titled) parts.push(`#### ${plain(d.title)}`);
+  parts.push(jobsLine(entry.jobs));
+  parts.push(`**What happened.** ${whatHappened(d)}`);
+  parts.push(evidenceBlock(d, options.secrets ?? []));
+  if (d.checks.length > 0) parts.push(checksList(d.checks));
+  parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
+  parts.push(
+    `<sub>Incident #${entry.incidentId} · pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
+  );
+  return parts.join('\n\n');
+}
+
+/** The instance's public address, from a project's web URL (GitLab may live under a path). */
+function instanceUrl(d: Diagnosis, fallback: string): string {
+  const { webUrl, path } = d.project;
+  return webUrl.toLowerCase().endsWith(`/${path.toLowerCase()}`)
+    ? webUrl.slice(0, webUrl.length - path.length - 1)
+    : fallback;
+}
+
+function jobsLine(jobs: FailedJobLink[]): string {
+  const shown = jobs.slice(0, MAX_JOBS_LISTED).map((job) => {
+    const jobLink = link(job.jobName, job.jobUrl);
+    const pipeline = job.pipelineUrl
+      ? link(`pipeline ${job.pipelineId}`, job.pipelineUrl)
+      : `pipeline ${job.pipelineId}`;
+    return `${jobLink} in ${pipeline}`;
+  });
+  const more = jobs.length > MAX_JOBS_LISTED ? `, and ${jobs.length - MAX_JOBS_LISTED} more` : '';
+  return `**Failed:** ${shown.join(', ')}${more}`;
+}
+
+function imageOf(d: Diagnosis): string {
+  const image = d.fields.image;
+  if (!image) return 'the job’s image';
+  return code(d.fields.tag ? `${image}:${d.fields.tag}` : image);
+}
+
+function whatHappened(d: Diagnosis): string {
+  const a = code(d.project.path);
+  const b = d.target ? code(d.target.path) : 'the project that owns it';
+  switch (d.verdict) {
+    case 'allowlist-missing':
+      return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there: its project, ${b}, only lets CI jobs of the projects on its allowlist use it, and ${a} is not on that list. The job's credentials are checked against that list before anything else, so the job fails before its script starts.`;
+    case 'user-lacks-access':
+      return `The runner could not pull ${imageOf(d)}. A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
+    case 'tag-not-found':
+      return `The image ${code(d.fields.image ?? '')} exists, but it has no tag ${code(d.fields.tag ?? '')}.`;
+    case 'image-not-found':
+      return `Project ${b} exists, but it has no image ${code(d.fields.image ?? '')}.`;
+    case 'project-not-found':
+      return `No project on this GitLab that the bot can see owns the image path ${code(d.fields.image ?? '')}: the path may be mistyped, or the project is private to people the bot is not among.`;
+    case 'registry-disabled':
+      return `The container registry of ${b} is turned off, so none of its images can be pulled.`;
+    case 'not-instance-registry':
+      return `${plainSentence(d.summary)} The image ${imageOf(d)} is not on this GitLab's registry, so it is not a GitLab setting: the registry that hosts it refused or failed the pull.`;
+    case 'access-ok':
+      return `${plainSentence(d.summary)} The bot checked everything that can block this pull, and nothing does now: someone may have fixed it since, or the registry had a passing problem.`;
+    case 'unverifiable':
+      return `${plainSentence(d.summary)} The bot could not check every setting involved; see below what it could not read.`;
+    default:
+      return plainSentence(d.summary);
+  }
+}
+
+function plainSentence(text: string): string {
+  const t = plain(text.trim());
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+function evidenceBlock(d: Diagnosis, secrets: readonly string[]): string {
+  const who = d.evidence.runnerPrefix
+    ? 'written by the runner before the job’s script started'
+    : 'printed while the job’s script ran';
+  const text = maskSecrets(d.evidence.line, secrets);
+  return `The line of the job log that shows it (line ${d.evidence.lineNumber}, ${who}):\n\n${logBlock([{ number: d.evidence.lineNumber, text }])}`;
+}
+
+function checksList(checks: Check[]): string {
+  const icon = { pass: '✅', fail: '❌', unknown: '❔' } as const;
+  const at = checks[0]?.at.slice(0, 16).replace('T', ' ');
+  const lines = checks.map((c) => `- ${icon[c.result]} ${checkDetail(c)}`);
+  return `**What the bot verified** (${at} UTC):\n\n${lines.join('\n')}`;
+}
+
+/** Check details name projects and users; show those names as code. */
+function checkDetail(check: Check): string {
+  return check.detail
+    .split(/(\s+)/)
+    .map((word) =>
+      /[/@]|^[a-z0-9._-]+\/$/i.test(word) || /^[\w.-]+\/[\w./-]+[.,]?$/.test(word)
+        ? codeWord(word)
+        : plain(word),
+    )
+    .join('');
+}
+
+function codeWord(word: string): string {
+  const m = /^(.*?)([.,]?)$/.exec(word) as RegExpExecArray;
+  return `${code(m[1] ?? word)}${m[2] ?? ''}`;
+}
+
+function fixText(d: Diagnosis, baseUrl: string): string {
+  const fix = d.fix;
+  if (d.verdict === 'allowlist-missing' && !fix) {
+    return `The line above came from the job's script, so the bot does not propose a change from it. If that command uses the job token (CI_JOB_TOKEN), a Maintainer of ${code(d.target?.path ?? '')} can add ${code(d.project.path)} to its CI/CD job token allowlist.`;
+  }
+  if (!fix)
+    return plainSentence(d.advice ?? 'Read the end of the job log for the command that failed.');
+  return renderFix(fix, d, baseUrl);
+}
+
+function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
+  switch (fix.kind) {
+    case 'allowlist-add':
+      return allowlistFix(fix, d.gitlabVersion, baseUrl);
+    case 'grant-access':
+      return `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there; or the image is moved to a project they can read. Then retry the job.`;
+    case 'use-existing-tag':
+      return fix.tags.length > 0
+        ? `Use a tag that exists, for example ${fix.tags.map((t) => code(t)).join(', ')}, or push ${code(fix.tag)} first.`
+        : `The image has no tags yet: push ${code(fix.tag)} first, then retry the job.`;
+    case 'check-image-path':
+      return fix.candidates.length > 0
+        ? `Check the image path. Images of that project: ${fix.candidates
+            .slice(0, 5)
+            .map((c) => code(c))
+            .join(', ')}.`
+        : 'Check the image path in the job’s `image:`; if it is right, make sure the bot user can see the project that owns it, so it can check further.';
+    case 'enable-registry':
+      return `A Maintainer of ${code(fix.target.path)} turns the container registry on (Settings → General → Visibility, project features, permissions → Container registry), or the job uses an image from another project.`;
+  }
+}
+
+function allowlistFix(
+  fix: Extract<Fix, { kind: 'allowlist-add' }>,
+  version: string | undefined,
+  baseUrl: string,
+): string {
+  const target = code(fix.target.path);
+  const source = code(fix.source.path);
+  const steps = allowlistUiSteps(version, target, source).map((s, i) => `${i + 1}. ${s}`);
+  steps.push(`${steps.length + 1}. Retry the failed job.`);
+  const grants = `This lets CI jobs of ${source} use their job token to read ${target} (its images, packages, repository and artifacts); they still act with the rights of the user who runs them.`;
+  const api = allowlistNeedsGraphql(version)
+    ? [
+        'Or through the GraphQL API (GitLab 15.9 to 15.11 has no REST endpoint for this):',
+        '',
+        '```graphql',
+        `mutation { ciJobTokenScopeAddProject(input: { projectPath: ${JSON.stringify(fix.target.path)}, targetProjectPath: ${JSON.stringify(fix.source.path)}, direction: INBOUND }) { errors } }`,
+        '```',
+      ]
+    : [
+        'Or with the API (numeric project ids; paths are not accepted here):',
+        '',
+        '```shell',
+        `curl --request POST --header "PRIVATE-TOKEN: <your token>" \\`,
+        `  --data "target_project_id=${fix.source.id}" \\`,
+        `  "${baseUrl}/api/v4/projects/${fix.target.id}/job_token_scope/allowlist"`,
+        '```',
+      ];
+  const enforced = allowlistEnforced(version)
+    ? `Since GitLab 18.0 every project enforces its allowlist unless an administrator turned that off for the instance, so adding ${source} is the way in.`
+    : '';
+  return [
+    `Only a Maintainer or Owner of ${target} can change this. They add ${source} to its CI/CD job token allowlist:`,
+    '',
+    ...steps,
+    '',
+    grants,
+    enforced,
+    '',
+    ...api,
+  ]
+    .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
+    .join('\n');
+}

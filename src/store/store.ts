@@ -1,0 +1,61 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { createActionRepository, type ActionRepository } from './actions.js';
+import type { StoreContext } from './context.js';
+import { createCursorRepository, type CursorRepository } from './cursors.js';
+import { createIncidentRepository, type IncidentRepository } from './incidents.js';
+import { createJobQueueRepository, type JobQueueRepository } from './job-queue.js';
+import { createMetaRepository, type MetaRepository } from './meta.js';
+import { createNoteRepository, type NoteRepository } from './notes.js';
+import { createOccurrenceRepository, type OccurrenceRepository } from './occurrences.js';
+import type { Clock } from './time.js';
+
+/** The incident log: one SQLite database, seen through small repositories. */
+export interface Store {
+  /** The database file as given to openDatabase, or `:memory:`. */
+  readonly path: string;
+  readonly cursors: CursorRepository;
+  readonly jobQueue: JobQueueRepository;
+  readonly incidents: IncidentRepository;
+  readonly occurrences: OccurrenceRepository;
+  readonly notes: NoteRepository;
+  readonly actions: ActionRepository;
+  readonly meta: MetaRepository;
+  /**
+   * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
+   * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
+   */
+  transaction<T>(fn: () => T): T;
+  /** Closes the database; the store must not be used afterwards. */
+  close(): void;
+}
+
+export interface CreateStoreOptions {
+  path: string;
+  /** Defaults to the system clock. */
+  now?: Clock;
+}
+
+/** Builds the repositories over an open, migrated database. */
+export function createStore(db: BetterSqlite3.Database, options: CreateStoreOptions): Store {
+  const context: StoreContext = {
+    db,
+    now: options.now ?? (() => new Date()),
+    path: options.path,
+  };
+  return {
+    path: options.path,
+    cursors: createCursorRepository(context),
+    jobQueue: createJobQueueRepository(context),
+    incidents: createIncidentRepository(context),
+    occurrences: createOccurrenceRepository(context),
+    notes: createNoteRepository(context),
+    actions: createActionRepository(context),
+    meta: createMetaRepository(context),
+    transaction(fn) {
+      return db.transaction(fn)();
+    },
+    close() {
+      db.close();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import { GitlabNotFoundError } from '../errors.js';
+import type { GitlabPort, Job } from '../gitlab/port.js';
+import { NOTE_MARKER } from '../render/comment.js';
+import type { NoteTargetKind, Store } from '../store/index.js';
+
+/** Where a pipeline's note belongs: its merge request, or else its commit. */
+export interface NoteTarget {
+  projectId: number;
+  kind: NoteTargetKind;
+  /** Merge request iid, or commit sha. */
+  key: string;
+  mrIid?: number;
+  sha: string;
+  /** The project's web address, for links to the note. */
+  projectWebUrl: string;
+}
+
+const MR_REF = /^refs\/merge-requests\/(?<iid>\d+)\/(?:head|merge|train)$/;
+
+/**
+ * Finds where to comment: the merge request of an MR pipeline (its ref
+ * names it), else an open merge request of the commit or of the branch,
+ * else the commit itself.
+ */
+export async function findNoteTarget(gitlab: GitlabPort, job: Job): Promise<NoteTarget> {
+  const { projectId, sha, ref } = job.pipeline;
+  const projectWebUrl = job.webUrl.replace(/\/-\/jobs\/\d+$/, '');
+  const mrIid = MR_REF.exec(ref)?.groups?.iid;
+  if (mrIid) {
+    return {
+      projectId,
+      kind: 'merge_request',
+      key: mrIid,
+      mrIid: Number(mrIid),
+      sha,
+      projectWebUrl,
+    };
+  }
+  const forCommit = (await gitlab.listMergeRequestsForCommit(projectId, sha)).filter(
+    (mr) => mr.state === 'opened' && mr.projectId === projectId,
+  );
+  const byBranch =
+    forCommit.length > 0 ? forCommit : await gitlab.listOpenMergeRequestsForBranch(projectId, ref);
+  const mr = byBranch.find((m) => m.projectId === projectId);
+  if (mr) {
+    return {
+      projectId,
+      kind: 'merge_request',
+      key: String(mr.iid),
+      mrIid: mr.iid,
+      sha,
+      projectWebUrl,
+    };
+  }
+  return { projectId, kind: 'commit', key: sha, sha, projectWebUrl };
+}
+
+export function bodyHash(body: string): string {
+  // The footer's time changes on every render; it is not a change worth an edit.
+  const stable = body.replace(/ · updated [^·]+ UTC · /, ' · ');
+  return createHash('sha256').update(stable).digest('hex');
+}
+
+export interface PublishResult {
+  action: 'created' | 'edited' | 'unchanged';
+  noteId: number;
+  url: string;
+}
+
+/**
+ * Creates or edits the bot's one note on the target. The note is found by
+ * the store first, then by its hidden marker among the bot's own notes (a
+ * crash between posting and storing must not lead to a second note).
+ */
+export async function upsertNote(
+  gitlab: GitlabPort,
+  store: Store,
+  target: NoteTarget,
+  body: string,
+  incidentIds: number[],
+  botUserId: number,
+): Promise<PublishResult> {
+  const hash = bodyHash(body);
+  const known = store.notes.findNote(target.projectId, target.kind, target.key);
+  const existing = known
+    ? { noteId: known.noteId, discussionId: known.discussionId, unchanged: known.bodyHash === hash }
+    : await findOwnNote(gitlab, target, botUserId);
+
+  if (existing?.unchanged) {
+    return { action: 'unchanged', noteId: existing.noteId, url: noteUrl(target, existing.noteId) };
+  }
+  if (existing) {
+    try {
+      if (target.kind === 'merge_request') {
+        await gitlab.editMergeRequestNote(
+          target.projectId,
+          Number(target.key),
+          existing.noteId,
+          body,
+        );
+      } else {
+        await gitlab.editCommitDiscussionNote(
+          target.projectId,
+          target.key,
+          existing.discussionId ?? '',
+          existing.noteId,
+          body,
+        );
+      }
+      save(store, target, existing.noteId, existing.discussionId, hash, incidentIds);
+      return { action: 'edited', noteId: existing.noteId, url: noteUrl(target, existing.noteId) };
+    } catch (error) {
+      // Someone deleted the note: post a new one rather than give up.
+      if (!(error instanceof GitlabNotFoundError)) throw error;
+    }
+  }
+  if (target.kind === 'merge_request') {
+    const note = await gitlab.createMergeRequestNote(target.projectId, Number(target.key), body);
+    save(store, target, note.id, null, hash, incidentIds);
+    return { action: 'created', noteId: note.id, url: noteUrl(target, note.id) };
+  }
+  const discussion = await gitlab.createCommitDiscussion(target.projectId, target.key, body);
+  const noteId = discussion.notes[0]?.id ?? 0;
+  save(store, target, noteId, discussion.id, hash, incidentIds);
+  return { action: 'created', noteId, url: noteUrl(target, noteId) };
+}
+
+async function findOwnNote(gitlab: GitlabPort, target: NoteTarget, botUserId: number) {
+  const own = (note: { authorId: number; body: string }) =>
+    note.authorId === botUserId && note.body.includes(NOTE_MARKER);
+  if (target.kind === 'merge_request') {
+    const notes = await gitlab.listMergeRequestNotes(target.projectId, Number(target.key));
+    const note = notes.find(own);
+    return note ? { noteId: note.id, discussionId: null, unchanged: false } : undefined;
+  }
+  const discussions = await gitlab.listCommitDiscussions(target.projectId, target.key);
+  for (const discussion of discussions) {
+    const note = discussion.notes.find(own);
+    if (note) return { noteId: note.id, discussionId: discussion.id, unchanged: false };
+  }
+  return undefined;
+}
+
+function save(
+  store: Store,
+  target: NoteTarget,
+  noteId: number,
+  discussionId: string | null,
+  hash: string,
+  incidentIds: number[],
+) {
+  // Dry-run answers with stand-in notes (ids ≤ 0) that must not be remembered.
+  if (noteId <= 0) return;
+  store.notes.saveNote({
+    projectId: target.projectId,
+    targetKind: target.kind,
+    targetKey: target.key,
+    noteId,
+    discussionId,
+    url: noteUrl(target, noteId),
+    bodyHash: hash,
+    incidentIds,
+  });
+}
+
+function noteUrl(target: NoteTarget, noteId: number): string {
+  return target.kind === 'merge_request'
+    ? `${target.projectWebUrl}/-/merge_requests/${target.key}#note_${noteId}`
+    : `${target.projectWebUrl}/-/commit/${target.key}#note_${noteId}`;
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { configReference } from '../../src/config/reference.js';
+import { Config } from '../../src/config/schema.js';
+import { ENV_BINDINGS, settingKeys } from '../../src/config/settings.js';
+
+describe('Config defaults', () => {
+  it('fills in every default', () => {
+    expect(Config.parse({})).toEqual({
+      databasePath: './data/diagnoser.db',
+      schedule: '* * * * *',
+      watch: { projects: [], groups: [] },
+      lookback: '24h',
+      dryRun: false,
+      logLevel: 'info',
+      requestTimeoutMs: 30_000,
+      maxLogBytes: 4 * 1024 * 1024,
+      cacheTtlSeconds: 600,
+      patternDirs: [],
+      http: { host: '127.0.0.1', port: 8080 },
+    });
+  });
+
+  it('describes every setting', () => {
+    for (const key of settingKeys()) {
+      expect(key.description, key.path).not.toBe('');
+    }
+  });
+
+  it('binds environment variables only to real settings', () => {
+    const leaves = settingKeys()
+      .filter((key) => !key.group)
+      .map((key) => key.path);
+
+    expect(leaves).toEqual(expect.arrayContaining(Object.keys(ENV_BINDINGS)));
+  });
+});
+
+describe('configReference', () => {
+  it('lists every setting with its env var, default and description', () => {
+    const reference = configReference();
+
+    expect(reference.map((entry) => entry.setting)).toEqual([
+      'gitlabUrl',
+      'gitlabToken',
+      'databasePath',
+      'schedule',
+      'watch.projects',
+      'watch.groups',
+      'lookback',
+      'dryRun',
+      'logLevel',
+      'requestTimeoutMs',
+      'maxLogBytes',
+      'cacheTtlSeconds',
+      'patternDirs',
+      'http.host',
+      'http.port',
+    ]);
+    expect(reference).toContainEqual({
+      setting: 'schedule',
+      alias: undefined,
+      env: 'DIAGNOSER_SCHEDULE',
+      default: '* * * * *',
+      description: expect.stringContaining('cron expression'),
+    });
+    expect(reference).toContainEqual({
+      setting: 'dryRun',
+      alias: 'dry_run',
+      env: 'DIAGNOSER_DRY_RUN',
+      default: 'false',
+      description: expect.any(String),
+    });
+    expect(reference).toContainEqual(
+      expect.objectContaining({ setting: 'gitlabToken', env: 'GITLAB_TOKEN', default: undefined }),
+    );
+    expect(reference).toContainEqual(
+      expect.objectContaining({ setting: 'maxLogBytes', env: undefined, default: '4194304' }),
+    );
+  });
+});
