@@ -39,7 +39,9 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   const logger =
     options.logger ?? createLogger({ level: config.logLevel, secrets: [config.gitlabToken] });
   const library = loadLibrary([builtinPatternDir(), ...config.patternDirs]);
-  const store = options.store ?? openDatabase(config.databasePath);
+  const now = options.now ?? (() => new Date());
+  // One clock for the poller and the queue, or due times drift apart.
+  const store = options.store ?? openDatabase(config.databasePath, { now });
   const skippedWrites: SkippedWrite[] = [];
   const http = createGitlabAdapter({
     url: config.gitlabUrl,
@@ -54,7 +56,6 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
         logger.info({ method: write.method, args: write.args }, 'dry-run: write skipped');
       })
     : cached;
-  const now = options.now ?? (() => new Date());
   const poller = createPoller({
     gitlab,
     store,

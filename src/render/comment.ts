@@ -72,7 +72,7 @@ function headline(entry: NoteEntry): string {
 
 /** Our own titles are plain words; drop anything that markdown would act on. */
 function plain(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>#|@~]/g, '');
+  return text.replace(/[\\`*_{}[\]<>#|@~]/g, '\\$&');
 }
 
 function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean): string {
@@ -133,7 +133,7 @@ function whatHappened(d: Diagnosis): string {
     case 'registry-disabled':
       return `The container registry of ${b} is turned off, so none of its images can be pulled.`;
     case 'not-instance-registry':
-      return `${plainSentence(d.summary)} The image ${imageOf(d)} is not on this GitLab's registry, so it is not a GitLab setting: the registry that hosts it refused or failed the pull.`;
+      return `The image ${imageOf(d)} is not on this GitLab's container registry, so no GitLab setting is involved: ${registryName(d)} refused or failed the pull.`;
     case 'access-ok':
       return `${plainSentence(d.summary)} The bot checked everything that can block this pull, and nothing does now: someone may have fixed it since, or the registry had a passing problem.`;
     case 'unverifiable':
@@ -141,6 +141,11 @@ function whatHappened(d: Diagnosis): string {
     default:
       return plainSentence(d.summary);
   }
+}
+
+function registryName(d: Diagnosis): string {
+  const registry = d.fields.registry;
+  return !registry || registry === 'docker.io' ? 'Docker Hub' : `the registry ${code(registry)}`;
 }
 
 function plainSentence(text: string): string {
@@ -185,8 +190,12 @@ function fixText(d: Diagnosis, baseUrl: string): string {
   if (d.verdict === 'allowlist-missing' && !fix) {
     return `The line above came from the job's script, so the bot does not propose a change from it. If that command uses the job token (CI_JOB_TOKEN), a Maintainer of ${code(d.target?.path ?? '')} can add ${code(d.project.path)} to its CI/CD job token allowlist.`;
   }
-  if (!fix)
+  if (d.verdict === 'not-instance-registry' && d.patternId === 'registry-pull-denied') {
+    return `${registryName(d)} gives this same answer for an image that does not exist and for a private one. Check the image name and tag for typos; if the image is private, give the job credentials for that registry with a \`DOCKER_AUTH_CONFIG\` CI/CD variable.`;
+  }
+  if (!fix) {
     return plainSentence(d.advice ?? 'Read the end of the job log for the command that failed.');
+  }
   return renderFix(fix, d, baseUrl);
 }
 
@@ -243,7 +252,7 @@ function allowlistFix(
     ? `Since GitLab 18.0 every project enforces its allowlist unless an administrator turned that off for the instance, so adding ${source} is the way in.`
     : '';
   return [
-    `Only a Maintainer or Owner of ${target} can change this. They add ${source} to its CI/CD job token allowlist:`,
+    `Only a Maintainer or Owner of ${target} can change this, and they must be able to see ${source}. They add ${source} to its CI/CD job token allowlist:`,
     '',
     ...steps,
     '',

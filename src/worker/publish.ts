@@ -85,7 +85,7 @@ export async function upsertNote(
   const known = store.notes.findNote(target.projectId, target.kind, target.key);
   const existing = known
     ? { noteId: known.noteId, discussionId: known.discussionId, unchanged: known.bodyHash === hash }
-    : await findOwnNote(gitlab, target, botUserId);
+    : await findOwnNote(gitlab, target, botUserId, hash);
 
   if (existing?.unchanged) {
     return { action: 'unchanged', noteId: existing.noteId, url: noteUrl(target, existing.noteId) };
@@ -126,18 +126,31 @@ export async function upsertNote(
   return { action: 'created', noteId, url: noteUrl(target, noteId) };
 }
 
-async function findOwnNote(gitlab: GitlabPort, target: NoteTarget, botUserId: number) {
+async function findOwnNote(
+  gitlab: GitlabPort,
+  target: NoteTarget,
+  botUserId: number,
+  hash: string,
+) {
   const own = (note: { authorId: number; body: string }) =>
     note.authorId === botUserId && note.body.includes(NOTE_MARKER);
   if (target.kind === 'merge_request') {
     const notes = await gitlab.listMergeRequestNotes(target.projectId, Number(target.key));
     const note = notes.find(own);
-    return note ? { noteId: note.id, discussionId: null, unchanged: false } : undefined;
+    return note
+      ? { noteId: note.id, discussionId: null, unchanged: bodyHash(note.body) === hash }
+      : undefined;
   }
   const discussions = await gitlab.listCommitDiscussions(target.projectId, target.key);
   for (const discussion of discussions) {
     const note = discussion.notes.find(own);
-    if (note) return { noteId: note.id, discussionId: discussion.id, unchanged: false };
+    if (note) {
+      return {
+        noteId: note.id,
+        discussionId: discussion.id,
+        unchanged: bodyHash(note.body) === hash,
+      };
+    }
   }
   return undefined;
 }

@@ -1,0 +1,67 @@
+/** Injected failures: rate limits, server errors and hangs, consumed in order. */
+import { STATUS_CODES } from 'node:http';
+import type { ApiResponse } from './http.js';
+
+/**
+ * A failure to inject. `path` is tested against the request path after `/api/v4`, both raw
+ * (`/projects/team%2Fapp/jobs`) and percent-decoded (`/projects/team/app/jobs`), without the
+ * query string; either matching is enough. Each use decrements `times` (default 1); exhausted
+ * faults are removed from `Simulator.faults`.
+ */
+export interface Fault {
+  /** HTTP method to match (any when omitted). */
+  method?: string;
+  path: RegExp;
+  status: number;
+  /** How many requests to fail; default 1. */
+  times?: number;
+  /** Seconds, sent as `Retry-After`. */
+  retryAfter?: number;
+  /** Hang this long before answering (to trigger client timeouts). */
+  delayMs?: number;
+  /** Response body; a string is sent as text/plain, anything else as JSON. */
+  body?: unknown;
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+function matches(fault: Fault, method: string, apiPath: string): boolean {
+  if (fault.method !== undefined && fault.method.toUpperCase() !== method) return false;
+  if ((fault.times ?? 1) <= 0) return false;
+  // A /g or /y regex keeps state between calls; reset it so matching is repeatable.
+  fault.path.lastIndex = 0;
+  if (fault.path.test(apiPath)) return true;
+  fault.path.lastIndex = 0;
+  return fault.path.test(safeDecode(apiPath));
+}
+
+/** Finds the first applicable fault, consumes one use of it, and returns it. */
+export function takeFault(faults: Fault[], method: string, apiPath: string): Fault | undefined {
+  const fault = faults.find((f) => matches(f, method, apiPath));
+  if (!fault) return undefined;
+  fault.times = (fault.times ?? 1) - 1;
+  if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);
+  return fault;
+}
+
+/**
+ * The response GitLab (or the proxy in front of it) would send: Rack::Attack's plain
+ * `Retry later` for 429, `{"message":"<code> <reason>"}` otherwise.
+ */
+export function faultResponse(fault: Fault): ApiResponse {
+  const headers: Record<string, string> = {};
+  if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
+  if (typeof fault.body === 'string') {
+    return { status: fault.status, text: fault.body, headers };
+  }
+  if (fault.body !== undefined) return { status: fault.status, json: fault.body, headers };
+  if (fault.status === 429) return { status: 429, text: 'Retry later\n', headers };
+  const reason = STATUS_CODES[fault.status] ?? 'Error';
+  return { status: fault.status, json: { message: `${fault.status} ${reason}` }, headers };
+}

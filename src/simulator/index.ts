@@ -1,0 +1,34 @@
+/** Public API of the GitLab simulator (used by tests and the `demo` command). */
+export { startSimulator } from './server.js';
+export type { RecordedRequest, Simulator, SimulatorOptions } from './server.js';
+export type { Fault } from './faults.js';
+export { World, createWorld } from './world.js';
+export type {
+  NewGroup,
+  NewMergeRequest,
+  NewProject,
+  NewUser,
+  RunPipelineInput,
+  WorldInit,
+} from './world.js';
+export { SEED_SHA, runSeedPipeline, seedStoryWorld } from './seed.js';
+export type { SeedIds } from './seed.js';
+export {
+  ACCESS,
+  canReadBuilds,
+  canReadProject,
+  canReadRegistry,
+  compareVersions,
+  dockerHubKey,
+  evaluatePull,
+  jobTokenAllows,
+  parseImageRef,
+  projectAccessLevel,
+  resolveRegistryPath,
+  versionAtLeast,
+} from './rules.js';
+export type { AccessView, ImageRef, PullDecision, PullDenialReason, PullRequest } from './rules.js';
+export { planJobLog } from './runner-log.js';
+export type { JobLogPlan, PullAttempt, RunnerLogInput } from './runner-log.js';
+export { ALLOWLIST_LIMIT } from './routes/job-token-scope.js';
+export type * from './types.js';

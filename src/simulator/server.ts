@@ -1,0 +1,246 @@
+/**
+ * The simulator's HTTP server: GitLab REST v4 (the subset the bot uses) over node:http, on
+ * loopback, backed by a `World`. Point `@gitbeaker/rest` at `sim.url`.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Fault } from './faults.js';
+import { faultResponse, takeFault } from './faults.js';
+import type { ApiResponse, Body, Query, RequestContext } from './http.js';
+import { ApiError, parseBody, parseQuery, readBody } from './http.js';
+import type { Route } from './router.js';
+import { matchRoute } from './router.js';
+import { discussionAndCommitRoutes } from './routes/discussions.js';
+import { instanceRoutes } from './routes/instance.js';
+import { jobTokenScopeRoutes } from './routes/job-token-scope.js';
+import { jobRoutes } from './routes/jobs.js';
+import { mergeRequestRoutes } from './routes/merge-requests.js';
+import { projectRoutes } from './routes/projects.js';
+import { registryRoutes } from './routes/registry.js';
+import type { User } from './types.js';
+import type { World } from './world.js';
+import { createWorld } from './world.js';
+
+/** Options of `startSimulator`. */
+export interface SimulatorOptions {
+  /** The world to serve; a fresh empty one by default. */
+  world?: World;
+  /** Port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface; default 127.0.0.1 (loopback only). */
+  host?: string;
+}
+
+/** One journal entry. */
+export interface RecordedRequest {
+  method: string;
+  /** Raw request path as received (still percent-encoded), including `/api/v4`. */
+  path: string;
+  /** Parsed query (`scope[]` folded into `scope`, repeated keys as arrays). */
+  query: Record<string, string | string[]>;
+  /** Status answered; 0 while the request is still being handled. */
+  status: number;
+  /** The authenticated user, when the token was valid. */
+  userId?: number;
+  /** Parsed request body for requests that had one. */
+  body?: Body;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** e.g. `http://127.0.0.1:43567`; use as gitbeaker's `host`. */
+  url: string;
+  /** Live state; tests may mutate it directly. */
+  world: World;
+  /** Every request, in arrival order. */
+  requests: RecordedRequest[];
+  /** Requests to routes the simulator does not know (answered 501). */
+  unhandled: RecordedRequest[];
+  /** Injected failures, consumed in order (see `Fault`). */
+  faults: Fault[];
+  /** Unexpected exceptions thrown by handlers (answered 500): a simulator bug if not empty. */
+  errors: unknown[];
+  close(): Promise<void>;
+}
+
+const API_PREFIX = '/api/v4';
+
+/** Every route the simulator serves. Literal segments come before parameters where both fit. */
+function allRoutes(): Route[] {
+  return [
+    ...instanceRoutes(),
+    ...projectRoutes(),
+    ...jobRoutes(),
+    ...jobTokenScopeRoutes(),
+    ...registryRoutes(),
+    ...mergeRequestRoutes(),
+    ...discussionAndCommitRoutes(),
+  ];
+}
+
+/** `PRIVATE-TOKEN: …` or `Authorization: Bearer …`. */
+function tokenOf(req: IncomingMessage): string | undefined {
+  const privateToken = req.headers['private-token'];
+  if (typeof privateToken === 'string' && privateToken !== '') return privateToken;
+  const auth = req.headers.authorization;
+  const bearer = auth === undefined ? undefined : /^Bearer\s+(?<token>\S+)$/i.exec(auth);
+  return bearer?.groups?.token;
+}
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  if (res.destroyed || res.headersSent) return;
+  const headers: Record<string, string> = { ...response.headers };
+  if (response.status === 204) {
+    res.writeHead(204, headers);
+    res.end();
+    return;
+  }
+  let payload: string;
+  if (response.text !== undefined) {
+    headers['Content-Type'] ??= 'text/plain';
+    payload = response.text;
+  } else {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(response.json ?? null);
+  }
+  headers['Content-Length'] = String(Buffer.byteLength(payload));
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
+/**
+ * Starts the simulator.
+ *
+ * @example
+ * const { world, ids } = seedStoryWorld();
+ * const sim = await startSimulator({ world });
+ * const api = new Gitlab({ host: sim.url, token: ids.tokens.bot });
+ * // …
+ * await sim.close();
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const world = options.world ?? createWorld();
+  const host = options.host ?? '127.0.0.1';
+  const routes = allRoutes();
+  const timers = new Set<NodeJS.Timeout>();
+  const sim: Simulator = {
+    url: '',
+    world,
+    requests: [],
+    unhandled: [],
+    faults: [],
+    errors: [],
+    close: () => Promise.resolve(),
+  };
+
+  function answer(res: ServerResponse, record: RecordedRequest, response: ApiResponse): void {
+    record.status = response.status;
+    send(res, response);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const url = new URL(req.url ?? '/', 'http://simulator.invalid');
+    const rawPath = url.pathname;
+    const query: Query = parseQuery(url.searchParams);
+    const record: RecordedRequest = { method, path: rawPath, query, status: 0 };
+    sim.requests.push(record);
+
+    let body: Body;
+    try {
+      body = parseBody(await readBody(req), req.headers['content-type']);
+    } catch (error) {
+      const response =
+        error instanceof ApiError
+          ? { status: error.status, json: error.payload }
+          : { status: 400, json: { error: 'Bad request' } };
+      answer(res, record, response);
+      return;
+    }
+    if (Object.keys(body).length > 0) record.body = body;
+
+    const apiPath = rawPath.startsWith(`${API_PREFIX}/`) ? rawPath.slice(API_PREFIX.length) : '';
+
+    const fault = apiPath ? takeFault(sim.faults, method, apiPath) : undefined;
+    if (fault) {
+      const response = faultResponse(fault);
+      if (fault.delayMs !== undefined && fault.delayMs > 0) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          answer(res, record, response);
+        }, fault.delayMs);
+        timers.add(timer);
+      } else {
+        answer(res, record, response);
+      }
+      return;
+    }
+
+    const matched = apiPath ? matchRoute(routes, method, apiPath) : undefined;
+    if (!matched) {
+      sim.unhandled.push(record);
+      answer(res, record, {
+        status: 501,
+        json: { message: '501 Not Implemented by the simulator' },
+      });
+      return;
+    }
+
+    const token = tokenOf(req);
+    const user: User | undefined = token === undefined ? undefined : world.userByToken(token);
+    if (!user || user.state !== 'active') {
+      answer(res, record, { status: 401, json: { message: '401 Unauthorized' } });
+      return;
+    }
+    record.userId = user.id;
+
+    const ctx: RequestContext = {
+      world,
+      user,
+      method,
+      params: matched.params,
+      query,
+      body,
+      origin: `http://${req.headers.host ?? new URL(sim.url).host}`,
+      rawPath,
+    };
+    try {
+      answer(res, record, matched.route.handler(ctx));
+    } catch (error) {
+      if (error instanceof ApiError) {
+        answer(res, record, { status: error.status, json: error.payload });
+      } else {
+        sim.errors.push(error);
+        answer(res, record, { status: 500, json: { message: '500 Internal Server Error' } });
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      sim.errors.push(error);
+      send(res, { status: 500, json: { message: '500 Internal Server Error' } });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  sim.url = `http://${shownHost}:${address.port}`;
+  sim.close = () =>
+    new Promise<void>((resolve, reject) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      server.close((error) => (error ? reject(error) : resolve()));
+      // Keep-alive and hanging (delayed) connections would otherwise hold close() open.
+      server.closeAllConnections();
+    });
+  return sim;
+}

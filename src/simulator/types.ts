@@ -1,0 +1,288 @@
+/**
+ * In-memory entities of the simulated GitLab instance.
+ *
+ * Field names are camelCase here; the HTTP layer (`entities.ts`) renders GitLab's snake_case
+ * JSON. Every entity is a plain mutable object so tests can tweak a scenario directly
+ * (e.g. `project.containerRegistryAccessLevel = 'disabled'`).
+ */
+
+import type { PullDecision } from './rules.js';
+
+/** Project/group visibility as GitLab names it. */
+export type Visibility = 'private' | 'internal' | 'public';
+
+/** `container_registry_access_level` of a project. */
+export type RegistryAccessLevel = 'enabled' | 'private' | 'disabled';
+
+/** Job statuses the simulator produces (a subset of GitLab's `CommitStatus` statuses). */
+export type JobStatus = 'created' | 'pending' | 'running' | 'success' | 'failed' | 'canceled';
+
+/** Pipeline statuses the simulator produces. */
+export type PipelineStatus = JobStatus;
+
+/** Pipeline `source` values the simulator accepts. */
+export type PipelineSource = 'push' | 'merge_request_event' | 'schedule' | 'web' | 'api';
+
+/** Runner executor whose log wording the job log imitates. */
+export type Executor = 'docker' | 'kubernetes';
+
+/** Role numbers: 10 Guest, 20 Reporter, 30 Developer, 40 Maintainer, 50 Owner. */
+export type AccessLevel = number;
+
+/** A user account; `admin` users can see and do everything (as with admin mode off). */
+export interface User {
+  id: number;
+  username: string;
+  name: string;
+  email: string;
+  admin: boolean;
+  bot: boolean;
+  state: 'active' | 'blocked';
+  createdAt: Date;
+  /** The user's personal namespace (`kind: 'user'`). */
+  namespaceId: number;
+}
+
+/** A group (`kind: 'group'`); membership is inherited by subgroups and projects. */
+export interface Group {
+  kind: 'group';
+  id: number;
+  name: string;
+  path: string;
+  fullPath: string;
+  fullName: string;
+  parentId: number | null;
+  visibility: Visibility;
+  description: string;
+  createdAt: Date;
+  /** userId → access level (direct membership only). */
+  members: Map<number, AccessLevel>;
+}
+
+/** A user's personal namespace; its owner has Owner rights on the projects inside. */
+export interface UserNamespace {
+  kind: 'user';
+  id: number;
+  name: string;
+  path: string;
+  fullPath: string;
+  fullName: string;
+  parentId: null;
+  ownerId: number;
+  createdAt: Date;
+}
+
+/** Anything a project can live in. Group and user namespace ids share one sequence, as in GitLab. */
+export type Namespace = Group | UserNamespace;
+
+/** A tag in a registry repository. */
+export interface RegistryTag {
+  name: string;
+  /** Manifest digest, `sha256:<64 hex>`. */
+  digest: string;
+  revision: string;
+  totalSize: number;
+  createdAt: Date;
+}
+
+/** A container registry repository (one image name) owned by a project. */
+export interface RegistryRepository {
+  id: number;
+  projectId: number;
+  /** '' for the project's root image, e.g. 'python3.11/rockylinux9' otherwise. */
+  name: string;
+  /** `<project full path>[/<name>]`, lowercased like GitLab stores it. */
+  path: string;
+  createdAt: Date;
+  tags: RegistryTag[];
+}
+
+/** A commit the simulator knows about (pipelines and MRs register theirs). */
+export interface Commit {
+  id: string;
+  shortId: string;
+  title: string;
+  message: string;
+  authorName: string;
+  authorEmail: string;
+  createdAt: Date;
+  parentIds: string[];
+}
+
+/** A project. `jobTokenAllowlist` is the inbound CI_JOB_TOKEN allowlist (projects and groups). */
+export interface Project {
+  id: number;
+  name: string;
+  path: string;
+  namespaceId: number;
+  pathWithNamespace: string;
+  nameWithNamespace: string;
+  description: string;
+  visibility: Visibility;
+  defaultBranch: string;
+  containerRegistryAccessLevel: RegistryAccessLevel;
+  /** "Limit access to this project" (inbound scope); on by default for projects made since 15.9. */
+  inboundJobTokenScope: boolean;
+  jobTokenAllowlist: { projectIds: number[]; groupIds: number[] };
+  createdAt: Date;
+  lastActivityAt: Date;
+  /** userId → access level (direct membership only). */
+  members: Map<number, AccessLevel>;
+  registry: RegistryRepository[];
+  commits: Map<string, Commit>;
+}
+
+/** A merge request. */
+export interface MergeRequest {
+  id: number;
+  iid: number;
+  projectId: number;
+  title: string;
+  description: string;
+  sourceBranch: string;
+  targetBranch: string;
+  authorId: number;
+  sha: string;
+  state: 'opened' | 'closed' | 'merged' | 'locked';
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An emoji reaction on a note. */
+export interface AwardEmoji {
+  id: number;
+  name: string;
+  userId: number;
+  createdAt: Date;
+  updatedAt: Date;
+  awardableId: number;
+  awardableType: 'Note';
+}
+
+/** A note (comment) on a merge request or in a commit discussion. */
+export interface Note {
+  id: number;
+  /** `null` for plain MR notes, `'DiscussionNote'` for notes inside a discussion thread. */
+  type: null | 'DiscussionNote';
+  body: string;
+  authorId: number;
+  projectId: number;
+  noteableType: 'MergeRequest' | 'Commit';
+  /** MR global id; `null` for commits (GitLab exposes commit notes with `noteable_id: null`). */
+  noteableId: number | null;
+  noteableIid: number | null;
+  commitSha: string | null;
+  discussionId: string;
+  system: boolean;
+  internal: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+  awards: AwardEmoji[];
+}
+
+/** A discussion thread: every note belongs to one (single notes get an individual one). */
+export interface Discussion {
+  /** 40 hex characters, like GitLab's discussion ids. */
+  id: string;
+  projectId: number;
+  noteableType: 'MergeRequest' | 'Commit';
+  noteableIid: number | null;
+  commitSha: string | null;
+  individualNote: boolean;
+  notes: Note[];
+}
+
+/**
+ * A quick action GitLab would have executed from a note posted through the API: any line
+ * starting with `/` followed by a word. The simulator does not execute them; it records them so
+ * tests can assert the bot never triggers one.
+ */
+export interface QuickActionRecord {
+  projectId: number;
+  noteId: number;
+  noteableType: 'MergeRequest' | 'Commit';
+  noteableIid: number | null;
+  commitSha: string | null;
+  /** The word after the slash, e.g. `label`. */
+  command: string;
+  /** The whole line as posted. */
+  line: string;
+  /** GitLab skips commands inside fenced code blocks; recorded anyway, flagged here. */
+  inCodeBlock: boolean;
+}
+
+/** What a CI job does, as far as the simulated runner is concerned. */
+export interface JobSpec {
+  name: string;
+  /** Defaults to `test`, GitLab's default stage. */
+  stage?: string;
+  image: string;
+  services?: string[];
+  script?: string[];
+  /** Lines the script prints (after the echoed commands). */
+  scriptOutput?: string[];
+  /** Exit code of the script; default 0. */
+  exitCode?: number;
+  executor?: Executor;
+  /** Prefix every log line with FF_TIMESTAMPS timestamps. */
+  timestamps?: boolean;
+  allowFailure?: boolean;
+}
+
+/** A pipeline. */
+export interface Pipeline {
+  id: number;
+  iid: number;
+  projectId: number;
+  sha: string;
+  beforeSha: string;
+  ref: string;
+  tag: boolean;
+  source: PipelineSource;
+  status: PipelineStatus;
+  userId: number;
+  createdAt: Date;
+  updatedAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  /** All jobs ever created in the pipeline, including retried ones, oldest first. */
+  jobIds: number[];
+}
+
+/** The runner every job runs on. */
+export interface RunnerInfo {
+  id: number;
+  description: string;
+  /** gitlab-runner version printed in the first log line, e.g. `17.5.3`. */
+  version: string;
+  revision: string;
+  /** Short token shown in `on <description> <token>`, e.g. `t3_xY9zQk2m`. */
+  shortToken: string;
+  systemId: string;
+  hostname: string;
+}
+
+/** A CI job. `log` is the raw trace bytes (as a string) the runner sent. */
+export interface Job {
+  id: number;
+  pipelineId: number;
+  projectId: number;
+  name: string;
+  stage: string;
+  ref: string;
+  spec: JobSpec;
+  status: JobStatus;
+  /** Only set when `status === 'failed'`. */
+  failureReason: string | null;
+  userId: number;
+  allowFailure: boolean;
+  retried: boolean;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+  queuedDuration: number;
+  log: string;
+  /** Every image pull the runner attempted, in order (services first, then the job image). */
+  pulls: { image: string; decision: PullDecision }[];
+  runnerId: number;
+}

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+describe('one note per merge request, across failures and restarts', () => {
+  it('edits the same note when a second pipeline of the merge request fails', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const second = h.runSeed();
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.outcomes).toMatchObject([{ status: 'noted', note: { action: 'edited' } }]);
+    const notes = h.botNotes();
+    expect(notes).toHaveLength(1);
+    expect(notes[0]?.body).toContain(`pipeline ${second.id}`);
+    const [incident] = bot.store.incidents.listIncidents();
+    expect(incident?.occurrences).toBe(2);
+  });
+
+  it('neither duplicates a note nor misses a failure across a restart', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const first = h.startBot();
+    await first.poller.runCycle();
+    first.close();
+    const missed = h.runSeed(); // fails while the bot is down
+
+    const second = h.startBot();
+    const report = await second.poller.runCycle();
+
+    expect(report.outcomes.map((o) => o.jobId)).toEqual([h.world.jobsOf(missed.id)[0]?.id]);
+    expect(h.botNotes()).toHaveLength(1);
+    expect(second.store.incidents.listIncidents()[0]?.occurrences).toBe(2);
+  });
+
+  it('finds its note by the hidden marker when the incident log was lost', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    await h.startBot().poller.runCycle();
+    h.runSeed();
+
+    const fresh = h.startBot({ databasePath: `${h.dbPath}.new` });
+    const report = await fresh.poller.runCycle();
+
+    expect(report.outcomes.map((o) => o.note?.action)).toEqual(['unchanged', 'edited']);
+    expect(h.botNotes()).toHaveLength(1);
+  });
+
+  it('does not edit a note whose content did not change', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    await h.startBot().poller.runCycle();
+    h.sim.requests.length = 0;
+
+    const fresh = h.startBot({ databasePath: `${h.dbPath}.again` });
+    const report = await fresh.poller.runCycle();
+
+    expect(report.outcomes).toMatchObject([{ note: { action: 'unchanged' } }]);
+    expect(h.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+});
+
+describe('GitLab failures lose no work', () => {
+  it('retries a 503 with Retry-After within the cycle', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    h.sim.faults.push({ path: /\/jobs\/\d+\/trace$/, status: 503, retryAfter: 0 });
+    const bot = h.startBot();
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.outcomes).toMatchObject([{ verdict: 'allowlist-missing' }]);
+    expect(h.sim.requests.filter((r) => r.path.endsWith('/trace')).map((r) => r.status)).toEqual([
+      503, 200,
+    ]);
+  });
+
+  it('defers a job through repeated 500s and diagnoses it in a later cycle', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    h.sim.faults.push({ path: /\/jobs\/\d+\/trace$/, status: 500, times: 3 });
+    const bot = h.startBot();
+
+    const first = await bot.poller.runCycle();
+    h.clock.advance(10 * 60_000);
+    const second = await bot.poller.runCycle();
+
+    expect(first.outcomes).toEqual([]);
+    expect(first.deferred).toBe(1);
+    expect(second.outcomes).toMatchObject([{ verdict: 'allowlist-missing' }]);
+    expect(h.botNotes()).toHaveLength(1);
+  });
+
+  it('honours a long Retry-After by pausing, then catches up', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    h.sim.faults.push({ path: /\/projects\/\d+\/jobs$/, status: 503, retryAfter: 120, times: 1 });
+    const bot = h.startBot();
+
+    const refused = await bot.poller.runCycle();
+    h.clock.advance(60_000);
+    const paused = await bot.poller.runCycle();
+    const requestsWhilePaused = h.sim.requests.length;
+    h.clock.advance(61_000);
+    const resumed = await bot.poller.runCycle();
+
+    expect(refused.problems.map((p) => p.message).join()).toContain('pausing until');
+    expect(paused.skipped).toBe('paused');
+    expect(h.sim.requests.length).toBeGreaterThan(requestsWhilePaused);
+    expect(resumed.outcomes).toMatchObject([{ verdict: 'allowlist-missing' }]);
+  });
+
+  it('survives a run of 429s past gitbeaker’s own retries', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    h.sim.faults.push({ path: /\/projects\/\d+\/jobs$/, status: 429, retryAfter: 30, times: 40 });
+    const bot = h.startBot();
+
+    const limited = await bot.poller.runCycle();
+    h.sim.faults.length = 0;
+    h.clock.advance(2 * 60_000);
+    const later = await bot.poller.runCycle();
+
+    expect(limited.outcomes).toEqual([]);
+    expect(later.outcomes).toMatchObject([{ verdict: 'allowlist-missing' }]);
+  });
+
+  it('treats a request timeout as transient', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    h.sim.faults.push({ path: /\/jobs\/\d+\/trace$/, status: 200, delayMs: 1_500, times: 3 });
+    const bot = h.startBot({ requestTimeoutMs: 300 });
+
+    const first = await bot.poller.runCycle();
+    h.clock.advance(10 * 60_000);
+    const second = await bot.poller.runCycle();
+
+    expect(first.deferred).toBe(1);
+    expect(second.outcomes).toMatchObject([{ verdict: 'allowlist-missing' }]);
+  });
+
+  it('keeps going when one watched project does not exist', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot({ watch: { projects: ['team/gone', 'team/app'], groups: [] } });
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.problems.map((p) => p.where)).toEqual(['watched project team/gone']);
+    expect(report.outcomes).toHaveLength(1);
+  });
+
+  it('costs one request per watched project when nothing new failed', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot({ cacheTtlSeconds: 600 });
+    await bot.poller.runCycle();
+    h.sim.requests.length = 0;
+
+    await bot.poller.runCycle();
+
+    expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /api/v4/projects/${h.ids.projects.app}/jobs`,
+    ]);
+  });
+});
