@@ -4,6 +4,7 @@ import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
 import type { CycleReport } from '../worker/cycle.js';
 import { schedule } from '../worker/scheduler.js';
+import { createWebServer } from '../web/server.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
 import { collect } from './load-patterns.js';
@@ -27,12 +28,23 @@ export function registerBotCommands(program: Command): void {
   ).action(async (options: CommonOptions) => {
     const bot = createBot(configOrExit(options));
     bot.logger.info({ config: describeConfig(bot.config) }, 'starting');
+    const web = createWebServer({
+      store: bot.store,
+      logger: bot.logger,
+      now: () => new Date(),
+      maxCycleAgeMs: 15 * 60_000,
+    });
+    const { host, port } = bot.config.http;
+    await web.listen({ host, port });
+    bot.logger.info({ address: `http://${host}:${port}` }, 'listening');
     await runAndLog(bot);
     const stop = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
         bot.logger.info({ signal }, 'stopping');
-        void stop().finally(resolve);
+        void stop()
+          .then(() => web.close())
+          .finally(resolve);
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

@@ -3,7 +3,7 @@
  * (snake_case, same field names, `null` where GitLab sends null). Only fields a client could
  * plausibly read are included; they are in GitLab's order to ease comparison with real answers.
  */
-import { groupAccessLevel, projectAccessLevel, isAdmin, ACCESS } from './rules.js';
+import { ACCESS, groupAccessLevel, isAdmin, projectAccessLevel, versionAtLeast } from './rules.js';
 import { sha256Hex } from './ids.js';
 import type {
   AwardEmoji,
@@ -21,7 +21,6 @@ import type {
   User,
 } from './types.js';
 import type { World } from './world.js';
-import { versionAtLeast } from './rules.js';
 
 type Json = Record<string, unknown>;
 

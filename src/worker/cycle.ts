@@ -39,6 +39,17 @@ export interface CycleReport {
 }
 
 const PAUSE_KEY = 'gitlab-paused-until';
+/** Where the last cycle's outcome is kept, for /readyz and the dashboard. */
+export const LAST_CYCLE_KEY = 'last-cycle';
+
+export interface LastCycle {
+  at: string;
+  /** GitLab answered (no outage, no refusal). */
+  gitlabOk: boolean;
+  newJobs: number;
+  diagnosed: number;
+  problems: number;
+}
 
 /**
  * The poller: each cycle lists new failed jobs of every watched project into
@@ -169,7 +180,20 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       failed: 0,
       problems: [],
     };
-    const finish = () => ({ ...report, finishedAt: now().toISOString() });
+    const finish = (): CycleReport => {
+      const done = { ...report, finishedAt: now().toISOString() };
+      if (!done.skipped) {
+        const last: LastCycle = {
+          at: done.finishedAt,
+          gitlabOk: !done.problems.some((p) => p.where === 'GitLab'),
+          newJobs: done.newJobs,
+          diagnosed: done.outcomes.length,
+          problems: done.problems.length,
+        };
+        store.meta.setMeta(LAST_CYCLE_KEY, JSON.stringify(last));
+      }
+      return done;
+    };
     // node-cron's own guard covers the scheduler; this one covers direct calls too.
     if (running) return { ...finish(), skipped: 'overlap' };
     const pausedUntil = store.meta.getMeta(PAUSE_KEY);

@@ -61,6 +61,22 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
     t.cleanup();
   });
 
+  it('keeps the full diagnosis as JSON and replaces it on the next upsert', () => {
+    const first = t.store.incidents.upsertIncident({
+      ...incidentInput(),
+      diagnosis: { verdict: 'a', checks: [1] },
+    });
+    const second = t.store.incidents.upsertIncident({
+      ...incidentInput(),
+      diagnosis: { verdict: 'b' },
+    });
+    const kept = t.store.incidents.upsertIncident(incidentInput());
+
+    expect(first.incident.diagnosis).toEqual({ verdict: 'a', checks: [1] });
+    expect(second.incident.diagnosis).toEqual({ verdict: 'b' });
+    expect(kept.incident.diagnosis).toEqual({ verdict: 'b' });
+  });
+
   it('creates an incident and reads its JSON columns back as objects', () => {
     const { incident, created } = t.store.incidents.upsertIncident(incidentInput());
 
@@ -92,6 +108,7 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
       ],
       summary: 'team/app is not on the job token allowlist of platform/images',
       occurrences: 0,
+      diagnosis: null,
       firstSeenAt: '2025-01-01T00:00:00.000Z',
       lastSeenAt: '2025-01-01T00:00:00.000Z',
       updatedAt: '2025-01-01T00:00:00.000Z',
