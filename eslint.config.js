@@ -28,13 +28,22 @@ export default tseslint.config(
       'no-console': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/ban-ts-comment': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true },
+      ],
     },
   },
   { files: ['src/**/*.ts'], ignores: ['src/gitlab/**', 'src/store/**'], rules: boundaries },
   {
     // Log cleaning exists to find control characters.
-    files: ['src/patterns/**/*.ts', 'src/render/**/*.ts', 'src/simulator/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    files: [
+      'src/patterns/**/*.ts',
+      'src/render/**/*.ts',
+      'src/simulator/**/*.ts',
+      'test/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { 'no-control-regex': 'off' },
   },
   {

@@ -85,8 +85,9 @@ async function runAndLog(bot: Bot) {
 }
 
 export function formatReport(report: CycleReport): string {
-  if (report.skipped === 'paused')
+  if (report.skipped === 'paused') {
     return 'GitLab asked the bot to wait; no requests were made this cycle.\n';
+  }
   const lines = [`Watched ${report.projects} project(s); ${report.newJobs} new failed job(s).`];
   for (const o of report.outcomes) {
     const what =
@@ -98,8 +99,9 @@ export function formatReport(report: CycleReport): string {
     lines.push(`  job ${o.jobId}: ${what}`);
   }
   if (report.deferred) lines.push(`${report.deferred} job(s) will be retried in a later cycle.`);
-  if (report.failed)
+  if (report.failed) {
     lines.push(`${report.failed} job(s) could not be diagnosed and were given up.`);
+  }
   for (const p of report.problems) lines.push(`problem: ${p.where}: ${p.message}`);
   return `${lines.join('\n')}\n`;
 }

@@ -52,8 +52,9 @@ export function registerIncidentsCommand(program: Command): void {
           ...(options.limit ? { limit: Number(options.limit) } : {}),
         });
         if (options.json) {
-          for (const incident of list)
+          for (const incident of list) {
             process.stdout.write(`${JSON.stringify(publicIncident(incident))}\n`);
+          }
           return;
         }
         if (list.length === 0) {
@@ -146,16 +147,18 @@ function formatIncident(trail: {
     `  project ${i.projectPath}${i.targetProjectPath ? `, owner of the resource ${i.targetProjectPath}` : ''}`,
     `  first seen ${i.firstSeenAt}, last seen ${i.lastSeenAt}, ${i.occurrences} failed job(s)`,
   ];
-  if (i.evidence)
+  if (i.evidence) {
     out.push(
       '',
       `Evidence (line ${i.evidence.lineNumber}, ${i.evidence.runnerPrefix ? 'runner' : 'script output'}):`,
       `  ${i.evidence.line}`,
     );
+  }
   const fields = Object.entries(i.fields);
   if (fields.length) out.push('', 'Fields:', ...fields.map(([k, v]) => `  ${k}: ${v}`));
-  if (i.checks.length)
+  if (i.checks.length) {
     out.push('', 'Checks:', ...i.checks.map((c) => `  [${c.result}] ${c.detail}`));
+  }
   out.push(
     '',
     'Failed jobs:',
@@ -164,8 +167,9 @@ function formatIncident(trail: {
         `  ${o.failedAt}  ${o.jobName} #${o.jobId}${o.mrIid ? ` (!${o.mrIid})` : ''}  ${o.jobUrl}`,
     ),
   );
-  if (trail.notes.length)
+  if (trail.notes.length) {
     out.push('', 'Notes:', ...trail.notes.map((n) => `  ${n.url} (updated ${n.updatedAt})`));
+  }
   out.push('', 'Action trail:');
   if (trail.actions.length === 0) out.push('  (none)');
   for (const a of trail.actions) {

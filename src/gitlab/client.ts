@@ -442,7 +442,7 @@ async function readHeadAndTail(
   const half = Math.floor(maxBytes / 2);
   const head: Uint8Array[] = [];
   let headBytes = 0;
-  let tail: Uint8Array[] = [];
+  const tail: Uint8Array[] = [];
   let tailBytes = 0;
   let skipped = 0;
   for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
@@ -501,10 +501,12 @@ function toProject(row: z.infer<typeof S.ProjectFull>): Project {
       row.permissions?.group_access?.access_level ?? 0,
     ),
   };
-  if (row.container_registry_image_prefix)
+  if (row.container_registry_image_prefix) {
     project.containerRegistryImagePrefix = row.container_registry_image_prefix;
-  if (row.container_registry_access_level)
+  }
+  if (row.container_registry_access_level) {
     project.containerRegistryAccessLevel = row.container_registry_access_level;
+  }
   return project;
 }
 

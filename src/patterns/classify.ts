@@ -48,7 +48,7 @@ export function createClassifier(library: PatternLibrary): Classifier {
 
   function push(line: Readonly<LogLine>) {
     const text = line.text;
-    if (prefilter.test(text)) {
+    if (line.keywordHit ?? prefilter(text)) {
       const lower = text.toLowerCase();
       for (const pattern of library.patterns) {
         if (found.has(pattern.id)) continue;
@@ -138,7 +138,7 @@ export function classify(
   options: CleanOptions = {},
 ): Classification {
   const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, options);
+  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
   cleaner.write(typeof log === 'string' ? toByteString(log) : bytesToByteString(log));
   cleaner.end();
   return classifier.result();
@@ -151,7 +151,7 @@ export function classifyChunks(
   options: CleanOptions = {},
 ): Classification {
   const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, options);
+  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
   for (const chunk of chunks) {
     cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));
   }
@@ -166,7 +166,7 @@ export async function classifyStream(
   options: CleanOptions = {},
 ): Promise<Classification> {
   const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, options);
+  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
   for await (const chunk of chunks) {
     // Latin-1 never splits a character across chunks: one byte, one char.
     cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));

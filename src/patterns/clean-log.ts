@@ -39,11 +39,21 @@ export interface LogLine {
   runnerPrefix: boolean;
   /** The line was longer than the cap and was cut. */
   truncated?: boolean;
+  /**
+   * Set when the cleaner was given a keyword scanner and the line needed no
+   * cleaning: whether it contains a keyword. Saves the classifier a second look.
+   */
+  keywordHit?: boolean;
 }
 
 export interface CleanOptions {
   /** Characters kept of one line; the rest is dropped. */
   maxLineLength?: number;
+  /**
+   * Searches whole blocks of raw text for keywords, so lines that need no
+   * cleaning can be told apart without a search per line.
+   */
+  scanner?: { scan(text: string, onHit: (end: number) => void): void };
 }
 
 export const DEFAULT_MAX_LINE_LENGTH = 4096;
@@ -131,22 +141,34 @@ export function createByteLineCleaner(
   let held: { text: string; truncated: boolean } | null = null;
   let heldSection: string | null = null;
   let heldPrefix = true;
+  let heldHit: boolean | undefined;
+  const scanner = options.scanner;
+  // Ends of keyword hits in the current chunk, ascending, and the next one to look at.
+  let hits: number[] = [];
+  let nextHit = 0;
 
   // One object for every line: a 100 MB log has millions of lines.
   const line: LogLine = { number: 0, text: '', section: null, runnerPrefix: true };
-  function emit(text: string, truncated: boolean, lineSection: string | null, prefix: boolean) {
+  function emit(
+    text: string,
+    truncated: boolean,
+    lineSection: string | null,
+    prefix: boolean,
+    hit: boolean | undefined,
+  ) {
     lineNumber += 1;
     line.number = lineNumber;
     line.text = text;
     line.section = lineSection;
     line.runnerPrefix = prefix;
-    if (truncated) line.truncated = true;
-    else delete line.truncated;
+    // Assigned, never deleted: deleting properties would slow every access.
+    line.truncated = truncated ? true : undefined;
+    line.keywordHit = hit;
     onLine(line);
   }
 
   function flushHeld() {
-    if (held) emit(held.text, held.truncated, heldSection, heldPrefix);
+    if (held) emit(held.text, held.truncated, heldSection, heldPrefix, heldHit);
     held = null;
   }
 
@@ -170,7 +192,7 @@ export function createByteLineCleaner(
     });
   }
 
-  function processLine(rawLine: string, dropped: boolean) {
+  function processLine(rawLine: string, dropped: boolean, knownHit: boolean | undefined) {
     let raw = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     let continuation = false;
     if (raw.length >= TIMESTAMP_LENGTH && raw.charCodeAt(4) === 45 && TIMESTAMP_HEADER.test(raw)) {
@@ -178,19 +200,28 @@ export function createByteLineCleaner(
       raw = raw.slice(TIMESTAMP_LENGTH);
     }
     const lineSection = section;
-    raw = applyMarkers(raw);
+    let hit = knownHit;
+    let text = raw;
+    // Runner section markers always carry \r and escapes, so a line without
+    // control characters has none and needs no cleaning.
+    if (NEEDS_CLEANING.test(raw)) {
+      text = cleanBytes(applyMarkers(raw));
+      // Escapes or overwrites may split or hide a keyword: look again after cleaning.
+      hit = undefined;
+    }
     // A line that opens a section is shown under that section.
     const shownSection = section ?? lineSection;
-    let text = NEEDS_CLEANING.test(raw) ? cleanBytes(raw) : raw;
     let truncated = dropped;
     if (text.length > maxLength) {
       text = text.slice(0, maxLength);
       truncated = true;
+      hit = undefined;
     }
 
     if (continuation && held) {
       held.text = (held.text + text).slice(0, maxLength);
       held.truncated = held.truncated || truncated;
+      heldHit = undefined;
       return;
     }
     flushHeld();
@@ -204,17 +235,30 @@ export function createByteLineCleaner(
     held = { text, truncated };
     heldSection = shownSection;
     heldPrefix = !scriptStarted;
+    heldHit = hit;
   }
 
   return {
     write(chunk: string) {
       let start = 0;
+      if (scanner) {
+        hits = [];
+        nextHit = 0;
+        scanner.scan(chunk, (end) => hits.push(end));
+        if (hits.length > 1) hits.sort((a, b) => a - b);
+      }
       for (;;) {
         const nl = chunk.indexOf('\n', start);
         if (nl === -1) break;
         let piece = chunk.slice(start, nl);
         let dropped = partialDropped;
+        let knownHit: boolean | undefined;
+        if (scanner) {
+          while (nextHit < hits.length && (hits[nextHit] as number) <= start) nextHit += 1;
+          knownHit = nextHit < hits.length && (hits[nextHit] as number) <= nl;
+        }
         if (partial) {
+          knownHit = undefined;
           const room = rawCap - partial.length;
           if (piece.length > room) {
             piece = piece.slice(0, Math.max(0, room));
@@ -227,7 +271,7 @@ export function createByteLineCleaner(
           dropped = true;
         }
         partialDropped = false;
-        processLine(piece, dropped);
+        processLine(piece, dropped, dropped ? undefined : knownHit);
         start = nl + 1;
       }
       if (start < chunk.length) {
@@ -242,7 +286,7 @@ export function createByteLineCleaner(
       }
     },
     end() {
-      if (partial || partialDropped) processLine(partial, partialDropped);
+      if (partial || partialDropped) processLine(partial, partialDropped, undefined);
       partial = '';
       partialDropped = false;
       flushHeld();

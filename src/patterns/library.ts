@@ -1,3 +1,4 @@
+import type { Prefilter } from './prefilter.js';
 import type { ContextRule, PatternFile } from './schema.js';
 
 /** A pattern file with its regexes compiled, ready to classify with. */
@@ -25,8 +26,8 @@ export interface PatternLibrary {
   /** Highest priority first, then by id, so the first hit is the best. */
   patterns: Pattern[];
   byId: ReadonlyMap<string, Pattern>;
-  /** One scan for every keyword of every rule: case-sensitive ones, and those of `i` rules. */
-  prefilter: RegExp;
+  /** One search for every keyword of every rule. */
+  prefilter: Prefilter;
   /** How many lines before a match any context rule looks at. */
   maxContext: number;
 }

@@ -5,7 +5,8 @@ import safeRegex from 'safe-regex2';
 import { parseDocument } from 'yaml';
 import { PatternLibraryError, type PatternProblem } from '../errors.js';
 import { toByteString } from './clean-log.js';
-import { deriveKeyword, escapeRegex, toByteRegexSource } from './keywords.js';
+import { deriveKeyword, toByteRegexSource } from './keywords.js';
+import { createPrefilter, type Keyword } from './prefilter.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { PatternFile } from './schema.js';
 
@@ -60,35 +61,22 @@ export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibr
 
 export function buildLibrary(list: Pattern[]): PatternLibrary {
   const patterns = [...list].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
-  const exact = new Set<string>();
-  const folded = new Set<string>();
+  const keywords = new Map<string, Keyword>();
   let maxContext = 0;
   for (const pattern of patterns) {
     for (const rule of pattern.rules) {
-      for (const keyword of rule.keywords) (rule.ignoreCase ? folded : exact).add(keyword);
+      for (const text of rule.keywords) {
+        keywords.set(`${rule.ignoreCase ? 'i' : 'c'}:${text}`, { text, ignoreCase: rule.ignoreCase });
+      }
       for (const context of rule.context) maxContext = Math.max(maxContext, context.within);
     }
   }
-  // Case-sensitive alternatives scan much faster, so only `i` rules pay for
-  // case folding, through an inline-flag-free second alternation.
-  const alternatives = [...[...exact].map(escapeRegex), ...[...folded].map(caseFoldedLiteral)];
   return {
     patterns,
     byId: new Map(patterns.map((p) => [p.id, p])),
-    prefilter: new RegExp(alternatives.sort((a, b) => b.length - a.length).join('|') || '(?!)'),
+    prefilter: createPrefilter([...keywords.values()]),
     maxContext,
   };
-}
-
-/** A literal that matches in any case, without making the whole scan case-insensitive. */
-function caseFoldedLiteral(text: string): string {
-  return [...text]
-    .map((c) => {
-      const lower = c.toLowerCase();
-      const upper = c.toUpperCase();
-      return lower === upper ? escapeRegex(c) : `[${lower}${upper}]`;
-    })
-    .join('');
 }
 
 function listPatternFiles(dir: string, problems: PatternProblem[]): string[] {

@@ -92,12 +92,13 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
 
   const scope =
     a.id === b.id ? ('pass' as const) : await checkJobTokenScope(gitlab, projectA, projectB, check);
-  if (a.id === b.id)
+  if (a.id === b.id) {
     check(
       'job-token',
       'pass',
       'The image belongs to the job’s own project, which its job token may always read.',
     );
+  }
   const user = await checkUserAccess(gitlab, job, projectB, check);
   const image = await checkImageAndTag(gitlab, projectB, owner.repository, ref.name, tag, check);
 

@@ -29,7 +29,10 @@ export function createWebServer(options: WebOptions): FastifyInstance {
       options.store.meta.setMeta('readyz-probe', options.now().toISOString());
       checks.database = { ok: true, detail: 'writable' };
     } catch (error) {
-      checks.database = { ok: false, detail: `not writable: ${error instanceof Error ? error.message : String(error)}` };
+      checks.database = {
+        ok: false,
+        detail: `not writable: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
     const raw = options.store.meta.getMeta(LAST_CYCLE_KEY);
     const last = raw ? (JSON.parse(raw) as LastCycle) : undefined;
@@ -38,7 +41,12 @@ export function createWebServer(options: WebOptions): FastifyInstance {
       ? { ok: age <= options.maxCycleAgeMs, detail: `last cycle ${Math.round(age / 1000)} s ago` }
       : { ok: false, detail: 'no cycle has finished yet' };
     checks.gitlab = last
-      ? { ok: last.gitlabOk, detail: last.gitlabOk ? 'answered in the last cycle' : 'failed or refused in the last cycle' }
+      ? {
+          ok: last.gitlabOk,
+          detail: last.gitlabOk
+            ? 'answered in the last cycle'
+            : 'failed or refused in the last cycle',
+        }
       : { ok: false, detail: 'not reached yet' };
     const ready = Object.values(checks).every((c) => c.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });

@@ -197,8 +197,9 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
     // node-cron's own guard covers the scheduler; this one covers direct calls too.
     if (running) return { ...finish(), skipped: 'overlap' };
     const pausedUntil = store.meta.getMeta(PAUSE_KEY);
-    if (pausedUntil && Date.parse(pausedUntil) > now().getTime())
+    if (pausedUntil && Date.parse(pausedUntil) > now().getTime()) {
       return { ...finish(), skipped: 'paused' };
+    }
     running = true;
     try {
       bot ??= await gitlab.currentUser();
@@ -258,8 +259,9 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       }
       if (error instanceof GitlabAuthError) {
         // Said once, not every minute, until it changes.
-        if (reportedAuthProblem !== error.message)
+        if (reportedAuthProblem !== error.message) {
           logger.error({ err: error.message }, 'GitLab refused the bot');
+        }
         reportedAuthProblem = error.message;
         report.problems.push({ where: 'GitLab', message: error.message });
         return finish();

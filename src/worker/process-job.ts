@@ -189,8 +189,9 @@ export function noteEntries(store: Store, target: NoteTarget): NoteEntry[] {
     target.mrIid !== undefined ? { mrIid: target.mrIid } : { sha: target.sha },
   );
   const byIncident = new Map<number, typeof occurrences>();
-  for (const o of occurrences)
+  for (const o of occurrences) {
     byIncident.set(o.incidentId, [...(byIncident.get(o.incidentId) ?? []), o]);
+  }
   const entries: NoteEntry[] = [];
   for (const [incidentId, list] of byIncident) {
     const incident = store.incidents.getIncident(incidentId);
