@@ -55,6 +55,13 @@ export type Fix =
   | { kind: 'check-image-path'; image: string; candidates: string[] }
   | { kind: 'enable-registry'; target: ProjectInfo };
 
+/** What the job tried to reach in project B. */
+export interface Resource {
+  kind: 'image' | 'repository' | 'package' | 'artifacts' | 'api';
+  /** As the log named it (an image reference, a clone URL, a package name, an API path). */
+  name: string;
+}
+
 export interface Diagnosis {
   patternId: string;
   title: string;
@@ -76,6 +83,8 @@ export interface Diagnosis {
     publiclyVisible: boolean;
   };
   fix?: Fix;
+  /** What the job tried to reach; absent for failures that are not about access. */
+  resource?: Resource;
   /** Identifies the root cause: the same key is the same incident. */
   rootCauseKey: string;
   /** GitLab version the advice was written for. */

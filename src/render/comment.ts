@@ -1,4 +1,5 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
+import { renderFixState, type FixState } from './fix-status.js';
 import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
 import { maskSecrets } from './sanitize.js';
 import { allowlistEnforced, allowlistNeedsGraphql, allowlistUiSteps } from './version-advice.js';
@@ -19,6 +20,8 @@ export interface NoteEntry {
   diagnosis: Diagnosis;
   /** The failed jobs that showed this cause, newest first. */
   jobs: FailedJobLink[];
+  /** The one-click fix: offered, or what became of it. */
+  fixState?: FixState;
 }
 
 export interface RenderOptions {
@@ -84,6 +87,7 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   parts.push(evidenceBlock(d, options.secrets ?? []));
   if (d.checks.length > 0) parts.push(checksList(d.checks));
   parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
+  if (entry.fixState) parts.push(renderFixState(entry.fixState, d));
   parts.push(
     `<sub>Incident #${entry.incidentId} · pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
   );

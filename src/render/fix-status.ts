@@ -1,0 +1,57 @@
+import type { Diagnosis } from '../domain/diagnosis.js';
+import { code, link } from './markdown.js';
+
+/** Where the one-click fix of an incident stands, as the note shows it. */
+export type FixState =
+  | {
+      kind: 'offered';
+      /** The bot's username, for the reply command. */
+      botUsername: string;
+      /** Commit discussions have no emoji API: only the reply works there. */
+      reactions: boolean;
+      /** The group of A that `apply group` would allow instead, if any. */
+      sourceGroup?: string;
+    }
+  | {
+      kind: 'applied';
+      by: string;
+      at: string;
+      entry: 'project' | 'group';
+      retried: { jobName: string; jobUrl: string; status: string }[];
+    }
+  | { kind: 'fixed-by-hand'; at: string }
+  | { kind: 'reverted'; by: string; at: string }
+  | { kind: 'failed'; reason: string };
+
+/** The lines about the one-click fix: the offer, or what became of it. */
+export function renderFixState(state: FixState, d: Diagnosis): string {
+  const target = code(d.target?.path ?? '');
+  const source = code(d.project.path);
+  switch (state.kind) {
+    case 'offered': {
+      const how = state.reactions
+        ? `react with :thumbsup: to this comment, or reply ${code(`@${state.botUsername} apply`)}`
+        : `reply ${code(`@${state.botUsername} apply`)} to this comment`;
+      const group = state.sourceGroup
+        ? ` To allow every project of the group ${code(state.sourceGroup)} instead, reply ${code(`@${state.botUsername} apply group`)} (broader; not recommended unless several projects need it).`
+        : '';
+      return [
+        `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} may ${how}. It then adds ${source} to the allowlist of ${target}, retries the failed jobs and reports back here.`,
+        `What it grants: CI jobs of ${source} may use their job token to read ${target} (its container images, packages, repository and artifacts, and the API endpoints job tokens reach), always with the rights of the user who runs them.${group}`,
+      ].join('\n\n');
+    }
+    case 'applied': {
+      const jobs = state.retried.length
+        ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${j.status})`).join(', ')}.`
+        : '';
+      const what = state.entry === 'group' ? `the group of ${source}` : source;
+      return `**Fixed.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}`;
+    }
+    case 'fixed-by-hand':
+      return `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;
+    case 'reverted':
+      return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; ${source} is no longer on the allowlist of ${target}.`;
+    case 'failed':
+      return `**The one-click fix could not be applied.** ${state.reason} The manual steps above still work.`;
+  }
+}
