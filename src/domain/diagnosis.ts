@@ -90,3 +90,8 @@ export interface Diagnosis {
   /** GitLab version the advice was written for. */
   gitlabVersion?: string;
 }
+
+/** The categories worth a comment; a bare script failure is only recorded. */
+export function isNoteworthy(diagnosis: Diagnosis): boolean {
+  return diagnosis.category !== 'script';
+}

@@ -276,6 +276,17 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
       );
     },
 
+    async removeGroupFromJobTokenAllowlist(projectId, groupId) {
+      await write(
+        {
+          what: `removing group ${groupId} from the job token allowlist of project ${projectId}`,
+          needs: 'Maintainer on that project',
+        },
+        () => api.ProjectJobTokenScopes.removeFromGroupsAllowList(projectId, groupId),
+        S.AnyBody,
+      );
+    },
+
     async getMember(projectId, userId) {
       try {
         const row = await read(
@@ -398,6 +409,40 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
         await write(
           { what: `editing the bot's comment on merge request !${iid}` },
           () => api.MergeRequestNotes.edit(projectId, iid, noteId, { body }),
+          S.Note,
+        ),
+      );
+    },
+
+    async listNoteAwardEmoji(projectId, iid, noteId) {
+      const rows = await read(
+        { what: `reading the reactions to comment ${noteId} on merge request !${iid}` },
+        () => api.MergeRequestNoteAwardEmojis.all(projectId, iid, noteId, LIST_LIMIT),
+        S.AwardEmoji.array(),
+      );
+      return rows.map((a) => ({
+        id: a.id,
+        name: a.name,
+        userId: a.user.id,
+        username: a.user.username,
+        createdAt: a.created_at,
+      }));
+    },
+
+    async latestPipeline(projectId, ref) {
+      const rows = await read(
+        { what: `reading the latest pipeline of ${ref}` },
+        () => api.Pipelines.all(projectId, { ref, perPage: 1, page: 1 }),
+        S.Pipeline.array(),
+      );
+      return rows[0] ? toPipeline(rows[0]) : undefined;
+    },
+
+    async replyToCommitDiscussion(projectId, sha, discussionId, body) {
+      return toNote(
+        await write(
+          { what: `replying on commit ${sha.slice(0, 8)}`, needs: 'Reporter on the project' },
+          () => api.CommitDiscussions.addNote(projectId, sha, discussionId, body),
           S.Note,
         ),
       );
@@ -581,6 +626,7 @@ function toNote(row: z.infer<typeof S.Note>): Note {
     id: row.id,
     body: row.body,
     authorId: row.author.id,
+    authorUsername: row.author.username,
     system: row.system,
     createdAt: row.created_at,
   };

@@ -17,11 +17,13 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     id: -++fakeId,
     body,
     authorId: 0,
+    authorUsername: '',
     system: false,
     createdAt: new Date().toISOString(),
   });
   return {
     ...port,
+    dryRun: true,
     async retryJob(projectId, jobId) {
       onWrite({ method: 'retryJob', args: [projectId, jobId] });
       return port.getJob(projectId, jobId);
@@ -35,6 +37,9 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     async addGroupToJobTokenAllowlist(...args) {
       onWrite({ method: 'addGroupToJobTokenAllowlist', args });
     },
+    async removeGroupFromJobTokenAllowlist(...args) {
+      onWrite({ method: 'removeGroupFromJobTokenAllowlist', args });
+    },
     async createMergeRequestNote(projectId, iid, body) {
       onWrite({ method: 'createMergeRequestNote', args: [projectId, iid, body] });
       return fakeNote(body);
@@ -46,6 +51,10 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     async createCommitDiscussion(projectId, sha, body) {
       onWrite({ method: 'createCommitDiscussion', args: [projectId, sha, body] });
       return { id: `dry-run-${++fakeId}`, notes: [fakeNote(body)] };
+    },
+    async replyToCommitDiscussion(projectId, sha, discussionId, body) {
+      onWrite({ method: 'replyToCommitDiscussion', args: [projectId, sha, discussionId, body] });
+      return fakeNote(body);
     },
     async editCommitDiscussionNote(projectId, sha, discussionId, noteId, body) {
       onWrite({

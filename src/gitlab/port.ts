@@ -98,6 +98,7 @@ export interface Note {
   id: number;
   body: string;
   authorId: number;
+  authorUsername: string;
   system: boolean;
   createdAt: string;
   updatedAt?: string;
@@ -108,6 +109,14 @@ export interface CommitDiscussion {
   notes: Note[];
 }
 
+export interface AwardEmoji {
+  id: number;
+  name: string;
+  userId: number;
+  username: string;
+  createdAt: string;
+}
+
 export interface InstanceVersion {
   version: string;
   revision?: string;
@@ -116,6 +125,8 @@ export interface InstanceVersion {
 export interface GitlabPort {
   /** The instance's address, for links. */
   readonly baseUrl: string;
+  /** Set by the dry-run adapter: writes are skipped, so the audit trail says so. */
+  readonly dryRun?: boolean;
   /** The bot's own account (to skip its notes and reactions). */
   currentUser(): Promise<GitlabUser>;
   version(): Promise<InstanceVersion>;
@@ -144,6 +155,7 @@ export interface GitlabPort {
   addProjectToJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
   removeProjectFromJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
   addGroupToJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
+  removeGroupFromJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
 
   /** Effective membership, inherited included; undefined when not a member. */
   getMember(projectId: number, userId: number): Promise<Member | undefined>;
@@ -161,7 +173,19 @@ export interface GitlabPort {
   createMergeRequestNote(projectId: number, iid: number, body: string): Promise<Note>;
   editMergeRequestNote(projectId: number, iid: number, noteId: number, body: string): Promise<Note>;
 
+  /** Reactions on one merge request note (GitLab has none for commit notes). */
+  listNoteAwardEmoji(projectId: number, iid: number, noteId: number): Promise<AwardEmoji[]>;
+
+  /** The newest pipeline for a ref, to tell whether a pipeline is still the latest. */
+  latestPipeline(projectId: number, ref: string): Promise<PipelineRef | undefined>;
+
   listCommitDiscussions(projectId: number, sha: string): Promise<CommitDiscussion[]>;
+  replyToCommitDiscussion(
+    projectId: number,
+    sha: string,
+    discussionId: string,
+    body: string,
+  ): Promise<Note>;
   createCommitDiscussion(projectId: number, sha: string, body: string): Promise<CommitDiscussion>;
   editCommitDiscussionNote(
     projectId: number,

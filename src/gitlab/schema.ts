@@ -103,7 +103,7 @@ export const MergeRequest = z.object({
 export const Note = z.object({
   id: z.number(),
   body: z.string().catch(''),
-  author: z.object({ id: z.number() }),
+  author: z.object({ id: z.number(), username: z.string().catch('') }),
   system: z.boolean().catch(false),
   created_at: z.string(),
   updated_at: z.string().optional(),
@@ -121,3 +121,10 @@ export const Metadata = z.object({
 
 /** Answers whose body the bot does not read (204 gives null). */
 export const AnyBody = z.unknown();
+
+export const AwardEmoji = z.object({
+  id: z.number(),
+  name: z.string(),
+  user: z.object({ id: z.number(), username: z.string().catch('') }),
+  created_at: z.string().catch(''),
+});

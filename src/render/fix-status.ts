@@ -18,6 +18,8 @@ export type FixState =
       at: string;
       entry: 'project' | 'group';
       retried: { jobName: string; jobUrl: string; status: string }[];
+      /** Why some failed jobs could not be retried. */
+      retryProblem?: string;
     }
   | { kind: 'fixed-by-hand'; at: string }
   | { kind: 'reverted'; by: string; at: string }
@@ -45,7 +47,10 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
         ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${j.status})`).join(', ')}.`
         : '';
       const what = state.entry === 'group' ? `the group of ${source}` : source;
-      return `**Fixed.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}`;
+      const problem = state.retryProblem
+        ? ` The bot could not retry the failed jobs (${state.retryProblem}); retry them by hand.`
+        : '';
+      return `**Fixed.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}${problem}`;
     }
     case 'fixed-by-hand':
       return `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { StoreContext } from './context.js';
 import { fromJson, toJson } from './json.js';
-import { toIso } from './time.js';
+import { toIso, type Timestamp } from './time.js';
 
 export type NoteTargetKind = 'merge_request' | 'commit';
 
@@ -39,6 +39,8 @@ export interface NoteRepository {
   /** Inserts, or updates the note stored for the same project, kind and key. */
   saveNote(input: NoteInput): Note;
   listNotesForIncident(incidentId: number): Note[];
+  /** Notes posted or edited at or after `since`, oldest first (bounded work for approval checks). */
+  listNotesUpdatedSince(since: Timestamp): Note[];
 }
 
 interface NoteRow {
@@ -75,6 +77,9 @@ export function createNoteRepository({ db, now, path }: StoreContext): NoteRepos
      RETURNING *`,
   );
   // Few notes per install, so scanning the JSON arrays is cheap enough.
+  const updatedSince = db.prepare<[string], NoteRow>(
+    'SELECT * FROM notes WHERE updated_at >= ? ORDER BY updated_at, id',
+  );
   const forIncident = db.prepare<[number], NoteRow>(
     `SELECT * FROM notes
      WHERE EXISTS (SELECT 1 FROM json_each(notes.incident_ids) WHERE json_each.value = ?)
@@ -121,6 +126,9 @@ export function createNoteRepository({ db, now, path }: StoreContext): NoteRepos
     },
     listNotesForIncident(incidentId) {
       return forIncident.all(incidentId).map(toNote);
+    },
+    listNotesUpdatedSince(since) {
+      return updatedSince.all(toIso(since)).map(toNote);
     },
   };
 }

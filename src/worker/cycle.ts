@@ -5,6 +5,7 @@ import {
   errorMessage,
 } from '../errors.js';
 import type { GitlabUser, Job, ProjectRef } from '../gitlab/port.js';
+import { runOneClick, type OneClickReport } from './one-click.js';
 import { processJob, type JobOutcome, type WorkerDeps } from './process-job.js';
 
 export interface PollSettings {
@@ -22,6 +23,8 @@ export interface PollSettings {
   watchListTtlMs?: number;
   /** Attempts before a job that keeps failing to process is given up. */
   maxAttempts?: number;
+  /** How long an offered fix waits for approval; older offers are no longer checked. */
+  offerMaxAgeMs?: number;
 }
 
 export interface CycleReport {
@@ -36,6 +39,8 @@ export interface CycleReport {
   /** Jobs given up on. */
   failed: number;
   problems: { where: string; message: string }[];
+  /** Approvals read and acted on (the one-click fix). */
+  oneClick?: OneClickReport;
 }
 
 const PAUSE_KEY = 'gitlab-paused-until';
@@ -64,6 +69,7 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
     maxJobsPerCycle: 200,
     watchListTtlMs: 10 * 60_000,
     maxAttempts: 8,
+    offerMaxAgeMs: 14 * 24 * 60 * 60_000,
     ...deps.settings,
   };
   let running = false;
@@ -249,6 +255,16 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
             return finish();
           }
         }
+      }
+      try {
+        report.oneClick = await runOneClick(deps, bot, settings.offerMaxAgeMs);
+      } catch (error) {
+        if (error instanceof GitlabTransientError) {
+          pause(error, report);
+          return finish();
+        }
+        report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
+        logger.warn({ err: errorMessage(error) }, 'approvals could not be processed');
       }
       reportedAuthProblem = '';
       return finish();

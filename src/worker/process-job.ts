@@ -1,13 +1,13 @@
-import type { Diagnosis } from '../domain/diagnosis.js';
+import { isNoteworthy, type Diagnosis } from '../domain/diagnosis.js';
 import type { GitlabPort, GitlabUser, Job } from '../gitlab/port.js';
 import type { Logger } from '../log.js';
 import { classify } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
-import { renderNote, type NoteEntry } from '../render/comment.js';
 import { maskSecrets } from '../render/sanitize.js';
 import { resolve } from '../resolve/index.js';
 import type { Store } from '../store/index.js';
-import { findNoteTarget, upsertNote, type NoteTarget, type PublishResult } from './publish.js';
+import { publishNote } from './notes.js';
+import { findNoteTarget, type NoteTarget, type PublishResult } from './publish.js';
 
 export interface WorkerDeps {
   gitlab: GitlabPort;
@@ -28,11 +28,6 @@ export interface JobOutcome {
   verdict?: string;
   incidentId?: number;
   note?: PublishResult;
-}
-
-/** The categories worth a comment; a bare script failure is only recorded. */
-export function isNoteworthy(diagnosis: Diagnosis): boolean {
-  return diagnosis.category !== 'script';
 }
 
 /**
@@ -112,30 +107,8 @@ export async function recordAndPublish(
   };
   if (!isNoteworthy(diagnosis)) return outcome;
 
-  const entries = noteEntries(store, target);
-  if (entries.length === 0) return outcome;
-  const body = renderNote(entries, {
-    gitlabUrl: gitlab.baseUrl,
-    secrets: deps.secrets,
-    now: deps.now(),
-  });
-  const note = await upsertNote(
-    gitlab,
-    store,
-    target,
-    body,
-    entries.map((e) => e.incidentId),
-    bot.id,
-  );
-  for (const entry of entries) {
-    if (note.action === 'unchanged') continue;
-    store.actions.recordAction({
-      incidentId: entry.incidentId,
-      kind: note.action === 'created' ? 'note-created' : 'note-edited',
-      status: 'ok',
-      detail: { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId },
-    });
-  }
+  const note = await publishNote(deps, target, bot);
+  if (!note) return outcome;
   log.info({ incidentId, noteAction: note.action, mrIid: target.mrIid }, 'note published');
   return { ...outcome, status: 'noted', note };
 }
@@ -180,34 +153,4 @@ function recordIncident(store: Store, diagnosis: Diagnosis, job: Job, target: No
 export function incidentSummary(d: Diagnosis): string {
   const where = d.target ? ` (${d.target.path} ← ${d.project.path})` : ` (${d.project.path})`;
   return `${d.title}: ${d.verdict}${where}`;
-}
-
-/** Every open incident seen on this merge request or commit, with its failed jobs. */
-export function noteEntries(store: Store, target: NoteTarget): NoteEntry[] {
-  const occurrences = store.occurrences.listOccurrencesForTarget(
-    target.projectId,
-    target.mrIid !== undefined ? { mrIid: target.mrIid } : { sha: target.sha },
-  );
-  const byIncident = new Map<number, typeof occurrences>();
-  for (const o of occurrences) {
-    byIncident.set(o.incidentId, [...(byIncident.get(o.incidentId) ?? []), o]);
-  }
-  const entries: NoteEntry[] = [];
-  for (const [incidentId, list] of byIncident) {
-    const incident = store.incidents.getIncident(incidentId);
-    const diagnosis = incident?.diagnosis as unknown as Diagnosis | null | undefined;
-    if (!incident || !diagnosis || !isNoteworthy(diagnosis)) continue;
-    entries.push({
-      incidentId,
-      diagnosis,
-      jobs: list.map((o) => ({
-        jobId: o.jobId,
-        jobName: o.jobName,
-        jobUrl: o.jobUrl,
-        pipelineId: o.pipelineId,
-        pipelineUrl: o.pipelineUrl,
-      })),
-    });
-  }
-  return entries.sort((a, b) => a.incidentId - b.incidentId);
 }

@@ -159,7 +159,13 @@ describe('GitLab failures lose no work', () => {
 
   it('costs one request per watched project when nothing new failed', async () => {
     h = await startHarness({ botRole: 40 });
-    h.runSeed();
+    // A failure without a one-click offer: no approvals to look for.
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'refs/merge-requests/1/head',
+      userId: h.ids.users.alice,
+      jobs: [{ name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] }],
+    });
     const bot = h.startBot({ cacheTtlSeconds: 600 });
     await bot.poller.runCycle();
     h.sim.requests.length = 0;
@@ -168,6 +174,24 @@ describe('GitLab failures lose no work', () => {
 
     expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       `GET /api/v4/projects/${h.ids.projects.app}/jobs`,
+    ]);
+  });
+
+  it('adds two requests per open offer on a merge request to look for approvals', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot({ cacheTtlSeconds: 600 });
+    await bot.poller.runCycle();
+    h.sim.requests.length = 0;
+
+    await bot.poller.runCycle();
+
+    const iid = h.ids.mergeRequest.iid;
+    const note = h.botNotes()[0]?.id;
+    expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      `GET /api/v4/projects/${h.ids.projects.app}/jobs`,
+      `GET /api/v4/projects/${h.ids.projects.app}/merge_requests/${iid}/notes/${note}/award_emoji`,
+      `GET /api/v4/projects/${h.ids.projects.app}/merge_requests/${iid}/notes`,
     ]);
   });
 });

@@ -1,0 +1,135 @@
+import type { Fix } from '../domain/diagnosis.js';
+import {
+  GitlabAuthError,
+  GitlabNotFoundError,
+  GitlabRequestError,
+  errorMessage,
+} from '../errors.js';
+import type { GitlabPort } from '../gitlab/port.js';
+
+type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
+
+/** GitLab's limit on entries (projects and groups) in one allowlist. */
+export const ALLOWLIST_LIMIT = 200;
+
+export type WriteResult =
+  | { status: 'applied'; httpStatus: string; entry: 'project' | 'group'; groupId?: number }
+  | { status: 'already-present'; detail: string }
+  | { status: 'failed'; httpStatus?: string; reason: string };
+
+/**
+ * Adds A (or A's group) to B's allowlist, after checking again that it is
+ * still missing: someone may have fixed it by hand since the note was
+ * written. Every refusal becomes a reason a person can act on.
+ */
+export async function addToAllowlist(
+  gitlab: GitlabPort,
+  fix: AllowlistFix,
+  entry: 'project' | 'group',
+): Promise<WriteResult> {
+  const { target, source } = fix;
+  try {
+    const scope = await gitlab.getJobTokenScope(target.id);
+    if (!scope.inboundEnabled) {
+      return {
+        status: 'already-present',
+        detail: `${target.path} now accepts job tokens from every project`,
+      };
+    }
+    const projects = await gitlab.listJobTokenAllowlist(target.id);
+    if (projects.some((p) => p.id === source.id)) {
+      return {
+        status: 'already-present',
+        detail: `${source.path} is on the allowlist of ${target.path}`,
+      };
+    }
+    let groups: { id: number; fullPath: string }[] = [];
+    try {
+      groups = await gitlab.listJobTokenGroupAllowlist(target.id);
+    } catch (error) {
+      if (!(error instanceof GitlabNotFoundError)) throw error;
+    }
+    const sourcePath = source.path.toLowerCase();
+    const viaGroup = groups.find((g) => sourcePath.startsWith(`${g.fullPath.toLowerCase()}/`));
+    if (viaGroup) {
+      return {
+        status: 'already-present',
+        detail: `group ${viaGroup.fullPath} is on the allowlist of ${target.path}`,
+      };
+    }
+    if (projects.length + groups.length >= ALLOWLIST_LIMIT) {
+      return {
+        status: 'failed',
+        reason: `The allowlist of ${target.path} is full (GitLab allows ${ALLOWLIST_LIMIT} entries). A Maintainer can remove entries that are no longer needed, or add a whole group instead of single projects (\`apply group\`).`,
+      };
+    }
+    if (entry === 'group') {
+      const groupPath = source.path.slice(0, source.path.lastIndexOf('/'));
+      const group = await gitlab.getGroup(groupPath);
+      await gitlab.addGroupToJobTokenAllowlist(target.id, group.id);
+      return { status: 'applied', httpStatus: '201', entry, groupId: group.id };
+    }
+    await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
+    return { status: 'applied', httpStatus: '201', entry };
+  } catch (error) {
+    return failure(error, target.path, source.path);
+  }
+}
+
+/** Removes the entry the bot added, and only that one. */
+export async function removeFromAllowlist(
+  gitlab: GitlabPort,
+  fix: AllowlistFix,
+  entry: { kind: 'project' | 'group'; groupId?: number },
+): Promise<WriteResult> {
+  try {
+    if (entry.kind === 'group' && entry.groupId !== undefined) {
+      await gitlab.removeGroupFromJobTokenAllowlist(fix.target.id, entry.groupId);
+    } else {
+      await gitlab.removeProjectFromJobTokenAllowlist(fix.target.id, fix.source.id);
+    }
+    return { status: 'applied', httpStatus: '204', entry: entry.kind };
+  } catch (error) {
+    return failure(error, fix.target.path, fix.source.path);
+  }
+}
+
+function failure(error: unknown, target: string, source: string): WriteResult {
+  if (error instanceof GitlabAuthError) {
+    return {
+      status: 'failed',
+      httpStatus: String(error.status),
+      reason: `The bot's account is not a Maintainer of ${target}, so GitLab does not let it change the allowlist; a Maintainer can still follow the steps above.`,
+    };
+  }
+  if (error instanceof GitlabNotFoundError) {
+    return {
+      status: 'failed',
+      httpStatus: '404',
+      reason: `GitLab has no REST API for this on this version, or the bot cannot see ${target}; a Maintainer can still follow the steps above.`,
+    };
+  }
+  if (error instanceof GitlabRequestError) {
+    if (/already in the job token scope/i.test(error.description)) {
+      return {
+        status: 'already-present',
+        detail: `${source} was already on the allowlist of ${target}`,
+      };
+    }
+    if (
+      /target_project that you are attempting to access does not exist/i.test(error.description)
+    ) {
+      return {
+        status: 'failed',
+        httpStatus: String(error.status),
+        reason: `GitLab requires whoever adds ${source} to be able to see it, and the bot's account cannot.`,
+      };
+    }
+    return {
+      status: 'failed',
+      httpStatus: String(error.status),
+      reason: `GitLab refused the change: ${error.description}`,
+    };
+  }
+  return { status: 'failed', reason: `The change could not be made: ${errorMessage(error)}` };
+}

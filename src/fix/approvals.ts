@@ -1,0 +1,87 @@
+import type { GitlabPort, GitlabUser } from '../gitlab/port.js';
+import type { Note as StoredNote } from '../store/index.js';
+
+export type Command = 'apply' | 'apply-group' | 'revert';
+
+/** Somebody asking the bot to act, by reaction or by reply. */
+export interface Approval {
+  /** Stable id (`award:<id>` or `note:<id>`) so each is handled once, also after a restart. */
+  key: string;
+  via: 'reaction' | 'reply';
+  userId: number;
+  username: string;
+  command: Command;
+  /** The reply's note id, to answer it. */
+  replyNoteId?: number;
+  at: string;
+}
+
+const APPROVAL_EMOJI = new Set(['thumbsup', '+1']);
+
+/** `@bot apply`, `@bot apply group`, `@bot revert`, anywhere in a reply. */
+export function parseCommand(body: string, botUsername: string): Command | undefined {
+  const escaped = botUsername.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+  const m = new RegExp(`(?:^|\\s)@${escaped}\\s+(apply(?:\\s+group)?|revert)\\b`, 'i').exec(body);
+  if (!m?.[1]) return undefined;
+  const word = m[1].toLowerCase().replace(/\s+/, ' ');
+  return word === 'apply group' ? 'apply-group' : (word as Command);
+}
+
+/**
+ * The reactions to the bot's note and the replies after it that address the
+ * bot. On commits only replies count: GitLab has no API for reactions there.
+ */
+export async function readApprovals(
+  gitlab: GitlabPort,
+  note: StoredNote,
+  bot: GitlabUser,
+): Promise<Approval[]> {
+  const approvals: Approval[] = [];
+  if (note.targetKind === 'merge_request') {
+    const iid = Number(note.targetKey);
+    for (const award of await gitlab.listNoteAwardEmoji(note.projectId, iid, note.noteId)) {
+      if (!APPROVAL_EMOJI.has(award.name) || award.userId === bot.id) continue;
+      approvals.push({
+        key: `award:${award.id}`,
+        via: 'reaction',
+        userId: award.userId,
+        username: award.username,
+        command: 'apply',
+        at: award.createdAt,
+      });
+    }
+    const replies = await gitlab.listMergeRequestNotes(note.projectId, iid);
+    for (const reply of replies) {
+      if (reply.id <= note.noteId || reply.system || reply.authorId === bot.id) continue;
+      const command = parseCommand(reply.body, bot.username);
+      if (!command) continue;
+      approvals.push({
+        key: `note:${reply.id}`,
+        via: 'reply',
+        userId: reply.authorId,
+        username: reply.authorUsername,
+        command,
+        replyNoteId: reply.id,
+        at: reply.createdAt,
+      });
+    }
+    return approvals;
+  }
+  const discussions = await gitlab.listCommitDiscussions(note.projectId, note.targetKey);
+  const thread = discussions.find((d) => d.id === note.discussionId);
+  for (const reply of thread?.notes ?? []) {
+    if (reply.id === note.noteId || reply.system || reply.authorId === bot.id) continue;
+    const command = parseCommand(reply.body, bot.username);
+    if (!command) continue;
+    approvals.push({
+      key: `note:${reply.id}`,
+      via: 'reply',
+      userId: reply.authorId,
+      username: reply.authorUsername,
+      command,
+      replyNoteId: reply.id,
+      at: reply.createdAt,
+    });
+  }
+  return approvals;
+}

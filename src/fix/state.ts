@@ -1,0 +1,130 @@
+import type { Diagnosis } from '../domain/diagnosis.js';
+import type { FixState } from '../render/fix-status.js';
+import type { Action } from '../store/index.js';
+
+/** Action kinds of the one-click flow, as stored in the audit trail. */
+export const ACTION = {
+  offered: 'fix-offered',
+  approval: 'approval',
+  write: 'api-write',
+  retry: 'retry',
+  retryResult: 'retry-result',
+  outcome: 'fix-outcome',
+  reply: 'reply',
+} as const;
+
+/** Job statuses after which a retried job will not change any more. */
+const FINAL = new Set(['success', 'failed', 'canceled', 'skipped']);
+
+export interface RetriedJob {
+  projectId: number;
+  oldJobId: number;
+  newJobId: number;
+  jobName: string;
+  jobUrl: string;
+  status: string;
+}
+
+/** True when the incident's diagnosis carries a change the bot can make. */
+export function hasOneClickFix(diagnosis: Diagnosis | undefined): boolean {
+  return diagnosis?.fix?.kind === 'allowlist-add';
+}
+
+/** The retries the bot made for an incident, with their latest known status. */
+export function retriedJobs(actions: readonly Action[]): RetriedJob[] {
+  const byNewJob = new Map<number, RetriedJob>();
+  for (const action of actions) {
+    const d = action.detail as Partial<RetriedJob>;
+    if (action.kind === ACTION.retry && action.status === 'ok' && typeof d.newJobId === 'number') {
+      byNewJob.set(d.newJobId, {
+        projectId: Number(d.projectId),
+        oldJobId: Number(d.oldJobId),
+        newJobId: d.newJobId,
+        jobName: String(d.jobName ?? ''),
+        jobUrl: String(d.jobUrl ?? ''),
+        status: String(d.status ?? 'pending'),
+      });
+    }
+    if (action.kind === ACTION.retryResult && typeof d.newJobId === 'number') {
+      const known = byNewJob.get(d.newJobId);
+      if (known) known.status = String(d.status ?? known.status);
+    }
+  }
+  return [...byNewJob.values()];
+}
+
+export function isFinal(status: string): boolean {
+  return FINAL.has(status);
+}
+
+/**
+ * Where the fix stands, from the audit trail alone: the last write or
+ * outcome decides. No separate state column can drift from what happened.
+ */
+export function fixStateOf(
+  actions: readonly Action[],
+  diagnosis: Diagnosis,
+  offer: { botUsername: string; reactions: boolean },
+): FixState | undefined {
+  if (!hasOneClickFix(diagnosis)) return undefined;
+  let state: FixState = {
+    kind: 'offered',
+    botUsername: offer.botUsername,
+    reactions: offer.reactions,
+    ...(diagnosis.fix?.kind === 'allowlist-add' && sourceGroupOf(diagnosis)
+      ? { sourceGroup: sourceGroupOf(diagnosis) as string }
+      : {}),
+  };
+  for (const action of actions) {
+    const d = action.detail as Record<string, unknown>;
+    if (action.kind === ACTION.write && action.status !== 'dry-run' && isSuccess(action.status)) {
+      state =
+        d.op === 'remove'
+          ? { kind: 'reverted', by: String(d.approvedBy ?? ''), at: action.createdAt }
+          : {
+              kind: 'applied',
+              by: String(d.approvedBy ?? ''),
+              at: action.createdAt,
+              entry: d.entry === 'group' ? 'group' : 'project',
+              retried: [],
+            };
+    }
+    if (action.kind === ACTION.outcome && action.status === 'fixed-by-hand') {
+      state = { kind: 'fixed-by-hand', at: action.createdAt };
+    }
+    if (action.kind === ACTION.outcome && action.status === 'failed') {
+      state = { kind: 'failed', reason: String(d.reason ?? 'GitLab refused the change.') };
+    }
+  }
+  if (state.kind === 'applied') {
+    state.retried = retriedJobs(actions).map((j) => ({
+      jobName: j.jobName,
+      jobUrl: j.jobUrl,
+      status: j.status,
+    }));
+    const failedRetry = [...actions]
+      .reverse()
+      .find((a) => a.kind === ACTION.retry && a.status === 'failed');
+    if (failedRetry && state.retried.length === 0) {
+      state.retryProblem = retryReason(String(failedRetry.detail.error ?? ''));
+    }
+  }
+  return state;
+}
+
+function isSuccess(status: string): boolean {
+  return status === 'ok' || /^2\d\d$/.test(status);
+}
+
+/** The group A belongs to, when it belongs to one (the broader alternative). */
+export function sourceGroupOf(diagnosis: Diagnosis): string | undefined {
+  const path = diagnosis.project.path;
+  const slash = path.lastIndexOf('/');
+  return slash > 0 ? path.slice(0, slash) : undefined;
+}
+
+/** A short reason for the note, without GitLab's full error text. */
+function retryReason(error: string): string {
+  if (/403/.test(error)) return 'its account needs the Developer role in the project to retry jobs';
+  return 'GitLab refused the retry';
+}

@@ -1,0 +1,124 @@
+import { isNoteworthy, type Diagnosis } from '../domain/diagnosis.js';
+import { ACTION, fixStateOf } from '../fix/state.js';
+import type { GitlabUser } from '../gitlab/port.js';
+import { renderNote, type NoteEntry } from '../render/comment.js';
+import type { Note as StoredNote, Store } from '../store/index.js';
+import type { WorkerDeps } from './process-job.js';
+import { upsertNote, type NoteTarget, type PublishResult } from './publish.js';
+
+/** Every incident seen on this merge request or commit, with its failed jobs and fix state. */
+export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): NoteEntry[] {
+  const occurrences = store.occurrences.listOccurrencesForTarget(
+    target.projectId,
+    target.mrIid !== undefined ? { mrIid: target.mrIid } : { sha: target.sha },
+  );
+  const byIncident = new Map<number, typeof occurrences>();
+  for (const o of occurrences) {
+    byIncident.set(o.incidentId, [...(byIncident.get(o.incidentId) ?? []), o]);
+  }
+  const entries: NoteEntry[] = [];
+  for (const [incidentId, list] of byIncident) {
+    const incident = store.incidents.getIncident(incidentId);
+    const diagnosis = incident?.diagnosis as unknown as Diagnosis | null | undefined;
+    if (!incident || !diagnosis || !isNoteworthy(diagnosis)) continue;
+    const fixState = fixStateOf(store.actions.listActions(incidentId), diagnosis, {
+      botUsername: bot.username,
+      reactions: target.kind === 'merge_request',
+    });
+    entries.push({
+      incidentId,
+      diagnosis,
+      jobs: list.map((o) => ({
+        jobId: o.jobId,
+        jobName: o.jobName,
+        jobUrl: o.jobUrl,
+        pipelineId: o.pipelineId,
+        pipelineUrl: o.pipelineUrl,
+      })),
+      ...(fixState ? { fixState } : {}),
+    });
+  }
+  return entries.sort((a, b) => a.incidentId - b.incidentId);
+}
+
+/**
+ * Renders and posts (or edits) the one note of a target, and records in
+ * each incident's trail that the note changed and, the first time, that the
+ * one-click fix was offered.
+ */
+export async function publishNote(
+  deps: WorkerDeps,
+  target: NoteTarget,
+  bot: GitlabUser,
+): Promise<PublishResult | undefined> {
+  const { gitlab, store } = deps;
+  const entries = noteEntries(store, target, bot);
+  if (entries.length === 0) return undefined;
+  const body = renderNote(entries, {
+    gitlabUrl: gitlab.baseUrl,
+    secrets: deps.secrets,
+    now: deps.now(),
+  });
+  const ids = entries.map((e) => e.incidentId);
+  const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
+  if (note.action === 'unchanged') return note;
+  const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
+  for (const entry of entries) {
+    store.actions.recordAction({
+      incidentId: entry.incidentId,
+      kind: note.action === 'created' ? 'note-created' : 'note-edited',
+      status: 'ok',
+      detail: where,
+    });
+    const offered = store.actions
+      .listActions(entry.incidentId)
+      .some((a) => a.kind === ACTION.offered && a.detail.target === where.target);
+    if (entry.fixState?.kind === 'offered' && !offered) {
+      store.actions.recordAction({
+        incidentId: entry.incidentId,
+        kind: ACTION.offered,
+        status: 'ok',
+        detail: where,
+      });
+    }
+  }
+  return note;
+}
+
+/** The target of a stored note, to render it again. */
+export function targetOfStoredNote(note: StoredNote, sha?: string): NoteTarget {
+  const projectWebUrl = note.url.replace(/\/-\/(?:merge_requests|commit)\/.*$/, '');
+  return note.targetKind === 'merge_request'
+    ? {
+        projectId: note.projectId,
+        kind: 'merge_request',
+        key: note.targetKey,
+        mrIid: Number(note.targetKey),
+        sha: sha ?? '',
+        projectWebUrl,
+      }
+    : {
+        projectId: note.projectId,
+        kind: 'commit',
+        key: note.targetKey,
+        sha: note.targetKey,
+        projectWebUrl,
+      };
+}
+
+/** Renders again every note that shows one of these incidents (after a fix or a retry). */
+export async function refreshNotes(
+  deps: WorkerDeps,
+  incidentIds: Iterable<number>,
+  bot: GitlabUser,
+): Promise<void> {
+  const seen = new Set<string>();
+  for (const incidentId of incidentIds) {
+    for (const note of deps.store.notes.listNotesForIncident(incidentId)) {
+      const key = `${note.projectId}:${note.targetKind}:${note.targetKey}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      await publishNote(deps, targetOfStoredNote(note), bot);
+    }
+  }
+}

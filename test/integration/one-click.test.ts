@@ -1,0 +1,264 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const allowlistWrites = (h: Harness) =>
+  h.sim.requests.filter((r) => r.method !== 'GET' && r.path.includes('/job_token_scope/allowlist'));
+
+async function seedWithOffer(options: { dryRun?: boolean } = {}) {
+  h = await startHarness({ botRole: 40 });
+  // Retrying jobs needs the Developer role in the job's project.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+  const pipeline = h.runSeed();
+  const bot = h.startBot(options.dryRun ? { dryRun: true } : {});
+  await bot.poller.runCycle();
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  return { bot, note, pipeline };
+}
+
+describe('one-click fix: a maintainer of the image project approves', () => {
+  it('applies on a thumbs-up from a Maintainer of B, retries the job and reports it', async () => {
+    const { bot, note, pipeline } = await seedWithOffer();
+    expect(note.body).toContain('**Accept with one click.**');
+    expect(note.body).toContain('`@diagnoser-bot apply`');
+
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    const report = await bot.poller.runCycle();
+
+    expect(report.oneClick).toMatchObject({ applied: 1, retried: 1 });
+    expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(true);
+    const jobs = h.world.jobsOf(pipeline.id);
+    expect(jobs.map((j) => j.status)).toEqual(['success']);
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('**Fixed.** `bob` accepted the change');
+    expect(body).toContain('(success)');
+    expect(h.botNotes()).toHaveLength(1);
+
+    const incident = bot.store.incidents.listIncidents()[0];
+    expect(incident?.status).toBe('fixed');
+    const trail = bot.store.actions
+      .listActions(incident?.id ?? 0)
+      .map((a) => `${a.kind}:${a.status}`);
+    expect(trail).toEqual([
+      'note-created:ok',
+      'fix-offered:ok',
+      'approval:allowed',
+      'api-write:201',
+      'retry:ok',
+      'note-edited:ok',
+    ]);
+  });
+
+  it.each([
+    ['a Developer of B', 'dave', 30],
+    ['a Maintainer of A who has no role in B', 'carol', 0],
+    ['the merge request author (Reporter of B)', 'alice', 20],
+  ])('changes nothing for %s, and answers a reply once', async (_, who, level) => {
+    const { bot, note } = await seedWithOffer();
+    const userId =
+      who === 'dave'
+        ? h.world.addUser({ username: 'dave' }).id
+        : who === 'carol'
+          ? h.ids.users.carol
+          : h.ids.users.alice;
+    if (who === 'dave') h.world.addMember(h.ids.projects.poetry, userId, 30);
+    h.world.addMember(h.ids.projects.app, userId, 30);
+
+    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, userId, 'thumbsup');
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      userId,
+      '@diagnoser-bot apply please',
+    );
+    const first = await bot.poller.runCycle();
+    const second = await bot.poller.runCycle();
+
+    expect(first.oneClick).toMatchObject({ applied: 0, refused: 2 });
+    expect(second.oneClick).toMatchObject({ approvalsSeen: 0 });
+    expect(allowlistWrites(h)).toEqual([]);
+    const replies = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toContain(
+      'Only Maintainers and Owners of `containers/poetry` can accept this change',
+    );
+    const refusal = bot.store.actions
+      .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
+      .find((a) => a.kind === 'approval' && a.status === 'refused');
+    expect(refusal).toMatchObject({ actor: who, detail: { accessLevel: level } });
+  });
+
+  it('applies once when two approvals arrive together', async () => {
+    const { bot, note } = await seedWithOffer();
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot apply',
+    );
+
+    await bot.poller.runCycle();
+    await bot.poller.runCycle();
+
+    expect(allowlistWrites(h)).toHaveLength(1);
+  });
+
+  it('resumes after a crash between the write and the retry, without writing twice', async () => {
+    const { note, pipeline } = await seedWithOffer();
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    h.sim.faults.push({ method: 'POST', path: /\/jobs\/\d+\/retry$/, status: 503, times: 100 });
+    const crashing = h.startBot();
+    await crashing.poller.runCycle();
+    crashing.close();
+    expect(allowlistWrites(h)).toHaveLength(1);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['failed']);
+
+    h.sim.faults.length = 0;
+    h.clock.advance(5 * 60_000);
+    const restarted = h.startBot();
+    await restarted.poller.runCycle();
+
+    expect(allowlistWrites(h)).toHaveLength(1);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+    expect(h.botNotes()[0]?.body).toContain('(success)');
+  });
+
+  it('notices a fix made by hand before the approval', async () => {
+    const { bot, note } = await seedWithOffer();
+    h.world.allowlistProject(h.ids.projects.poetry, h.ids.projects.app);
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+
+    await bot.poller.runCycle();
+
+    expect(allowlistWrites(h)).toEqual([]);
+    expect(h.botNotes()[0]?.body).toContain(
+      'was added to the allowlist of `containers/poetry` by hand',
+    );
+    const trail = bot.store.actions.listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0);
+    expect(trail.map((a) => `${a.kind}:${a.status}`)).toContain('fix-outcome:fixed-by-hand');
+  });
+
+  it('says so in the note when it may not retry the jobs', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const note = h.botNotes()[0];
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+
+    await bot.poller.runCycle();
+
+    expect(allowlistWrites(h)).toHaveLength(1);
+    expect(h.botNotes()[0]?.body).toContain('could not retry');
+  });
+
+  it('reverts the entry it added when a Maintainer asks, and audits it', async () => {
+    const { bot, note } = await seedWithOffer();
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    await bot.poller.runCycle();
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot revert',
+    );
+
+    await bot.poller.runCycle();
+
+    expect(allowlistWrites(h).map((r) => r.method)).toEqual(['POST', 'DELETE']);
+    expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(false);
+    expect(h.botNotes()[0]?.body).toContain('**Reverted.**');
+    const incident = bot.store.incidents.listIncidents()[0];
+    expect(incident?.status).toBe('open');
+    expect(
+      bot.store.actions.listActions(incident?.id ?? 0).map((a) => `${a.kind}:${a.status}`),
+    ).toContain('api-write:204');
+  });
+
+  it('takes a reply on a commit discussion, where GitLab has no reactions', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    const pipeline = h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'main',
+      userId: h.ids.users.alice,
+      jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
+    });
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const [discussion] = h.world.commitDiscussions(h.ids.projects.app, pipeline.sha);
+    expect(discussion?.notes[0]?.body).toContain('reply `@diagnoser-bot apply` to this comment');
+
+    h.world.replyToDiscussion(discussion?.id ?? '', h.ids.users.bob, '@diagnoser-bot apply');
+    await bot.poller.runCycle();
+
+    expect(allowlistWrites(h)).toHaveLength(1);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+  });
+
+  it('writes nothing in dry-run and says so in the trail', async () => {
+    const { note } = await seedWithOffer();
+    const dry = h.startBot({ dryRun: true });
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+
+    await dry.poller.runCycle();
+
+    expect(allowlistWrites(h)).toEqual([]);
+    expect(dry.skippedWrites.map((w) => w.method)).toContain('addProjectToJobTokenAllowlist');
+    const incident = dry.store.incidents.listIncidents()[0];
+    expect(incident?.status).toBe('open');
+    expect(
+      dry.store.actions.listActions(incident?.id ?? 0).map((a) => `${a.kind}:${a.status}`),
+    ).toContain('api-write:dry-run');
+  });
+});
