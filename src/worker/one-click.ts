@@ -141,8 +141,9 @@ async function authorise(
   fix: AllowlistFix,
   userId: number,
 ): Promise<{ ok: true; level: number } | { ok: false; level: number; reason: string }> {
-  if (userId === bot.id)
+  if (userId === bot.id) {
     return { ok: false, level: 0, reason: 'the bot cannot approve its own change' };
+  }
   const member = await deps.gitlab.getMember(fix.target.id, userId);
   const level = member?.accessLevel ?? 0;
   if (level >= MAINTAINER) return { ok: true, level };
@@ -205,8 +206,9 @@ function recordResult(
         ...(result.groupId ? { groupId: result.groupId } : {}),
       },
     });
-    if (!deps.gitlab.dryRun)
+    if (!deps.gitlab.dryRun) {
       store.incidents.setIncidentStatus(incident.id, op === 'add' ? 'fixed' : 'open');
+    }
     return;
   }
   if (result.status === 'already-present') {
