@@ -24,8 +24,10 @@ export function registerDemoCommand(program: Command): void {
     .option('--verbose', 'show the bot’s log')
     .action(async (options: { db?: string; verbose?: boolean }) => {
       const { world, ids } = seedStoryWorld();
-      // The bot may read the allowlist of the image project only as its Maintainer.
+      // The bot may read and change the allowlist of the image project only as its
+      // Maintainer, and retry jobs only as a Developer of the project that runs them.
       world.addMember(ids.projects.poetry, ids.users.bot, 40);
+      world.addMember(ids.projects.app, ids.users.bot, 30);
       const sim = await startSimulator({ world });
       const folder = options.db ? undefined : mkdtempSync(join(tmpdir(), 'diagnoser-demo-'));
       try {
@@ -62,10 +64,50 @@ export function registerDemoCommand(program: Command): void {
           say(note.body);
           say('-'.repeat(72));
           say('');
-          say('The incident log:');
+          say('The incident log (SQLite):');
           for (const incident of bot.store.incidents.listIncidents()) {
-            const { diagnosis: _diagnosis, ...row } = incident;
-            say(JSON.stringify(row, null, 2));
+            say(`  #${incident.id}  ${incident.rootCauseKey}`);
+            say(
+              `      pattern ${incident.patternId}, verdict ${incident.verdict}, status ${incident.status}`,
+            );
+            say(
+              `      ${incident.projectPath} → ${incident.targetProjectPath ?? '-'}, ${incident.occurrences} failed job(s)`,
+            );
+            say(`      checks: ${incident.checks.map((c) => `${c.check}=${c.result}`).join(', ')}`);
+          }
+
+          // The story goes on: bob, a Maintainer of containers/poetry, accepts with a 👍.
+          world.awardEmoji(
+            ids.projects.app,
+            ids.mergeRequest.iid,
+            note.id,
+            ids.users.bob,
+            'thumbsup',
+          );
+          say('');
+          say('bob (Maintainer of containers/poetry) reacts with :thumbsup: to the comment.');
+          const next = await bot.poller.runCycle();
+          const oneClick = next.oneClick;
+          say(
+            `Next cycle: ${oneClick?.approvalsSeen ?? 0} approval(s) read, ${oneClick?.applied ?? 0} fix(es) applied, ${oneClick?.retried ?? 0} job(s) retried.`,
+          );
+          for (const job of world.jobsOf(pipeline.id)) {
+            say(`  job ${job.id} (${job.name}) retried by the bot: ${job.status}`);
+          }
+          const updated = world
+            .notesOn(ids.projects.app, ids.mergeRequest.iid)
+            .find((n) => n.id === note.id);
+          const fixed = updated?.body.split('\n').find((line) => line.startsWith('**Fixed.**'));
+          say(`The comment now says: ${fixed ?? '(unchanged)'}`);
+          const [incident] = bot.store.incidents.listIncidents();
+          if (incident) {
+            say('');
+            say(`Audit trail of incident #${incident.id} (status ${incident.status}):`);
+            for (const action of bot.store.actions.listActions(incident.id)) {
+              say(
+                `  ${action.createdAt}  ${action.kind.padEnd(12)} ${action.status.padEnd(8)} ${action.actor ?? 'bot'}`,
+              );
+            }
           }
         } finally {
           bot.close();
