@@ -38,8 +38,12 @@ export function registerClassifyCommand(program: Command): void {
     });
 }
 
-export async function classifyFile(file: string, library: PatternLibrary): Promise<Classification> {
-  if (file === '-') return classifyStream(process.stdin, library);
+export async function classifyFile(
+  file: string,
+  library: PatternLibrary,
+  stdin: AsyncIterable<Uint8Array | string> = process.stdin,
+): Promise<Classification> {
+  if (file === '-') return classifyStream(stdin, library);
   return classifyChunks(readBlocks(file), library);
 }
 

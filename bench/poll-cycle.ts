@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/index.js';
+import { silentLogger } from '../src/log.js';
+import { createBot } from '../src/main.js';
+import { seedStoryWorld, startSimulator } from '../src/simulator/index.js';
+
+// A poll cycle over 1,000 watched projects against the GitLab simulator on
+// 127.0.0.1, through the real gitbeaker client: API requests made when idle
+// and with 10 new failures, and the time from a job's failure to its note.
+
+const PROJECTS = 1_000;
+const FAILURES = 10;
+
+async function main() {
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  const { world, ids } = seedStoryWorld();
+  world.addMember(ids.projects.poetry, ids.users.bot, 40);
+  const fleet = world.addGroup({ path: 'fleet' });
+  world.addMember(fleet.id, ids.users.bot, 30);
+  const projects = Array.from({ length: PROJECTS }, (_, i) =>
+    world.addProject({ path: `service-${String(i).padStart(4, '0')}`, namespaceId: fleet.id }),
+  );
+  // Every project has some history: one passing pipeline.
+  for (const project of projects) {
+    world.runPipeline({ projectId: project.id, ref: 'main', userId: ids.users.root, jobs: [{ name: 'test', image: 'alpine:latest' }] });
+  }
+  const sim = await startSimulator({ world });
+  const folder = mkdtempSync(join(tmpdir(), 'diagnoser-bench-'));
+  const result = loadConfig({
+    env: {},
+    overrides: {
+      gitlabUrl: sim.url,
+      gitlabToken: ids.tokens.bot,
+      databasePath: join(folder, 'bench.db'),
+      watch: { projects: [], groups: ['fleet'] },
+    },
+  });
+  if (!result.config) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  const bot = createBot(result.config, { logger: silentLogger() });
+
+  const measure = async (label: string) => {
+    sim.requests.length = 0;
+    const started = performance.now();
+    const report = await bot.poller.runCycle();
+    const ms = performance.now() - started;
+    const byKind = new Map<string, number>();
+    for (const r of sim.requests) {
+      const kind = `${r.method} ${r.path.replace(/\/api\/v4/, '').replace(/\d+/g, ':id').replace(/fleet%2F[^/]+/, ':path')}`;
+      byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+    }
+    console.log(`${label}: ${sim.requests.length} API requests, ${(ms / 1000).toFixed(2)} s, ${report.newJobs} new failed job(s), ${report.outcomes.length} diagnosed`);
+    for (const [kind, n] of [...byKind].sort((a, b) => b[1] - a[1]).slice(0, 8)) {
+      console.log(`    ${String(n).padStart(5)}  ${kind}`);
+    }
+    return report;
+  };
+
+  await measure('first cycle (learns 1,000 projects, sets cursors)');
+  await measure('idle cycle (nothing new)');
+
+  const failedAt = new Map<number, number>();
+  for (const project of projects.slice(0, FAILURES)) {
+    world.addMember(project.id, ids.users.alice, 30);
+    const pipeline = world.runPipeline({
+      projectId: project.id,
+      ref: 'main',
+      userId: ids.users.alice,
+      jobs: [{ name: 'build', image: ids.image }],
+    });
+    for (const job of world.jobsOf(pipeline.id)) failedAt.set(job.id, performance.now());
+  }
+  const busy = await measure(`busy cycle (${FAILURES} new failures)`);
+  const noted = performance.now();
+  const latencies = [...failedAt.values()].map((t) => noted - t).sort((a, b) => a - b);
+  console.log(
+    `failure → note within the cycle: median ${(latencies[Math.floor(latencies.length / 2)] ?? 0).toFixed(0)} ms, max ${(latencies.at(-1) ?? 0).toFixed(0)} ms; add up to one schedule interval (default 60 s) for the wait until the next cycle`,
+  );
+  console.log(`verdicts: ${[...new Set(busy.outcomes.map((o) => o.verdict))].join(', ')}`);
+  await measure('idle cycle with 10 open one-click offers (approval polling)');
+
+  bot.close();
+  await sim.close();
+  rmSync(folder, { recursive: true, force: true });
+}
+
+await main();
