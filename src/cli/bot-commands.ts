@@ -37,18 +37,26 @@ export function registerBotCommands(program: Command): void {
     const { host, port } = bot.config.http;
     await web.listen({ host, port });
     bot.logger.info({ address: `http://${host}:${port}` }, 'listening');
-    await runAndLog(bot);
-    const stop = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
-    await new Promise<void>((resolve) => {
+    // Signals are handled from the start: `docker stop` during the first cycle
+    // must still close the database cleanly.
+    let stopSchedule: (() => Promise<void>) | undefined;
+    let stopping = false;
+    const stopped = new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
+        stopping = true;
         bot.logger.info({ signal }, 'stopping');
-        void stop()
+        void (stopSchedule?.() ?? Promise.resolve())
           .then(() => web.close())
           .finally(resolve);
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
+    await runAndLog(bot);
+    if (!stopping) stopSchedule = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
+    await stopped;
+    // A cycle may still be finishing its last request; it cannot overlap the next one.
+    await bot.poller.idle();
     bot.close();
   });
 

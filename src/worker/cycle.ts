@@ -288,5 +288,10 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
     }
   }
 
-  return { runCycle };
+  /** Resolves when no cycle is running (for a clean shutdown). */
+  async function idle(): Promise<void> {
+    while (running) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  return { runCycle, idle };
 }
