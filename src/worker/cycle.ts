@@ -25,6 +25,11 @@ export interface PollSettings {
   maxAttempts?: number;
   /** How long an offered fix waits for approval; older offers are no longer checked. */
   offerMaxAgeMs?: number;
+  /**
+   * The most cycles a project with no new failures is left out between polls
+   * (0 polls every project every cycle).
+   */
+  maxQuietSkip?: number;
 }
 
 export interface CycleReport {
@@ -32,6 +37,8 @@ export interface CycleReport {
   finishedAt: string;
   skipped?: 'overlap' | 'paused';
   projects: number;
+  /** Quiet projects left out of this cycle. */
+  projectsSkipped?: number;
   newJobs: number;
   outcomes: JobOutcome[];
   /** Jobs put back in the queue for a later cycle. */
@@ -70,12 +77,33 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
     watchListTtlMs: 10 * 60_000,
     maxAttempts: 8,
     offerMaxAgeMs: 14 * 24 * 60 * 60_000,
+    maxQuietSkip: 3,
     ...deps.settings,
   };
   let running = false;
   let watchList: { projects: ProjectRef[]; until: number } | undefined;
   let bot: GitlabUser | undefined;
   let reportedAuthProblem = '';
+  // Quiet projects are polled less often: GitLab limits the jobs endpoint
+  // (600 requests a minute per user by default), so a large fleet must spend
+  // its requests where failures happen. In memory only: a restart polls all.
+  const quiet = new Map<number, { streak: number; skip: number }>();
+
+  function dueForPolling(projectId: number): boolean {
+    const state = quiet.get(projectId);
+    if (!state || state.skip === 0) return true;
+    state.skip -= 1;
+    return false;
+  }
+
+  function recordPoll(projectId: number, fresh: number) {
+    if (fresh > 0) {
+      quiet.delete(projectId);
+      return;
+    }
+    const streak = (quiet.get(projectId)?.streak ?? 0) + 1;
+    quiet.set(projectId, { streak, skip: Math.min(settings.maxQuietSkip, Math.floor(streak / 2)) });
+  }
 
   async function watchedProjects(problems: CycleReport['problems']): Promise<ProjectRef[]> {
     if (watchList && watchList.until > now().getTime()) return watchList.projects;
@@ -180,6 +208,7 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       startedAt: now().toISOString(),
       finishedAt: '',
       projects: 0,
+      projectsSkipped: 0,
       newJobs: 0,
       outcomes: [],
       deferred: 0,
@@ -217,8 +246,14 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       const projects = await watchedProjects(report.problems);
       report.projects = projects.length;
       for (const project of projects) {
+        if (!dueForPolling(project.id)) {
+          report.projectsSkipped = (report.projectsSkipped ?? 0) + 1;
+          continue;
+        }
         try {
-          report.newJobs += await listNewFailures(project, seen);
+          const fresh = await listNewFailures(project, seen);
+          recordPoll(project.id, fresh);
+          report.newJobs += fresh;
         } catch (error) {
           if (error instanceof GitlabTransientError) {
             pause(error, report);

@@ -195,3 +195,26 @@ describe('GitLab failures lose no work', () => {
     ]);
   });
 });
+
+describe('large fleets', () => {
+  it('polls quiet projects less often, and a failing one again at once', async () => {
+    h = await startHarness({ botRole: 40 });
+    const bot = h.startBot();
+    const polls: number[] = [];
+    for (let cycle = 0; cycle < 8; cycle++) {
+      h.sim.requests.length = 0;
+      await bot.poller.runCycle();
+      polls.push(h.sim.requests.filter((r) => r.path.endsWith('/jobs')).length);
+    }
+
+    // Polled, polled, then left out more and more (at most 3 cycles in a row).
+    expect(polls).toEqual([1, 1, 0, 1, 0, 1, 0, 0]);
+    h.runSeed();
+    const caught: number[] = [];
+    for (let cycle = 0; cycle < 4; cycle++) {
+      const report = await bot.poller.runCycle();
+      caught.push(report.newJobs);
+    }
+    expect(caught.reduce((a, b) => a + b)).toBe(1);
+  });
+});
