@@ -4,6 +4,7 @@ import { createGitlabAdapter } from './gitlab/client.js';
 import { withDryRun, type SkippedWrite } from './gitlab/dry-run.js';
 import type { GitlabPort } from './gitlab/port.js';
 import type { RetryPolicy } from './gitlab/retry.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import type { PatternLibrary } from './patterns/library.js';
 import { builtinPatternDir, loadLibrary } from './patterns/load.js';
@@ -17,6 +18,7 @@ export interface Bot {
   gitlab: GitlabPort;
   library: PatternLibrary;
   poller: ReturnType<typeof createPoller>;
+  metrics: Metrics;
   /** Writes skipped in dry-run, newest last (also logged). */
   skippedWrites: SkippedWrite[];
   close(): void;
@@ -28,6 +30,8 @@ export interface BotOptions {
   retry?: RetryPolicy;
   /** An already open store (tests, demo). */
   store?: Store;
+  /** Prometheus metrics; by default a registry without process metrics. */
+  metrics?: Metrics;
 }
 
 /**
@@ -36,8 +40,11 @@ export interface BotOptions {
  * Everything is created here and passed down; no module keeps state.
  */
 export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
-  const logger =
-    options.logger ?? createLogger({ level: config.logLevel, secrets: [config.gitlabToken] });
+  const secrets = [config.gitlabToken, config.adminToken].filter((s): s is string => !!s);
+  const logger = options.logger ?? createLogger({ level: config.logLevel, secrets });
+  const metrics =
+    options.metrics ??
+    createMetrics({ defaultMetrics: false, requestTimeoutMs: config.requestTimeoutMs });
   const library = loadLibrary([builtinPatternDir(), ...config.patternDirs]);
   const now = options.now ?? (() => new Date());
   // One clock for the poller and the queue, or due times drift apart.
@@ -47,6 +54,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     url: config.gitlabUrl,
     token: config.gitlabToken,
     timeoutMs: config.requestTimeoutMs,
+    onRequest: (event) => metrics.observeRequest(event),
     ...(options.retry ? { retry: options.retry } : {}),
   });
   const cached = withCache(http, config.cacheTtlSeconds * 1000);
@@ -56,16 +64,27 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
         logger.info({ method: write.method, args: write.args }, 'dry-run: write skipped');
       })
     : cached;
-  const poller = createPoller({
+  const inner = createPoller({
     gitlab,
     store,
     library,
     logger,
     now,
+    metrics,
     maxLogBytes: config.maxLogBytes,
-    secrets: [config.gitlabToken],
+    secrets,
     settings: { watch: config.watch, lookbackMs: parseDuration(config.lookback) },
   });
+  const poller: typeof inner = {
+    ...inner,
+    async runCycle() {
+      const started = performance.now();
+      const report = await inner.runCycle();
+      metrics.observeCycle(report, (performance.now() - started) / 1000);
+      for (const outcome of report.outcomes) metrics.observeOutcome(outcome);
+      return report;
+    },
+  };
   return {
     config,
     logger,
@@ -73,6 +92,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     gitlab,
     library,
     poller,
+    metrics,
     skippedWrites,
     close: () => store.close(),
   };

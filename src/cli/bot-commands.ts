@@ -4,6 +4,9 @@ import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
 import type { CycleReport } from '../worker/cycle.js';
 import { schedule } from '../worker/scheduler.js';
+import type { FastifyInstance } from 'fastify';
+import { createMetrics } from '../metrics/metrics.js';
+import { exposedDashboardError, isLoopbackHost } from '../web/access.js';
 import { createWebServer } from '../web/server.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
@@ -26,13 +29,31 @@ export function registerBotCommands(program: Command): void {
         'run the bot: poll GitLab on the schedule, diagnose failed jobs, comment the fixes',
       ),
   ).action(async (options: CommonOptions) => {
-    const bot = createBot(configOrExit(options));
+    const config = configOrExit(options);
+    const bot = createBot(config, {
+      metrics: createMetrics({ requestTimeoutMs: config.requestTimeoutMs }),
+    });
     bot.logger.info({ config: describeConfig(bot.config) }, 'starting');
-    const web = createWebServer({
+    // Bound beyond loopback without a token, the bot still serves /healthz
+    // and /readyz (the container's health check needs them) but keeps the
+    // dashboard and /metrics closed, and says which setting opens them.
+    const exposed = !isLoopbackHost(bot.config.http.host) && !bot.config.adminToken;
+    if (exposed) {
+      bot.logger.warn(
+        { setting: 'DIAGNOSER_ADMIN_TOKEN' },
+        exposedDashboardError(bot.config.http.host).message.replace('would be', 'are not'),
+      );
+    }
+    const web: FastifyInstance = createWebServer({
       store: bot.store,
       logger: bot.logger,
       now: () => new Date(),
       maxCycleAgeMs: 15 * 60_000,
+      host: bot.config.http.host,
+      metrics: bot.metrics,
+      gitlabUrl: bot.config.gitlabUrl,
+      dashboard: !exposed,
+      ...(bot.config.adminToken ? { adminToken: bot.config.adminToken } : {}),
     });
     const { host, port } = bot.config.http;
     await web.listen({ host, port });
@@ -45,9 +66,7 @@ export function registerBotCommands(program: Command): void {
       const shutdown = (signal: string) => {
         stopping = true;
         bot.logger.info({ signal }, 'stopping');
-        void (stopSchedule?.() ?? Promise.resolve())
-          .then(() => web.close())
-          .finally(resolve);
+        void (stopSchedule?.() ?? Promise.resolve()).then(() => web.close()).finally(resolve);
       };
       process.once('SIGTERM', () => shutdown('SIGTERM'));
       process.once('SIGINT', () => shutdown('SIGINT'));

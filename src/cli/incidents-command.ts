@@ -1,12 +1,32 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig } from '../config/index.js';
-import { openDatabase, type Incident, type Store } from '../store/index.js';
+import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { DEFAULT_RETENTION } from '../config/schema.js';
+import {
+  openDatabase,
+  parseSince,
+  type Incident,
+  type IncidentFilter,
+  type IncidentStatus,
+  type Store,
+} from '../store/index.js';
 import { CliExit } from './exit.js';
+import {
+  INCIDENT_CSV_HEADER,
+  buildStats,
+  createProgress,
+  csvRow,
+  formatPruneReport,
+  formatStats,
+  incidentCsvRow,
+} from './incidents-report.js';
 
 interface IncidentsOptions {
   config?: string;
   db?: string;
   json?: boolean;
+  csv?: boolean;
+  all?: boolean;
   since?: string;
   pattern?: string;
   verdict?: string;
@@ -15,7 +35,19 @@ interface IncidentsOptions {
   limit?: string;
 }
 
-function openStoreOrExit(options: { config?: string; db?: string }): Store {
+interface PruneOptions extends IncidentsOptions {
+  olderThan?: string;
+  vacuum?: boolean;
+  dryRun?: boolean;
+}
+
+const STATUSES: readonly IncidentStatus[] = ['open', 'fixed', 'closed', 'error'];
+/** The most rows listIncidents gives at once; `--all` pages through in these steps. */
+const PAGE = 1000;
+/** Incidents removed per transaction, so the bot is never locked out for long. */
+const PRUNE_BATCH = 500;
+
+function configOrExit(options: { config?: string; db?: string }): Config {
   const result = loadConfig({
     requireGitlab: false,
     ...(options.config ? { file: options.config } : {}),
@@ -24,7 +56,77 @@ function openStoreOrExit(options: { config?: string; db?: string }): Store {
       : {}),
   });
   if (!result.config) throw new CliExit(2, result.errors.map((e) => e.message).join('\n'));
-  return openDatabase(result.config.databasePath);
+  return result.config;
+}
+
+function openStoreOrExit(options: { config?: string; db?: string }): Store {
+  return openDatabase(configOrExit(options).databasePath);
+}
+
+function sinceOrExit(since: string | undefined, now: Date): string | undefined {
+  if (since === undefined) return undefined;
+  try {
+    return parseSince(since, now);
+  } catch (error) {
+    throw new CliExit(2, `--since: ${(error as Error).message}`);
+  }
+}
+
+function filterOrExit(options: IncidentsOptions, now: Date): IncidentFilter {
+  const since = sinceOrExit(options.since, now);
+  const status =
+    options.status === undefined ? undefined : STATUSES.find((s) => s === options.status);
+  if (options.status !== undefined && status === undefined) {
+    throw new CliExit(2, `--status: "${options.status}" is not one of ${STATUSES.join(', ')}`);
+  }
+  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > PAGE)) {
+    throw new CliExit(2, `--limit: "${options.limit}" is not a whole number from 1 to ${PAGE}`);
+  }
+  return {
+    ...(since ? { since } : {}),
+    ...(options.pattern ? { patternId: options.pattern } : {}),
+    ...(options.verdict ? { verdict: options.verdict } : {}),
+    ...(status ? { status } : {}),
+    ...(options.project ? { projectPath: options.project } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  };
+}
+
+/** The incidents to print: one page, or with `--all` every match, page by page. */
+function* incidentsToPrint(
+  store: Store,
+  filter: IncidentFilter,
+  all: boolean,
+): Generator<Incident> {
+  if (!all) {
+    yield* store.incidents.listIncidents(filter);
+    return;
+  }
+  for (let offset = 0; ; offset += PAGE) {
+    const page = store.incidents.listIncidents({ ...filter, limit: PAGE, offset });
+    yield* page;
+    if (page.length < PAGE) return;
+  }
+}
+
+/** Progress lines only for a person at a terminal, never into a file or a pipe. */
+function onTerminal(): boolean {
+  return process.stdout.isTTY === true && process.stderr.isTTY === true;
+}
+
+/** The database file and its write-ahead log, in bytes; undefined for `:memory:`. */
+function sizeOnDisk(path: string): number | undefined {
+  if (path === ':memory:') return undefined;
+  let total = 0;
+  for (const file of [path, `${path}-wal`]) {
+    try {
+      total += fs.statSync(file).size;
+    } catch {
+      // no -wal file: nothing to add
+    }
+  }
+  return total;
 }
 
 export function registerIncidentsCommand(program: Command): void {
@@ -34,34 +136,37 @@ export function registerIncidentsCommand(program: Command): void {
     .option('--config <file>', 'YAML configuration file (or DIAGNOSER_CONFIG)')
     .option('--db <file>', 'SQLite incident log (or DIAGNOSER_DB)')
     .option('--json', 'one JSON object per incident and line')
-    .option('--since <iso-date>', 'only incidents seen at or after this time')
+    .option('--csv', 'CSV with a header row (RFC 4180), safe to open in a spreadsheet')
+    .option('--all', 'every matching incident, not only the first --limit')
+    .option('--since <when>', 'only incidents seen since: 7d, 24h, 2025-05-01 or an ISO time')
     .option('--pattern <id>', 'only this pattern')
     .option('--verdict <verdict>', 'only this verdict')
     .option('--status <status>', 'open, fixed, closed or error')
     .option('--project <path>', 'the failing project or the one owning the image')
-    .option('--limit <n>', 'at most this many (default 100)')
+    .option('--limit <n>', `at most this many (default 100, at most ${PAGE})`)
     .action((options: IncidentsOptions) => {
+      if (options.json && options.csv) throw new CliExit(2, 'Choose one of --json and --csv.');
+      const filter = filterOrExit(options, new Date());
       const store = openStoreOrExit(options);
       try {
-        const list = store.incidents.listIncidents({
-          ...(options.since ? { since: options.since } : {}),
-          ...(options.pattern ? { patternId: options.pattern } : {}),
-          ...(options.verdict ? { verdict: options.verdict } : {}),
-          ...(options.status ? { status: options.status as Incident['status'] } : {}),
-          ...(options.project ? { projectPath: options.project } : {}),
-          ...(options.limit ? { limit: Number(options.limit) } : {}),
-        });
+        const list = incidentsToPrint(store, filter, options.all === true);
         if (options.json) {
           for (const incident of list) {
             process.stdout.write(`${JSON.stringify(publicIncident(incident))}\n`);
           }
           return;
         }
-        if (list.length === 0) {
+        if (options.csv) {
+          process.stdout.write(csvRow(INCIDENT_CSV_HEADER));
+          for (const incident of list) process.stdout.write(incidentCsvRow(incident));
+          return;
+        }
+        const rows = [...list];
+        if (rows.length === 0) {
           process.stdout.write('No incidents recorded.\n');
           return;
         }
-        process.stdout.write(formatTable(list));
+        process.stdout.write(formatTable(rows));
       } finally {
         store.close();
       }
@@ -93,6 +198,104 @@ export function registerIncidentsCommand(program: Command): void {
         store.close();
       }
     });
+
+  incidents
+    .command('stats')
+    .description(
+      'counts per pattern, verdict and day, and the median time from failure to note and from note to fix',
+    )
+    .option('--since <when>', 'only incidents seen since: 7d, 24h, 2025-05-01 or an ISO time')
+    .option('--json', 'as one JSON object')
+    .action((_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<IncidentsOptions>();
+      const since = sinceOrExit(options.since, new Date());
+      const store = openStoreOrExit(options);
+      const progress = createProgress(process.stderr, onTerminal());
+      try {
+        progress.update('Reading the incident log…');
+        const stats = buildStats({
+          since: since ?? null,
+          counts: store.stats.incidentCounts(since),
+          daily: store.stats.dailyCounts(since),
+          timings: store.stats.timings(since),
+        });
+        progress.clear();
+        process.stdout.write(options.json ? `${JSON.stringify(stats)}\n` : formatStats(stats));
+      } finally {
+        progress.clear();
+        store.close();
+      }
+    });
+
+  incidents
+    .command('prune')
+    .description(
+      'retention: remove closed and fixed incidents (with their jobs, note records and actions) with no activity for a while',
+    )
+    .option(
+      '--older-than <age>',
+      `e.g. 90d or 12w (default: the retention setting, or ${DEFAULT_RETENTION})`,
+    )
+    .option(
+      '--vacuum',
+      'then rewrite the file so the space goes back to the disk (slow on big files)',
+    )
+    .option('--dry-run', 'only say what would be removed')
+    .action((_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<PruneOptions>();
+      const config = configOrExit(options);
+      const olderThan = options.olderThan ?? config.retention ?? DEFAULT_RETENTION;
+      let ageMs: number;
+      try {
+        ageMs = parseDuration(olderThan);
+      } catch (error) {
+        throw new CliExit(2, `--older-than: ${(error as Error).message}`);
+      }
+      const before = new Date(Date.now() - ageMs).toISOString();
+      const store = openDatabase(config.databasePath);
+      const progress = createProgress(process.stderr, onTerminal());
+      try {
+        const result = options.dryRun
+          ? store.retention.pruneIncidents(before, { dryRun: true })
+          : pruneInBatches(store, before, (removed) =>
+              progress.update(`Pruning… ${removed} incidents removed`),
+            );
+        let vacuum: { bytesBefore: number | undefined; bytesAfter: number | undefined } | undefined;
+        if (options.vacuum && !options.dryRun) {
+          const bytesBefore = sizeOnDisk(store.path);
+          progress.update('Vacuuming (rewriting the database file)…');
+          store.retention.vacuum();
+          vacuum = { bytesBefore, bytesAfter: sizeOnDisk(store.path) };
+        }
+        progress.clear();
+        process.stdout.write(
+          formatPruneReport({
+            result,
+            dryRun: options.dryRun === true,
+            olderThan,
+            before,
+            ...(vacuum ? { vacuum } : {}),
+          }),
+        );
+      } finally {
+        progress.clear();
+        store.close();
+      }
+    });
+}
+
+function pruneInBatches(store: Store, before: string, onBatch: (removed: number) => void) {
+  const total = { incidents: 0, occurrences: 0, actions: 0, notesDeleted: 0, notesUpdated: 0 };
+  for (;;) {
+    const batch = store.retention.pruneIncidents(before, { limit: PRUNE_BATCH });
+    total.incidents += batch.incidents;
+    total.occurrences += batch.occurrences;
+    total.actions += batch.actions;
+    total.notesDeleted += batch.notesDeleted;
+    total.notesUpdated += batch.notesUpdated;
+    onBatch(total.incidents);
+    if (batch.incidents < PRUNE_BATCH) return total;
+  }
 }
 
 function publicIncident(incident: Incident) {

@@ -221,13 +221,17 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
 }
 
 /** The config as shown to people (logs, `--print-config`): the token is never included. */
-export type DescribedConfig = Omit<Config, 'gitlabToken'> & { gitlabToken: '[set]' | '[not set]' };
+export type DescribedConfig = Omit<Config, 'gitlabToken' | 'adminToken'> & {
+  gitlabToken: '[set]' | '[not set]';
+  adminToken: '[set]' | '[not set]';
+};
 
 /** A printable copy of `config` with the token replaced by `[set]` (or `[not set]`). */
 export function describeConfig(config: Config): DescribedConfig {
-  const { gitlabToken, ...rest } = config;
+  const { gitlabToken, adminToken, ...rest } = config;
   return {
     ...structuredClone(rest),
     gitlabToken: gitlabToken === undefined ? '[not set]' : '[set]',
+    adminToken: adminToken === undefined ? '[not set]' : '[set]',
   };
 }

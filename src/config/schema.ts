@@ -122,6 +122,39 @@ const GitlabToken = z
     }
   });
 
+/** Shortest admin token accepted: long enough that guessing it over HTTP is hopeless. */
+export const MIN_ADMIN_TOKEN_LENGTH = 16;
+
+// Like the GitLab token, messages never show the value.
+const AdminToken = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? undefined : 'is not text: write the token as a string',
+  })
+  .trim()
+  .superRefine((value, context) => {
+    const generate = 'e.g. the output of `openssl rand -hex 32`';
+    if (value === '') {
+      context.addIssue({
+        code: 'custom',
+        message: `is empty: set it to a long random value, ${generate}, or remove it`,
+      });
+    } else if (/\s/.test(value)) {
+      context.addIssue({
+        code: 'custom',
+        message: 'contains spaces or line breaks: set it to the token alone',
+      });
+    } else if (value.length < MIN_ADMIN_TOKEN_LENGTH) {
+      context.addIssue({
+        code: 'custom',
+        message: `is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters: use a long random value, ${generate}`,
+      });
+    }
+  });
+
+/** How long `incidents prune` keeps closed and fixed incidents when not told otherwise. */
+export const DEFAULT_RETENTION = '90d';
+
 const Schedule = z
   .string({ error: notA('a cron expression', 'write e.g. "*/5 * * * *"') })
   .trim()
@@ -260,6 +293,13 @@ export const Config = z.strictObject({
     .default([])
     .describe('Extra folders of pattern files, read after the built-in patterns.'),
   http: Http.default({ host: '127.0.0.1', port: 8080 }),
+  adminToken: AdminToken.optional().describe(
+    `Token that opens the dashboard and /metrics (send it as "Authorization: Bearer <token>", or open a page once with ?token=<token>). Required when http.host is not a loopback address; at least ${MIN_ADMIN_TOKEN_LENGTH} characters. Never printed or stored.`,
+  ),
+  // No schema default: the commands that prune fall back to DEFAULT_RETENTION.
+  retention: Duration.optional().describe(
+    `How long closed and fixed incidents are kept before \`incidents prune\` removes them: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,
+  ),
 });
 export type Config = z.infer<typeof Config>;
 

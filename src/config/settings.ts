@@ -26,6 +26,8 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   'http.host': { name: 'DIAGNOSER_HTTP_HOST', kind: 'text' },
   'http.port': { name: 'DIAGNOSER_HTTP_PORT', kind: 'integer' },
   patternDirs: { name: 'DIAGNOSER_PATTERNS', kind: 'list' },
+  adminToken: { name: 'DIAGNOSER_ADMIN_TOKEN', kind: 'text' },
+  retention: { name: 'DIAGNOSER_RETENTION', kind: 'text' },
 };
 
 /** One key of the settings tree: a leaf setting, or a group such as `http`. */

@@ -88,6 +88,21 @@ export interface IncidentFilter {
   offset?: number;
 }
 
+/** IncidentFilter plus free text, for the dashboard's search box. */
+export interface IncidentSearch extends IncidentFilter {
+  /**
+   * Words that must all appear (case-insensitively, anywhere) in the summary, the pattern,
+   * the verdict or either project path.
+   */
+  text?: string;
+}
+
+/** One page of a search and how many incidents match in all. */
+export interface IncidentPage {
+  incidents: Incident[];
+  total: number;
+}
+
 export interface IncidentRepository {
   /**
    * Creates the incident for `rootCauseKey`, or updates the existing one: verdict, checks,
@@ -101,6 +116,8 @@ export interface IncidentRepository {
   listIncidents(filter?: IncidentFilter): Incident[];
   /** Returns false if there is no such incident. */
   setIncidentStatus(id: number, status: IncidentStatus): boolean;
+  /** Like listIncidents, with free-text search and the total for paging. */
+  searchIncidents(query: IncidentSearch): IncidentPage;
 }
 
 interface IncidentRow {
@@ -128,6 +145,23 @@ type IncidentParams = Omit<IncidentRow, 'id' | 'occurrences'>;
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** Bounds the SQL built for a search box (each word adds one clause). */
+const MAX_SEARCH_WORDS = 8;
+const MAX_WORD_LENGTH = 100;
+
+/** A word as a LIKE pattern that matches it literally: `%` and `_` lose their meaning. */
+function likeContains(word: string): string {
+  return `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function searchWords(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  return text
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .slice(0, MAX_SEARCH_WORDS)
+    .map((word) => word.slice(0, MAX_WORD_LENGTH));
+}
 
 function minIso(a: string, b: string): string {
   return a < b ? a : b;
@@ -270,6 +304,44 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
     return statement;
   }
 
+  // Search statements, one per combination of filters and number of words, built on first use.
+  const searchStatements = new Map<
+    string,
+    {
+      page: BetterSqlite3.Statement<unknown[], IncidentRow>;
+      count: BetterSqlite3.Statement<unknown[], number>;
+    }
+  >();
+
+  function searchStatement(query: IncidentSearch, words: number) {
+    const clauses: string[] = [];
+    if (query.since !== undefined) clauses.push('last_seen_at >= @since');
+    if (query.patternId !== undefined) clauses.push('pattern_id = @patternId');
+    if (query.verdict !== undefined) clauses.push('verdict = @verdict');
+    if (query.status !== undefined) clauses.push('status = @status');
+    if (query.projectPath !== undefined) {
+      clauses.push('(project_path = @projectPath OR target_project_path = @projectPath)');
+    }
+    for (let w = 0; w < words; w++) {
+      const columns = ['summary', 'pattern_id', 'verdict', 'project_path', 'target_project_path'];
+      clauses.push(`(${columns.map((c) => `${c} LIKE @w${w} ESCAPE '\\'`).join(' OR ')})`);
+    }
+    const where = clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '';
+    let statements = searchStatements.get(where);
+    if (statements === undefined) {
+      statements = {
+        page: db.prepare<unknown[], IncidentRow>(
+          `SELECT * FROM incidents ${where}
+           ORDER BY last_seen_at DESC, id DESC
+           LIMIT @limit OFFSET @offset`,
+        ),
+        count: db.prepare<unknown[], number>(`SELECT count(*) FROM incidents ${where}`).pluck(),
+      };
+      searchStatements.set(where, statements);
+    }
+    return statements;
+  }
+
   return {
     upsertIncident(input) {
       return upsert(input);
@@ -301,6 +373,31 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
     },
     setIncidentStatus(id, status) {
       return setStatus.run(status, toIso(now()), id).changes > 0;
+    },
+    searchIncidents(query) {
+      const limit = query.limit ?? DEFAULT_LIMIT;
+      const offset = query.offset ?? 0;
+      if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+        throw new RangeError(`limit must be a whole number from 1 to ${MAX_LIMIT}, got ${limit}`);
+      }
+      if (!Number.isInteger(offset) || offset < 0) {
+        throw new RangeError(`offset must be a whole number of 0 or more, got ${offset}`);
+      }
+      const words = searchWords(query.text);
+      const params: Record<string, string | number> = {};
+      if (query.since !== undefined) params.since = toIso(query.since);
+      if (query.patternId !== undefined) params.patternId = query.patternId;
+      if (query.verdict !== undefined) params.verdict = query.verdict;
+      if (query.status !== undefined) params.status = query.status;
+      if (query.projectPath !== undefined) params.projectPath = query.projectPath;
+      words.forEach((word, w) => {
+        params[`w${w}`] = likeContains(word);
+      });
+      const statements = searchStatement(query, words.length);
+      return {
+        incidents: statements.page.all({ ...params, limit, offset }).map(toIncident),
+        total: statements.count.get(params) ?? 0,
+      };
     },
   };
 }

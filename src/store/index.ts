@@ -8,6 +8,8 @@ export {
   type Incident,
   type IncidentFilter,
   type IncidentInput,
+  type IncidentPage,
+  type IncidentSearch,
   type IncidentRepository,
   type IncidentStatus,
 } from './incidents.js';
@@ -15,5 +17,24 @@ export type { JobQueueRepository, NewQueuedJob, QueuedJob, QueueStatus } from '.
 export type { MetaRepository } from './meta.js';
 export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
 export type { Occurrence, OccurrenceInput, OccurrenceRepository } from './occurrences.js';
+export type { PruneOptions, PruneResult, RetentionRepository } from './retention.js';
+export { parseSince } from './since.js';
+export {
+  FIX_ACTION_KINDS,
+  FIX_OUTCOME_KINDS,
+  FIX_OUTCOME_STATUSES,
+  FIX_WRITE_KIND,
+  NOTE_ACTION_KINDS,
+  median,
+  summarizeTimings,
+  type DailyCount,
+  type FilterValues,
+  type IncidentCount,
+  type IncidentTiming,
+  type MedianOf,
+  type ProjectCount,
+  type StatsRepository,
+  type TimingSummary,
+} from './stats.js';
 export type { Store } from './store.js';
 export type { Clock, Timestamp } from './time.js';

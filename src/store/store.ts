@@ -7,6 +7,8 @@ import { createJobQueueRepository, type JobQueueRepository } from './job-queue.j
 import { createMetaRepository, type MetaRepository } from './meta.js';
 import { createNoteRepository, type NoteRepository } from './notes.js';
 import { createOccurrenceRepository, type OccurrenceRepository } from './occurrences.js';
+import { createRetentionRepository, type RetentionRepository } from './retention.js';
+import { createStatsRepository, type StatsRepository } from './stats.js';
 import type { Clock } from './time.js';
 
 /** The incident log: one SQLite database, seen through small repositories. */
@@ -20,6 +22,10 @@ export interface Store {
   readonly notes: NoteRepository;
   readonly actions: ActionRepository;
   readonly meta: MetaRepository;
+  /** Counts and timings for the dashboard, /metrics and `incidents stats`. */
+  readonly stats: StatsRepository;
+  /** Removing old closed and fixed incidents (`incidents prune`). */
+  readonly retention: RetentionRepository;
   /**
    * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
    * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
@@ -51,6 +57,8 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     notes: createNoteRepository(context),
     actions: createActionRepository(context),
     meta: createMetaRepository(context),
+    stats: createStatsRepository(context),
+    retention: createRetentionRepository(context),
     transaction(fn) {
       return db.transaction(fn)();
     },

@@ -1,7 +1,10 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/index.js';
 import { LAST_CYCLE_KEY, type LastCycle } from '../worker/cycle.js';
+import { exposedDashboardError, isLoopbackHost } from './access.js';
+import { dashboardRoutes } from './dashboard.js';
 
 export interface WebOptions {
   store: Store;
@@ -9,16 +12,40 @@ export interface WebOptions {
   now: () => Date;
   /** A cycle older than this makes /readyz fail. */
   maxCycleAgeMs: number;
+  /**
+   * The address the server will listen on (http.host). Giving it turns on the dashboard
+   * (`/`, `/incidents/:id`) and `/metrics`; without it only /healthz and /readyz are served.
+   */
+  host?: string;
+  /**
+   * Required for every dashboard route when set (Bearer header, or `?token=` once, then a
+   * cookie). Without it the dashboard is served only when `host` is a loopback address.
+   */
+  adminToken?: string;
+  /** Counters behind /metrics; no /metrics without it. */
+  metrics?: Metrics;
+  /** The GitLab instance, for links to projects the stored diagnosis has no address for. */
+  gitlabUrl?: string;
+  /** False serves only /healthz and /readyz even when `host` is given; default true. */
+  dashboard?: boolean;
 }
 
 /**
- * The bot's HTTP side: liveness and readiness for orchestrators. Routes that
- * show data are added by the dashboard.
+ * The bot's HTTP side: liveness and readiness for orchestrators, and, when `host` is
+ * given, the admin dashboard and /metrics.
+ *
+ * @throws DashboardExposedError when the dashboard would be bound beyond loopback without
+ *   an admin token: the caller should stop, or pass `dashboard: false` to serve health only.
  */
 export function createWebServer(options: WebOptions): FastifyInstance {
+  const dashboard = options.host !== undefined && options.dashboard !== false;
+  // Refuse before anything is built, so nothing is ever served unprotected.
+  if (dashboard && options.adminToken === undefined && !isLoopbackHost(options.host ?? '')) {
+    throw exposedDashboardError(options.host ?? '');
+  }
   const app = Fastify({
     loggerInstance: options.logger.child({ component: 'web' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
   app.get('/healthz', async () => ({ status: 'ok' }));
@@ -51,6 +78,18 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     const ready = Object.values(checks).every((c) => c.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  if (dashboard) {
+    void app.register(
+      dashboardRoutes({
+        store: options.store,
+        now: options.now,
+        ...(options.metrics ? { metrics: options.metrics } : {}),
+        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
+      }),
+    );
+  }
 
   return app;
 }

@@ -87,22 +87,19 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
   // Quiet projects are polled less often: GitLab limits the jobs endpoint
   // (600 requests a minute per user by default), so a large fleet must spend
   // its requests where failures happen. In memory only: a restart polls all.
-  const quiet = new Map<number, { streak: number; skip: number }>();
+  const quietStreak = new Map<number, number>();
+  let cycleNumber = 0;
 
+  /** Every project now and then, spread over cycles by id so the load stays even. */
   function dueForPolling(projectId: number): boolean {
-    const state = quiet.get(projectId);
-    if (!state || state.skip === 0) return true;
-    state.skip -= 1;
-    return false;
+    const streak = quietStreak.get(projectId) ?? 0;
+    const every = 1 + Math.min(settings.maxQuietSkip, Math.floor(streak / 2));
+    return (cycleNumber + projectId) % every === 0;
   }
 
   function recordPoll(projectId: number, fresh: number) {
-    if (fresh > 0) {
-      quiet.delete(projectId);
-      return;
-    }
-    const streak = (quiet.get(projectId)?.streak ?? 0) + 1;
-    quiet.set(projectId, { streak, skip: Math.min(settings.maxQuietSkip, Math.floor(streak / 2)) });
+    if (fresh > 0) quietStreak.delete(projectId);
+    else quietStreak.set(projectId, (quietStreak.get(projectId) ?? 0) + 1);
   }
 
   async function watchedProjects(problems: CycleReport['problems']): Promise<ProjectRef[]> {
@@ -236,6 +233,7 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       return { ...finish(), skipped: 'paused' };
     }
     running = true;
+    cycleNumber += 1;
     try {
       bot ??= await gitlab.currentUser();
       const version = await gitlab.version().then(
@@ -243,6 +241,40 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
         () => undefined,
       );
       const seen = new Map<number, Job>();
+      let budget = settings.maxJobsPerCycle;
+      const diagnoseDue = async (projectId: number | undefined): Promise<'ok' | 'pause'> => {
+        const due = store.jobQueue
+          .dueJobs(now(), settings.maxJobsPerCycle)
+          .filter((q) => projectId === undefined || q.projectId === projectId);
+        for (const queued of due) {
+          if (budget <= 0) return 'ok';
+          budget -= 1;
+          try {
+            const job =
+              seen.get(queued.jobId) ?? (await gitlab.getJob(queued.projectId, queued.jobId));
+            report.outcomes.push(await processJob(deps, job, bot as GitlabUser, version));
+            store.jobQueue.markJobDone(queued.jobId);
+          } catch (error) {
+            if (error instanceof GitlabNotFoundError) {
+              // The job or its project is gone: nothing left to diagnose.
+              store.jobQueue.markJobFailed(queued.jobId, errorMessage(error));
+              report.failed += 1;
+              continue;
+            }
+            deferJob(queued.jobId, queued.attempts, error, report);
+            report.problems.push({ where: `job ${queued.jobId}`, message: errorMessage(error) });
+            logger.warn(
+              { jobId: queued.jobId, projectId: queued.projectId, err: errorMessage(error) },
+              'job diagnosis deferred',
+            );
+            if (error instanceof GitlabTransientError) {
+              pause(error, report);
+              return 'pause';
+            }
+          }
+        }
+        return 'ok';
+      };
       const projects = await watchedProjects(report.problems);
       report.projects = projects.length;
       for (const project of projects) {
@@ -254,6 +286,9 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
           const fresh = await listNewFailures(project, seen);
           recordPoll(project.id, fresh);
           report.newJobs += fresh;
+          // Diagnose at once rather than after the whole sweep: a large fleet
+          // takes minutes to list, and the note should not wait for it.
+          if (fresh > 0 && (await diagnoseDue(project.id)) === 'pause') return finish();
         } catch (error) {
           if (error instanceof GitlabTransientError) {
             pause(error, report);
@@ -266,31 +301,8 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
           );
         }
       }
-      for (const queued of store.jobQueue.dueJobs(now(), settings.maxJobsPerCycle)) {
-        try {
-          const job =
-            seen.get(queued.jobId) ?? (await gitlab.getJob(queued.projectId, queued.jobId));
-          report.outcomes.push(await processJob(deps, job, bot, version));
-          store.jobQueue.markJobDone(queued.jobId);
-        } catch (error) {
-          if (error instanceof GitlabNotFoundError) {
-            // The job or its project is gone: nothing left to diagnose.
-            store.jobQueue.markJobFailed(queued.jobId, errorMessage(error));
-            report.failed += 1;
-            continue;
-          }
-          deferJob(queued.jobId, queued.attempts, error, report);
-          report.problems.push({ where: `job ${queued.jobId}`, message: errorMessage(error) });
-          logger.warn(
-            { jobId: queued.jobId, projectId: queued.projectId, err: errorMessage(error) },
-            'job diagnosis deferred',
-          );
-          if (error instanceof GitlabTransientError) {
-            pause(error, report);
-            return finish();
-          }
-        }
-      }
+      // What earlier cycles left in the queue (retries after outages).
+      if ((await diagnoseDue(undefined)) === 'pause') return finish();
       try {
         report.oneClick = await runOneClick(deps, bot, settings.offerMaxAgeMs);
       } catch (error) {

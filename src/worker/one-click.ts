@@ -208,6 +208,7 @@ function recordResult(
     });
     if (!deps.gitlab.dryRun) {
       store.incidents.setIncidentStatus(incident.id, op === 'add' ? 'fixed' : 'open');
+      if (op === 'add') deps.metrics?.fixApplied();
     }
     return;
   }

@@ -1,6 +1,7 @@
 import { isNoteworthy, type Diagnosis } from '../domain/diagnosis.js';
 import type { GitlabPort, GitlabUser, Job } from '../gitlab/port.js';
 import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
 import { classify } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
 import { maskSecrets } from '../render/sanitize.js';
@@ -19,6 +20,8 @@ export interface WorkerDeps {
   maxLogBytes: number;
   /** Values masked wherever log text is stored or shown (the bot's token). */
   secrets: readonly string[];
+  /** Counts fixes applied (Prometheus). */
+  metrics?: Pick<Metrics, 'fixApplied'>;
 }
 
 export interface JobOutcome {

@@ -55,6 +55,8 @@ describe('configReference', () => {
       'patternDirs',
       'http.host',
       'http.port',
+      'adminToken',
+      'retention',
     ]);
     expect(reference).toContainEqual({
       setting: 'schedule',

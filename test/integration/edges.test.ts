@@ -51,7 +51,10 @@ describe('the poller', () => {
           name: 'build',
           image: 'alpine:latest',
           script: ['make'],
-          scriptOutput: [...noise, 'No space left on device'],
+          scriptOutput: [
+            ...noise,
+            'cp: error writing /builds/team/app/out.bin: No space left on device',
+          ],
           exitCode: 2,
         },
       ],

@@ -1,6 +1,7 @@
 import { migration as initial } from './001-initial.js';
 import { migration as incidentDiagnosis } from './002-incident-diagnosis.js';
+import { migration as reportIndexes } from './003-report-indexes.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
-export const migrations: readonly Migration[] = [initial, incidentDiagnosis];
+export const migrations: readonly Migration[] = [initial, incidentDiagnosis, reportIndexes];
