@@ -73,7 +73,11 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     metrics,
     maxLogBytes: config.maxLogBytes,
     secrets,
-    settings: { watch: config.watch, lookbackMs: parseDuration(config.lookback) },
+    settings: {
+      watch: config.watch,
+      lookbackMs: parseDuration(config.lookback),
+      offerMaxAgeMs: parseDuration(config.offerMaxAge),
+    },
   });
   const poller: typeof inner = {
     ...inner,

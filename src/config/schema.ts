@@ -264,6 +264,9 @@ export const Config = z.strictObject({
   lookback: Duration.default('24h').describe(
     `How far back the very first cycle looks for failed jobs: a number and a unit (${DURATION_UNITS}), e.g. 24h.`,
   ),
+  offerMaxAge: Duration.default('14d').describe(
+    `How long a one-click fix offered in a comment waits for approval; older offers are no longer checked (a number and a unit, ${DURATION_UNITS}).`,
+  ),
   dryRun: z
     .boolean({ error: notA('true or false', 'write true or false') })
     .default(false)

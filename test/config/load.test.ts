@@ -47,6 +47,7 @@ describe('defaults', () => {
       schedule: '* * * * *',
       watch: { projects: [], groups: [] },
       lookback: '24h',
+      offerMaxAge: '14d',
       dryRun: false,
       logLevel: 'info',
       requestTimeoutMs: 30_000,
