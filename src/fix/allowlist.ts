@@ -13,7 +13,14 @@ type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
 export const ALLOWLIST_LIMIT = 200;
 
 export type WriteResult =
-  | { status: 'applied'; httpStatus: string; entry: 'project' | 'group'; groupId?: number }
+  | {
+      status: 'applied';
+      httpStatus: string;
+      entry: 'project' | 'group';
+      groupId?: number;
+      /** How the change was made: REST, or GraphQL on 15.9 to 15.11. */
+      via?: 'rest' | 'graphql';
+    }
   | { status: 'already-present'; detail: string }
   | { status: 'failed'; httpStatus?: string; reason: string };
 
@@ -29,7 +36,9 @@ export async function addToAllowlist(
 ): Promise<WriteResult> {
   const { target, source } = fix;
   try {
-    const scope = await gitlab.getJobTokenScope(target.id);
+    const rest = await restScope(gitlab, target.id);
+    if (!rest) return await addThroughGraphql(gitlab, fix, entry);
+    const scope = rest;
     if (!scope.inboundEnabled) {
       return {
         status: 'already-present',
@@ -76,13 +85,58 @@ export async function addToAllowlist(
   }
 }
 
+/** The REST job token settings, or undefined where GitLab has no REST API for them (before 16.0). */
+async function restScope(gitlab: GitlabPort, projectId: number) {
+  try {
+    return await gitlab.getJobTokenScope(projectId);
+  } catch (error) {
+    if (error instanceof GitlabNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/** GitLab 15.9 to 15.11: the same checks and change through GraphQL, by path. */
+async function addThroughGraphql(
+  gitlab: GitlabPort,
+  fix: AllowlistFix,
+  entry: 'project' | 'group',
+): Promise<WriteResult> {
+  const { target, source } = fix;
+  if (entry === 'group') {
+    return {
+      status: 'failed',
+      reason:
+        'Groups can be added to the allowlist from GitLab 17.0; add the project instead (`apply`).',
+    };
+  }
+  const scope = await gitlab.graphqlJobTokenScope(target.path);
+  if (!scope.inboundEnabled) {
+    return {
+      status: 'already-present',
+      detail: `${target.path} now accepts job tokens from every project`,
+    };
+  }
+  if (scope.allowlist.some((p) => p.toLowerCase() === source.path.toLowerCase())) {
+    return {
+      status: 'already-present',
+      detail: `${source.path} is on the allowlist of ${target.path}`,
+    };
+  }
+  await gitlab.graphqlAddToJobTokenAllowlist(target.path, source.path);
+  return { status: 'applied', httpStatus: '200', entry: 'project', via: 'graphql' };
+}
+
 /** Removes the entry the bot added, and only that one. */
 export async function removeFromAllowlist(
   gitlab: GitlabPort,
   fix: AllowlistFix,
-  entry: { kind: 'project' | 'group'; groupId?: number },
+  entry: { kind: 'project' | 'group'; groupId?: number; via?: 'rest' | 'graphql' },
 ): Promise<WriteResult> {
   try {
+    if (entry.via === 'graphql') {
+      await gitlab.graphqlRemoveFromJobTokenAllowlist(fix.target.path, fix.source.path);
+      return { status: 'applied', httpStatus: '200', entry: 'project' };
+    }
     if (entry.kind === 'group' && entry.groupId !== undefined) {
       await gitlab.removeGroupFromJobTokenAllowlist(fix.target.id, entry.groupId);
     } else {

@@ -1,6 +1,6 @@
-import { Gitlab } from '@gitbeaker/rest';
+import { Gitlab, GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/rest';
 import type { z } from 'zod';
-import { GitlabNotFoundError } from '../errors.js';
+import { GitlabAuthError, GitlabNotFoundError, GitlabRequestError } from '../errors.js';
 import { mapGitlabError, type CallContext } from './map-error.js';
 import type {
   CommitDiscussion,
@@ -69,8 +69,156 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
   const write = <T>(context: CallContext, call: () => Promise<unknown>, parse: z.ZodType<T>) =>
     once(context, call, parse);
 
+  /** GitLab's GraphQL endpoint; gitbeaker has no GraphQL client. */
+  async function graphql<T>(
+    context: CallContext,
+    query: string,
+    variables: Record<string, unknown>,
+  ) {
+    const started = Date.now();
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}/api/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      const mapped = mapGitlabError(
+        (error as Error).name === 'TimeoutError' ? new GitbeakerTimeoutError('timeout') : error,
+        context,
+      );
+      options.onRequest?.({ what: context.what, status: 'error', ms: Date.now() - started });
+      throw mapped;
+    }
+    options.onRequest?.({ what: context.what, status: response.status, ms: Date.now() - started });
+    if (!response.ok) {
+      const body = await response.text();
+      throw mapGitlabError(
+        new GitbeakerRequestError(body, {
+          cause: { description: body, request: new Request(`${baseUrl}/api/graphql`), response },
+        }),
+        context,
+      );
+    }
+    const payload = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    const problems = payload.errors?.map((e) => e.message) ?? [];
+    if (problems.length > 0 || !payload.data) {
+      const description = problems.join('; ') || 'no data';
+      throw new GitlabRequestError(
+        `GitLab's GraphQL API refused ${context.what}: ${description}`,
+        200,
+        description,
+      );
+    }
+    return payload.data;
+  }
+
   return {
     baseUrl,
+
+    async graphqlJobTokenScope(projectPath) {
+      const data = await withRetry(
+        () =>
+          graphql<{
+            project: {
+              ciCdSettings: { inboundJobTokenScopeEnabled: boolean | null } | null;
+              ciJobTokenScope: { inboundAllowlist: { nodes: { fullPath: string }[] } } | null;
+            } | null;
+          }>(
+            {
+              what: `reading the job token settings of ${projectPath} (GraphQL)`,
+              needs: 'Maintainer on that project',
+            },
+            `
+              query ($path: ID!) {
+                project(fullPath: $path) {
+                  ciCdSettings {
+                    inboundJobTokenScopeEnabled
+                  }
+                  ciJobTokenScope {
+                    inboundAllowlist {
+                      nodes {
+                        fullPath
+                      }
+                    }
+                  }
+                }
+              }
+            `,
+            { path: projectPath },
+          ),
+        retry,
+      );
+      const project = data.project;
+      // GraphQL answers null where the caller may not read the setting.
+      if (!project?.ciCdSettings || project.ciCdSettings.inboundJobTokenScopeEnabled === null) {
+        throw new GitlabAuthError(
+          `GitLab did not show the job token settings of ${projectPath}: the bot's user needs Maintainer on that project`,
+          403,
+        );
+      }
+      return {
+        inboundEnabled: project.ciCdSettings.inboundJobTokenScopeEnabled,
+        allowlist: project.ciJobTokenScope?.inboundAllowlist.nodes.map((n) => n.fullPath) ?? [],
+      };
+    },
+
+    async graphqlAddToJobTokenAllowlist(projectPath, targetProjectPath) {
+      const data = await graphql<{ ciJobTokenScopeAddProject: { errors: string[] } }>(
+        {
+          what: `adding ${targetProjectPath} to the job token allowlist of ${projectPath} (GraphQL)`,
+          needs: 'Maintainer on that project',
+        },
+        // 15.x defaulted to OUTBOUND: the direction must be said.
+        `
+          mutation ($project: ID!, $target: ID!) {
+            ciJobTokenScopeAddProject(
+              input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }
+            ) {
+              errors
+            }
+          }
+        `,
+        { project: projectPath, target: targetProjectPath },
+      );
+      const errors = data.ciJobTokenScopeAddProject.errors;
+      if (errors.length > 0) {
+        throw new GitlabRequestError(
+          `GitLab refused the change: ${errors.join('; ')}`,
+          400,
+          errors.join('; '),
+        );
+      }
+    },
+
+    async graphqlRemoveFromJobTokenAllowlist(projectPath, targetProjectPath) {
+      const data = await graphql<{ ciJobTokenScopeRemoveProject: { errors: string[] } }>(
+        {
+          what: `removing ${targetProjectPath} from the job token allowlist of ${projectPath} (GraphQL)`,
+          needs: 'Maintainer on that project',
+        },
+        `
+          mutation ($project: ID!, $target: ID!) {
+            ciJobTokenScopeRemoveProject(
+              input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }
+            ) {
+              errors
+            }
+          }
+        `,
+        { project: projectPath, target: targetProjectPath },
+      );
+      const errors = data.ciJobTokenScopeRemoveProject.errors;
+      if (errors.length > 0) {
+        throw new GitlabRequestError(
+          `GitLab refused the change: ${errors.join('; ')}`,
+          400,
+          errors.join('; '),
+        );
+      }
+    },
 
     async currentUser() {
       return toUser(

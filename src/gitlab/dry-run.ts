@@ -37,6 +37,12 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     async addGroupToJobTokenAllowlist(...args) {
       onWrite({ method: 'addGroupToJobTokenAllowlist', args });
     },
+    async graphqlAddToJobTokenAllowlist(...args) {
+      onWrite({ method: 'graphqlAddToJobTokenAllowlist', args });
+    },
+    async graphqlRemoveFromJobTokenAllowlist(...args) {
+      onWrite({ method: 'graphqlRemoveFromJobTokenAllowlist', args });
+    },
     async removeGroupFromJobTokenAllowlist(...args) {
       onWrite({ method: 'removeGroupFromJobTokenAllowlist', args });
     },

@@ -157,6 +157,14 @@ export interface GitlabPort {
   addGroupToJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
   removeGroupFromJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
 
+  /**
+   * GitLab 15.9 to 15.11 have the inbound allowlist but no REST API for it:
+   * the same through GraphQL, by full paths. Needs Maintainer on the project.
+   */
+  graphqlJobTokenScope(projectPath: string): Promise<JobTokenScope & { allowlist: string[] }>;
+  graphqlAddToJobTokenAllowlist(projectPath: string, targetProjectPath: string): Promise<void>;
+  graphqlRemoveFromJobTokenAllowlist(projectPath: string, targetProjectPath: string): Promise<void>;
+
   /** Effective membership, inherited included; undefined when not a member. */
   getMember(projectId: number, userId: number): Promise<Member | undefined>;
   listMembers(projectId: number): Promise<Member[]>;

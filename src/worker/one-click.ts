@@ -169,10 +169,11 @@ async function revert(deps: WorkerDeps, incident: Incident, fix: AllowlistFix) {
   const approver = [...actions]
     .reverse()
     .find((a) => a.kind === ACTION.approval && a.status === 'allowed');
+  const via = added?.detail.via === 'graphql' ? ('graphql' as const) : ('rest' as const);
   const entry =
     added?.detail.entry === 'group'
-      ? { kind: 'group' as const, groupId: Number(added.detail.groupId) }
-      : { kind: 'project' as const };
+      ? { kind: 'group' as const, groupId: Number(added.detail.groupId), via }
+      : { kind: 'project' as const, via };
   const result = await removeFromAllowlist(deps.gitlab, fix, entry);
   recordResult(deps, incident, fix, result, approver?.actor ?? '', 'remove');
   return result;
@@ -204,6 +205,7 @@ function recordResult(
         ...where,
         entry: result.entry,
         ...(result.groupId ? { groupId: result.groupId } : {}),
+        ...(result.via ? { via: result.via } : {}),
       },
     });
     if (!deps.gitlab.dryRun) {
