@@ -1,5 +1,15 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { runExamples } from '../patterns/examples.js';
+import { builtinPatternDir } from '../patterns/load.js';
+import {
+  checkPrecision,
+  readCorpus,
+  readRealFixtureCounts,
+  readRealLogs,
+  type PrecisionReport,
+} from '../patterns/precision.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { CliExit } from './exit.js';
 
@@ -44,4 +54,63 @@ export function registerPatternsCommand(program: Command): void {
       );
       if (failures.length > 0) throw new CliExit(1);
     });
+
+  patterns
+    .command('check')
+    .description(
+      'measure precision: run every pattern over a corpus of job logs (success/**.log must match nothing; failure/<pattern-id>/**.log must be won by that pattern, failure/none/ only by script-failure) and over the negative examples, and report false positives per pattern',
+    )
+    .option(
+      '--corpus <dir>',
+      'the corpus folder (default: the test/fixtures/precision of this package)',
+    )
+    .option(
+      '--real-logs <file>',
+      'INDEX.tsv of real job logs (each must be won by its expected pattern; default: test/fixtures/real-logs/INDEX.tsv)',
+    )
+    .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
+    .option('--json', 'print the whole report as JSON')
+    .action(
+      (options: { corpus?: string; realLogs?: string; patterns?: string[]; json?: boolean }) => {
+        const library = loadPatternsOrExit(options.patterns);
+        const root = dirname(builtinPatternDir());
+        const corpusDir = options.corpus ?? join(root, 'test/fixtures/precision');
+        if (!existsSync(corpusDir)) {
+          process.stderr.write(
+            `No corpus at ${corpusDir}; only the negative examples are checked. Pass --corpus DIR.\n`,
+          );
+        }
+        const realIndex = options.realLogs ?? join(root, 'test/fixtures/real-logs/INDEX.tsv');
+        const report = checkPrecision(
+          library,
+          [...(existsSync(corpusDir) ? readCorpus(corpusDir) : []), ...readRealLogs(realIndex)],
+          readRealFixtureCounts(realIndex),
+        );
+        process.stdout.write(
+          options.json ? `${JSON.stringify(report, null, 2)}\n` : formatPrecision(report),
+        );
+        if (report.falsePositives.length > 0 || report.misses.length > 0) throw new CliExit(1);
+      },
+    );
+}
+
+/** One row per pattern, then every false positive and miss with its line. */
+export function formatPrecision(report: PrecisionReport): string {
+  const header = `${'pattern'.padEnd(28)} ${'examples'.padStart(9)} ${'real'.padStart(5)} ${'corpus wins'.padStart(12)} ${'false pos.'.padStart(10)}`;
+  const rows = report.patterns.map(
+    (p) =>
+      `${p.id.padEnd(28)} ${`${p.positives}+/${p.negatives}-`.padStart(9)} ${String(p.realFixtures).padStart(5)} ${`${p.wins}/${p.expectedWins}`.padStart(12)} ${String(p.falsePositives).padStart(10)}`,
+  );
+  const details = [
+    ...report.falsePositives.map(
+      (f) =>
+        `FALSE POSITIVE ${f.pattern} (${f.where}) ${f.file}:${f.line}: ${f.text.slice(0, 160)}`,
+    ),
+    ...report.misses.map(
+      (m) => `MISS ${m.file}: expected ${m.expected}, got ${m.got ?? 'nothing'}`,
+    ),
+  ];
+  const { success, failure, negativeExamples } = report.counts;
+  const summary = `${success} passing-job logs, ${failure} failure logs (real ones included), ${negativeExamples} negative examples: ${report.falsePositives.length} false positives, ${report.misses.length} misses`;
+  return `${[header, ...rows, '', ...details, ...(details.length ? [''] : []), summary].join('\n')}\n`;
 }

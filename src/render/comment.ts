@@ -2,7 +2,13 @@ import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import { renderFixState, type FixState } from './fix-status.js';
 import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
 import { maskSecrets } from './sanitize.js';
-import { allowlistEnforced, allowlistNeedsGraphql, allowlistUiSteps } from './version-advice.js';
+import {
+  allowlistEnforced,
+  allowlistNeedsGraphql,
+  allowlistUiSteps,
+  atLeast,
+  parseVersion,
+} from './version-advice.js';
 
 /** The hidden marker that lets the bot find its own note again, also after a restart. */
 export const NOTE_MARKER = '<!-- pipeline-diagnoser:note -->';
@@ -55,23 +61,58 @@ export function renderNote(entries: NoteEntry[], options: RenderOptions): string
 
 function headline(entry: NoteEntry): string {
   const d = entry.diagnosis;
+  const kind = kindOf(d);
   switch (d.verdict) {
     case 'allowlist-missing':
-      return 'Pipeline failed: the image’s project does not let this project’s CI jobs in';
+      return `Pipeline failed: ${OWNER[kind]} does not let this project’s CI jobs in`;
     case 'user-lacks-access':
-      return 'Pipeline failed: the user who ran it may not read the image';
+      return `Pipeline failed: the user who ran it may not read ${THING[kind]}`;
     case 'tag-not-found':
       return 'Pipeline failed: the image tag does not exist';
     case 'image-not-found':
       return 'Pipeline failed: the image does not exist';
     case 'project-not-found':
-      return 'Pipeline failed: no project owns the image path';
+      return kind === 'image'
+        ? 'Pipeline failed: no project owns the image path'
+        : `Pipeline failed: no project matches ${WHERE[kind]}`;
     case 'registry-disabled':
       return 'Pipeline failed: the image’s project has its container registry turned off';
     default:
       return `Pipeline failed: ${plain(d.title).replace(/^./, (c) => c.toLowerCase())}`;
   }
 }
+
+type Kind = NonNullable<Diagnosis['resource']>['kind'];
+
+/** Diagnoses from before resources were recorded are about images. */
+function kindOf(d: Diagnosis): Kind {
+  return d.resource?.kind ?? 'image';
+}
+
+/** The project B, as the headline names it per resource. */
+const OWNER: Record<Kind, string> = {
+  image: 'the image’s project',
+  repository: 'the repository’s project',
+  package: 'the package’s project',
+  artifacts: 'the project with the needed artifacts',
+  api: 'the project the job called',
+};
+
+const THING: Record<Kind, string> = {
+  image: 'the image',
+  repository: 'the repository',
+  package: 'the package',
+  artifacts: 'the other project’s artifacts',
+  api: 'the project the job called',
+};
+
+const WHERE: Record<Kind, string> = {
+  image: 'the image path',
+  repository: 'the repository URL',
+  package: 'the package registry URL',
+  artifacts: 'the artifacts URL',
+  api: 'the API URL',
+};
 
 /** Our own titles are plain words; drop anything that markdown would act on. */
 function plain(text: string): string {
@@ -120,9 +161,33 @@ function imageOf(d: Diagnosis): string {
   return code(d.fields.tag ? `${image}:${d.fields.tag}` : image);
 }
 
+/** What the job tried to reach, as the log named it (code), or in words. */
+function resourceOf(d: Diagnosis): string {
+  if (kindOf(d) === 'image') return imageOf(d);
+  const name = d.resource?.name;
+  return name ? code(name) : THING[kindOf(d)];
+}
+
+/** The host of a URL the log named, when the job reached another one. */
+function hostOf(d: Diagnosis): string {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/\s]*@)?(?<host>[^/\s?#]+)/i.exec(d.resource?.name ?? '');
+  return m?.groups?.host ? code(m.groups.host) : 'another host';
+}
+
+/** B is the job's own project: its job token always reaches it, so no allowlist applies. */
+function ownProject(d: Diagnosis): boolean {
+  return d.target !== undefined && d.target.id === d.project.id;
+}
+
+function failing(d: Diagnosis, check: string): boolean {
+  return d.checks.some((c) => c.check === check && c.result === 'fail');
+}
+
 function whatHappened(d: Diagnosis): string {
   const a = code(d.project.path);
   const b = d.target ? code(d.target.path) : 'the project that owns it';
+  const kind = kindOf(d);
+  if (kind !== 'image') return whatHappenedToken(d, kind, a, b);
   switch (d.verdict) {
     case 'allowlist-missing':
       return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there: its project, ${b}, only lets CI jobs of the projects on its allowlist use it, and ${a} is not on that list. The job's credentials are checked against that list before anything else, so the job fails before its script starts.`;
@@ -142,6 +207,45 @@ function whatHappened(d: Diagnosis): string {
       return `${plainSentence(d.summary)} The bot checked everything that can block this pull, and nothing does now: someone may have fixed it since, or the registry had a passing problem.`;
     case 'unverifiable':
       return `${plainSentence(d.summary)} The bot could not check every setting involved; see below what it could not read.`;
+    default:
+      return plainSentence(d.summary);
+  }
+}
+
+/** The same verdicts for a repository, a package, artifacts or an API call. */
+function whatHappenedToken(d: Diagnosis, kind: Kind, a: string, b: string): string {
+  const what = resourceOf(d);
+  const byRunner = d.evidence.runnerPrefix;
+  const tried: Record<Kind, string> = {
+    image: `The runner could not pull ${what}.`,
+    repository: byRunner
+      ? `The runner could not clone ${what} while getting the sources (a submodule, cloned with the job token).`
+      : `Git could not clone ${what} with the job token.`,
+    package: `The package manager could not fetch ${what} from the package registry of ${b}.`,
+    artifacts: byRunner
+      ? `The runner could not download the artifacts of ${what} from ${b} (needs:project), before the script started.`
+      : `The job could not download the artifacts ${what} from ${b}.`,
+    api: `The job's call to the GitLab API (${what}) was refused.`,
+  };
+  switch (d.verdict) {
+    case 'allowlist-missing':
+      return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; here it is the job token allowlist: ${b} only lets CI jobs of the projects on its allowlist use their job token on it, and ${a} is not on that list.`;
+    case 'user-lacks-access':
+      return `${tried[kind]} A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
+    case 'project-not-found':
+      return `${tried[kind]} No project on this GitLab that the bot can see matches ${WHERE[kind]}: the path may be mistyped, or the project is private to people the bot is not among.`;
+    case 'not-instance-registry':
+      return `${tried[kind]} It points to ${hostOf(d)}, not to this GitLab, so no setting of this GitLab (and no job token allowlist) is involved.`;
+    case 'access-ok':
+      if (ownProject(d)) {
+        return `${tried[kind]} This is the job's own project, ${a}, which its job token may always reach, so no allowlist is involved${failing(d, 'endpoint') ? ': GitLab does not take a job token for this call at all (see below)' : ''}.`;
+      }
+      if (failing(d, 'endpoint')) {
+        return `${tried[kind]} GitLab does not take a job token for this call at all, so no allowlist entry or role would help (see below).`;
+      }
+      return `${tried[kind]} The bot checked the allowlist of ${b} and the rights of the user who ran the job, and neither blocks it now: someone may have fixed it since, or what the job needed was missing at the time.`;
+    case 'unverifiable':
+      return `${tried[kind]} ${plainSentence(d.summary)} The bot could not check every setting involved; see below what it could not read.`;
     default:
       return plainSentence(d.summary);
   }
@@ -191,11 +295,16 @@ function codeWord(word: string): string {
 
 function fixText(d: Diagnosis, baseUrl: string): string {
   const fix = d.fix;
+  const kind = kindOf(d);
   if (d.verdict === 'allowlist-missing' && !fix) {
     return `The line above came from the job's script, so the bot does not propose a change from it. If that command uses the job token (CI_JOB_TOKEN), a Maintainer of ${code(d.target?.path ?? '')} can add ${code(d.project.path)} to its CI/CD job token allowlist.`;
   }
   if (d.verdict === 'not-instance-registry' && d.patternId === 'registry-pull-denied') {
     return `${registryName(d)} gives this same answer for an image that does not exist and for a private one. Check the image name and tag for typos; if the image is private, give the job credentials for that registry with a \`DOCKER_AUTH_CONFIG\` CI/CD variable.`;
+  }
+  if (kind !== 'image' && !fix) {
+    const token = tokenFixText(d, kind);
+    if (token) return token;
   }
   if (!fix) {
     return plainSentence(d.advice ?? 'Read the end of the job log for the command that failed.');
@@ -203,12 +312,30 @@ function fixText(d: Diagnosis, baseUrl: string): string {
   return renderFix(fix, d, baseUrl);
 }
 
+/** Fixes that are not a change in GitLab, for the non-image resources. */
+function tokenFixText(d: Diagnosis, kind: Kind): string | undefined {
+  switch (d.verdict) {
+    case 'not-instance-registry':
+      return `Give the job credentials for ${hostOf(d)} (a token in a masked CI/CD variable); CI_JOB_TOKEN is only accepted by this GitLab. If the URL should point here, correct it.`;
+    case 'project-not-found':
+      return `Check ${WHERE[kind]} in the job for typos; if it is right, give the bot user at least the Reporter role in that project, so it can check further.`;
+    case 'access-ok':
+      return failing(d, 'endpoint')
+        ? 'Use a project or group access token with the read_api scope, stored as a masked CI/CD variable, for this call (a personal access token works too, but acts as its owner). CI_JOB_TOKEN cannot make it on this GitLab.'
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
 function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
   switch (fix.kind) {
     case 'allowlist-add':
       return allowlistFix(fix, d.gitlabVersion, baseUrl);
     case 'grant-access':
-      return `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there; or the image is moved to a project they can read. Then retry the job.`;
+      return kindOf(d) === 'image'
+        ? `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there; or the image is moved to a project they can read. Then retry the job.`
+        : `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there, so that jobs they start may read ${THING[kindOf(d)]}. Then retry the job.`;
     case 'use-existing-tag':
       return fix.tags.length > 0
         ? `Use a tag that exists, for example ${fix.tags.map((t) => code(t)).join(', ')}, or push ${code(fix.tag)} first.`
@@ -252,19 +379,32 @@ function allowlistFix(
         `  "${baseUrl}/api/v4/projects/${fix.target.id}/job_token_scope/allowlist"`,
         '```',
       ];
-  const enforced = allowlistEnforced(version)
-    ? `Since GitLab 18.0 every project enforces its allowlist unless an administrator turned that off for the instance, so adding ${source} is the way in.`
-    : '';
   return [
     `Only a Maintainer or Owner of ${target} can change this, and they must be able to see ${source}. They add ${source} to its CI/CD job token allowlist:`,
     '',
     ...steps,
     '',
     grants,
-    enforced,
+    allowAllAdvice(version, source),
+    adminAdvice(version),
     '',
     ...api,
   ]
     .filter((line, i, all) => !(line === '' && all[i - 1] === ''))
     .join('\n');
+}
+
+/** From 18.0 the "let every project in" choice is gone where the allowlist is enforced. */
+function allowAllAdvice(version: string | undefined, source: string): string {
+  return allowlistEnforced(version)
+    ? `Since GitLab 18.0 every project enforces its allowlist unless an administrator turned that off for the instance: the **All groups and projects** choice is not offered while it is enforced, so adding ${source} is the way in.`
+    : '';
+}
+
+/** The instance-level switch, for administrators (GitLab 17.6 and later). */
+function adminAdvice(version: string | undefined): string {
+  if (!atLeast(parseVersion(version), 17, 6)) return '';
+  return allowlistEnforced(version)
+    ? 'Administrators: the instance-wide switch is **Admin → Settings → CI/CD → Job token permissions → Enable and enforce job token allowlist for all projects** (turned on by the 18.0 upgrade). Turning it off reopens every project that still allows all projects, so the single entry above is the safer fix.'
+    : 'Administrators: **Admin → Settings → CI/CD → Job token permissions → Enable and enforce job token allowlist for all projects** makes every project use its allowlist, as GitLab 18.0 will; it changes nothing for this project, which already does.';
 }

@@ -1,5 +1,10 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
-import { evidenceOf, resolveRegistryAccess } from './registry-access.js';
+import { resolveApiAccess } from './api-access.js';
+import { resolveArtifactsAccess } from './artifacts-access.js';
+import { evidenceOf } from './common.js';
+import { resolvePackageAccess } from './package-access.js';
+import { resolveRegistryAccess } from './registry-access.js';
+import { resolveRepoAccess } from './repo-access.js';
 import type { ResolveInput } from './types.js';
 
 export type { ResolveInput } from './types.js';
@@ -10,8 +15,20 @@ export type { ResolveInput } from './types.js';
  * name so the same failure in many pipelines is one incident.
  */
 export async function resolve(input: ResolveInput): Promise<Diagnosis> {
-  if (input.pattern.resolver === 'registry-access') return resolveRegistryAccess(input);
-  return logOnly(input);
+  switch (input.pattern.resolver) {
+    case 'registry-access':
+      return resolveRegistryAccess(input);
+    case 'repo-access':
+      return resolveRepoAccess(input);
+    case 'package-access':
+      return resolvePackageAccess(input);
+    case 'artifacts-access':
+      return resolveArtifactsAccess(input);
+    case 'api-access':
+      return resolveApiAccess(input);
+    default:
+      return logOnly(input);
+  }
 }
 
 export async function logOnly(input: ResolveInput): Promise<Diagnosis> {

@@ -1,13 +1,14 @@
-import type { Check, Diagnosis, Fix, ProjectInfo, Verdict } from '../domain/diagnosis.js';
+import type { Check, Diagnosis, Fix, Verdict } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { parseImageRef } from '../patterns/image-ref.js';
-import type { Match } from '../patterns/classify.js';
+import { baseDiagnosis, checkList, info, type Recorder } from './common.js';
+import { checkJobTokenScope, checkUserAccess as checkReadAccess } from './job-token-checks.js';
 import { nearestTags } from './nearest-tags.js';
 import { ownerCandidates, registryHostOf, sameRegistry } from './registry-host.js';
 import type { ResolveInput } from './types.js';
 
-const REPORTER = 20;
+export { evidenceOf } from './common.js';
 
 /**
  * Verifies an image pull failure against GitLab: which project owns the
@@ -17,15 +18,17 @@ const REPORTER = 20;
  */
 export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagnosis> {
   const { gitlab, job, match, now } = input;
-  const checks: Check[] = [];
-  const check = (id: string, result: Check['result'], detail: string) =>
-    checks.push({ check: id, result, detail, at: now().toISOString() });
+  const { checks, check } = checkList(now);
 
   const projectA = await gitlab.getProject(job.pipeline.projectId);
   const a = info(projectA);
-  const base = baseDiagnosis(input, a, checks);
   const ref = parseImageRef(match.fields.image ?? '');
   const tag = match.fields.tag;
+  const imageName = match.fields.image ?? '';
+  const base = {
+    ...baseDiagnosis(input, a, checks),
+    resource: { kind: 'image' as const, name: tag ? `${imageName}:${tag}` : imageName },
+  };
 
   if (!ref) {
     check('image', 'unknown', 'The log does not name the image.');
@@ -173,35 +176,6 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   );
 }
 
-function info(project: Project): ProjectInfo {
-  return { id: project.id, path: project.pathWithNamespace, webUrl: project.webUrl };
-}
-
-function baseDiagnosis(input: ResolveInput, project: ProjectInfo, checks: Check[]) {
-  const { pattern, match } = input;
-  return {
-    patternId: pattern.id,
-    title: pattern.title,
-    summary: pattern.summary,
-    ...(pattern.fix ? { advice: pattern.fix } : {}),
-    category: pattern.category,
-    evidence: evidenceOf(match),
-    fields: match.fields,
-    checks,
-    project,
-    ...(input.gitlabVersion ? { gitlabVersion: input.gitlabVersion } : {}),
-  };
-}
-
-export function evidenceOf(match: Match) {
-  return {
-    line: match.text,
-    lineNumber: match.line,
-    section: match.section,
-    runnerPrefix: match.runnerPrefix,
-  };
-}
-
 async function registryHostFromAnyProject(gitlab: GitlabPort, imagePath: string) {
   const owner = await findOwner(gitlab, imagePath);
   return owner ? registryHostOf(owner.project) : undefined;
@@ -221,125 +195,27 @@ async function findOwner(gitlab: GitlabPort, imagePath: string) {
   return undefined;
 }
 
-type Recorder = (id: string, result: Check['result'], detail: string) => void;
-
-async function checkJobTokenScope(
-  gitlab: GitlabPort,
-  a: Project,
-  b: Project,
-  check: Recorder,
-): Promise<Check['result']> {
-  let inboundEnabled: boolean;
-  try {
-    inboundEnabled = (await gitlab.getJobTokenScope(b.id)).inboundEnabled;
-  } catch (error) {
-    if (error instanceof GitlabAuthError) {
-      check(
-        'job-token',
-        'unknown',
-        `The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace}: that needs the Maintainer role there.`,
-      );
-      return 'unknown';
-    }
-    if (error instanceof GitlabNotFoundError) {
-      check(
-        'job-token',
-        'unknown',
-        'This GitLab version has no REST API for the job token allowlist (added in 16.0); it could not be read.',
-      );
-      return 'unknown';
-    }
-    throw error;
-  }
-  if (!inboundEnabled) {
-    check('job-token', 'pass', `${b.pathWithNamespace} accepts CI job tokens from every project.`);
-    return 'pass';
-  }
-  const projects = await gitlab.listJobTokenAllowlist(b.id);
-  if (projects.some((p) => p.id === a.id)) {
-    check(
-      'job-token',
-      'pass',
-      `${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
-    );
-    return 'pass';
-  }
-  let groups: { fullPath: string }[] = [];
-  try {
-    groups = await gitlab.listJobTokenGroupAllowlist(b.id);
-  } catch (error) {
-    if (!(error instanceof GitlabNotFoundError)) throw error;
-  }
-  const aPath = a.pathWithNamespace.toLowerCase();
-  const viaGroup = groups.find((g) => aPath.startsWith(`${g.fullPath.toLowerCase()}/`));
-  if (viaGroup) {
-    check(
-      'job-token',
-      'pass',
-      `${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
-    );
-    return 'pass';
-  }
-  check(
-    'job-token',
-    'fail',
-    `${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
-  );
-  return 'fail';
-}
-
+/** The registry follows the project's visibility unless it is set to members only. */
 async function checkUserAccess(
   gitlab: GitlabPort,
   job: Job,
   b: Project,
   check: Recorder,
 ): Promise<{ result: Check['result'] }> {
-  const user = job.user;
   const registry = b.containerRegistryAccessLevel ?? 'enabled';
-  if (registry === 'enabled' && b.visibility === 'public') {
-    check(
-      'user-access',
-      'pass',
-      `${b.pathWithNamespace} is public, so anyone may pull its images.`,
-    );
-    return { result: 'pass' };
-  }
-  if (!user) {
-    check('user-access', 'unknown', 'GitLab did not say which user ran the job.');
-    return { result: 'unknown' };
-  }
-  if (registry === 'enabled' && b.visibility === 'internal') {
-    check(
-      'user-access',
-      'pass',
-      `${b.pathWithNamespace} is internal, so every signed-in user may pull its images.`,
-    );
-    return { result: 'pass' };
-  }
-  let level = 0;
-  try {
-    level = (await gitlab.getMember(b.id, user.id))?.accessLevel ?? 0;
-  } catch (error) {
-    if (error instanceof GitlabAuthError) {
-      check('user-access', 'unknown', `The bot cannot read the members of ${b.pathWithNamespace}.`);
-      return { result: 'unknown' };
-    }
-    throw error;
-  }
-  if (level >= REPORTER) {
-    check(
-      'user-access',
-      'pass',
-      `${user.username}, who ran the job, may read ${b.pathWithNamespace}.`,
-    );
-    return { result: 'pass' };
-  }
-  check(
-    'user-access',
-    'fail',
-    `${user.username}, who ran the job, has no role in ${b.pathWithNamespace} that lets them pull its images (Reporter or more is needed).`,
-  );
-  return { result: 'fail' };
+  const open = registry === 'enabled';
+  const result = await checkReadAccess(gitlab, job, b, check, {
+    need: 'pull its images',
+    ...(open && b.visibility === 'public'
+      ? { publicDetail: `${b.pathWithNamespace} is public, so anyone may pull its images.` }
+      : {}),
+    ...(open && b.visibility === 'internal'
+      ? {
+          internalDetail: `${b.pathWithNamespace} is internal, so every signed-in user may pull its images.`,
+        }
+      : {}),
+  });
+  return { result };
 }
 
 async function checkImageAndTag(

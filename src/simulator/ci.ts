@@ -2,6 +2,13 @@
  * The tiny "CI runner": runs a job spec against the world (image pulls through the rules,
  * runner log, status) and derives pipeline status from the latest jobs.
  */
+import {
+  downloadNeededArtifacts,
+  findNeededJob,
+  runSubmodules,
+  runTokenSteps,
+  type StepsContext,
+} from './job-steps.js';
 import type { PullAttempt } from './runner-log.js';
 import { planJobLog } from './runner-log.js';
 import type { Job, JobSpec, Pipeline } from './types.js';
@@ -29,6 +36,15 @@ export function executeJob(
     pulls.push({ image, service, decision });
     if (!decision.ok) break;
   }
+  const ctx: StepsContext = {
+    projectId: project.id,
+    projectPath: project.pathWithNamespace,
+    userId,
+    jobId: id,
+  };
+  const pulled = pulls.every((p) => p.decision.ok);
+  // GitLab does not start a job whose needs:project job has never succeeded on that ref.
+  const missingDependency = (spec.needs ?? []).some((need) => !findNeededJob(world, need));
   const plan = planJobLog({
     jobId: id,
     projectId: project.id,
@@ -44,6 +60,15 @@ export function executeJob(
     runner: world.runner,
     gitlabHost: new URL(world.externalUrl).host,
     timestamps: spec.timestamps ?? false,
+    ...(pulled && spec.submodules?.length
+      ? { submodules: runSubmodules(world, ctx, spec.submodules) }
+      : {}),
+    ...(pulled && spec.needs?.length && !missingDependency
+      ? { artifacts: downloadNeededArtifacts(world, ctx, spec.needs) }
+      : {}),
+    ...(pulled && spec.tokenSteps?.length
+      ? { steps: runTokenSteps(world, ctx, spec.tokenSteps) }
+      : {}),
   });
   // Jobs "already ran": they finish now, so no timestamp lies in the future.
   const finishedAt = world.now();
@@ -57,8 +82,8 @@ export function executeJob(
     stage: spec.stage ?? 'test',
     ref: pipeline.ref,
     spec,
-    status: plan.status,
-    failureReason: plan.failureReason,
+    status: missingDependency ? 'failed' : plan.status,
+    failureReason: missingDependency ? 'missing_dependency_failure' : plan.failureReason,
     userId,
     allowFailure: spec.allowFailure ?? false,
     retried: false,
@@ -66,7 +91,7 @@ export function executeJob(
     startedAt,
     finishedAt,
     queuedDuration,
-    log: plan.render(startedAt),
+    log: missingDependency ? '' : plan.render(startedAt),
     pulls: pulls.map(({ image, decision }) => ({ image, decision })),
     runnerId: world.runner.id,
   };

@@ -13,6 +13,17 @@ export type {
 } from './world.js';
 export { SEED_SHA, runSeedPipeline, seedStoryWorld } from './seed.js';
 export type { SeedIds } from './seed.js';
+export { NPM_PACKAGE, addPlatformProjects } from './seed-job-token.js';
+export type { JobTokenIds } from './seed-job-token.js';
+export {
+  endpointAcceptsJobToken,
+  evaluateApiAccess,
+  evaluateArtifactsAccess,
+  evaluateGitAccess,
+  evaluateInstanceNpm,
+  evaluateProjectNpm,
+} from './token-access.js';
+export type { TokenDecision, TokenDenialReason } from './token-access.js';
 export {
   ACCESS,
   canReadBuilds,
@@ -30,5 +41,6 @@ export {
 export type { AccessView, ImageRef, PullDecision, PullDenialReason, PullRequest } from './rules.js';
 export { planJobLog } from './runner-log.js';
 export type { JobLogPlan, PullAttempt, RunnerLogInput } from './runner-log.js';
+export type { LogText, StageOutcome, StepOutcome } from './job-steps.js';
 export { ALLOWLIST_LIMIT } from './routes/job-token-scope.js';
 export type * from './types.js';

@@ -7,6 +7,7 @@
  * and start time, so tests can compare logs.
  */
 import { imageId, shortId } from './ids.js';
+import type { LogText, StageOutcome, StepOutcome } from './job-steps.js';
 import type { ImageRef, PullDecision } from './rules.js';
 import { dockerHubKey } from './rules.js';
 import type { Executor, RunnerInfo } from './types.js';
@@ -43,12 +44,18 @@ export interface RunnerLogInput {
   /** Host of GitLab itself (the registry's token realm lives there). */
   gitlabHost: string;
   timestamps: boolean;
+  /** Submodules cloned while getting the sources (`GIT_SUBMODULE_STRATEGY`). */
+  submodules?: StageOutcome;
+  /** `needs:project` artifact downloads. */
+  artifacts?: StageOutcome;
+  /** Script commands that used the job token, run before `script`. */
+  steps?: StepOutcome[];
 }
 
 /** A planned log: its outcome and duration are known before the start time is chosen. */
 export interface JobLogPlan {
   status: 'success' | 'failed';
-  /** `runner_system_failure` for a pull failure, `script_failure` for a non-zero exit. */
+  /** `runner_system_failure` for a pull failure, `script_failure` for a non-zero exit (also a failed submodule clone or artifact download). */
   failureReason: string | null;
   durationMs: number;
   render(startedAt: Date): string;
@@ -240,18 +247,49 @@ function kubernetesPrepare(b: LogBuilder, input: RunnerLogInput): boolean {
   return true;
 }
 
-function getSources(b: LogBuilder, input: RunnerLogInput): void {
+function stageLine(b: LogBuilder, line: LogText): void {
+  if (line.style === 'info') b.info(line.text, 100);
+  else if (line.style === 'error') b.error(line.text);
+  else b.line(line.text, 100);
+}
+
+/** Ends the job after a runner stage failed: cleanup, then `exit code 1`. */
+function failStage(b: LogBuilder, section: string): void {
+  b.end(section)
+    .start('cleanup_file_variables')
+    .header('Cleaning up project directory and file based variables', 400);
+  b.end('cleanup_file_variables');
+  b.error('Job failed: exit code 1');
+}
+
+/** Returns false when a submodule could not be cloned (log already terminated). */
+function getSources(b: LogBuilder, input: RunnerLogInput): boolean {
   b.end('prepare_script').start('get_sources').header('Getting source from Git repository', 100);
   b.info('Fetching changes with git depth set to 20...', 100);
   b.line(`Initialized empty Git repository in /builds/${input.projectPath}/.git/`, 100);
   b.info('Created fresh repository.', 900);
   b.info(`Checking out ${input.sha.slice(0, 8)} as detached HEAD (ref is ${input.ref})...`, 200);
   b.line('');
-  b.info('Skipping Git submodules setup', 300);
+  if (!input.submodules) {
+    b.info('Skipping Git submodules setup', 300);
+    return true;
+  }
+  for (const line of input.submodules.lines) stageLine(b, line);
+  if (!input.submodules.ok) failStage(b, 'get_sources');
+  return input.submodules.ok;
 }
 
-function stepScript(b: LogBuilder, input: RunnerLogInput): void {
-  b.end('get_sources')
+/** `needs:project` downloads; false when one was refused (log already terminated). */
+function downloadArtifacts(b: LogBuilder, input: RunnerLogInput): boolean {
+  if (!input.artifacts) return true;
+  b.end('get_sources').start('download_artifacts').header('Downloading artifacts', 100);
+  for (const line of input.artifacts.lines) stageLine(b, line);
+  if (!input.artifacts.ok) failStage(b, 'download_artifacts');
+  return input.artifacts.ok;
+}
+
+function stepScript(b: LogBuilder, input: RunnerLogInput): number {
+  b.end(input.artifacts ? 'download_artifacts' : 'get_sources')
     .start('step_script')
     .header('Executing "step_script" stage of the job script', 100);
   const image = input.pulls.find((p) => !p.service)?.decision;
@@ -261,14 +299,25 @@ function stepScript(b: LogBuilder, input: RunnerLogInput): void {
       200,
     );
   }
-  for (const command of input.script) b.info(`$ ${command}`, 1500);
-  for (const output of input.scriptOutput) b.line(output, 150, 1);
+  let exitCode = input.exitCode;
+  const failed = (input.steps ?? []).find((s) => s.exitCode !== 0);
+  for (const step of input.steps ?? []) {
+    b.info(`$ ${step.command}`, 1500);
+    for (const output of step.output) b.line(output, 150, 1);
+  }
+  if (failed) {
+    exitCode = failed.exitCode;
+  } else {
+    for (const command of input.script) b.info(`$ ${command}`, 1500);
+    for (const output of input.scriptOutput) b.line(output, 150, 1);
+  }
   b.end('step_script')
     .start('cleanup_file_variables')
     .header('Cleaning up project directory and file based variables', 400);
   b.end('cleanup_file_variables');
-  if (input.exitCode === 0) b.info('Job succeeded');
-  else b.error(`Job failed: exit code ${input.exitCode}`);
+  if (exitCode === 0) b.info('Job succeeded');
+  else b.error(`Job failed: exit code ${exitCode}`);
+  return exitCode;
 }
 
 /** Plans the log of a job: outcome, duration and the text for a given start time. */
@@ -277,9 +326,9 @@ export function planJobLog(input: RunnerLogInput): JobLogPlan {
   runnerHeader(b, input);
   const prepared =
     input.executor === 'kubernetes' ? kubernetesPrepare(b, input) : dockerPrepare(b, input);
+  let exitCode = input.exitCode;
   if (prepared) {
-    getSources(b, input);
-    stepScript(b, input);
+    exitCode = getSources(b, input) && downloadArtifacts(b, input) ? stepScript(b, input) : 1;
   }
   const lines = b.lines;
   const durationMs = Math.max(b.clock, 1000);
@@ -288,7 +337,7 @@ export function planJobLog(input: RunnerLogInput): JobLogPlan {
   if (!prepared) {
     status = 'failed';
     failureReason = 'runner_system_failure';
-  } else if (input.exitCode !== 0) {
+  } else if (exitCode !== 0) {
     status = 'failed';
     failureReason = 'script_failure';
   }

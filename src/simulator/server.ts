@@ -18,6 +18,7 @@ import { jobRoutes } from './routes/jobs.js';
 import { mergeRequestRoutes } from './routes/merge-requests.js';
 import { projectRoutes } from './routes/projects.js';
 import { registryRoutes } from './routes/registry.js';
+import { repositoryRoutes } from './routes/repository.js';
 import type { User } from './types.js';
 import type { World } from './world.js';
 import { createWorld } from './world.js';
@@ -74,6 +75,7 @@ function allRoutes(): Route[] {
     ...jobRoutes(),
     ...jobTokenScopeRoutes(),
     ...registryRoutes(),
+    ...repositoryRoutes(),
     ...mergeRequestRoutes(),
     ...discussionAndCommitRoutes(),
   ];

@@ -129,7 +129,20 @@ export interface Project {
   /** userId → access level (direct membership only). */
   members: Map<number, AccessLevel>;
   registry: RegistryRepository[];
+  /** Packages in the project's package registry (npm only, for now). */
+  packages: Package[];
   commits: Map<string, Commit>;
+}
+
+/** A package version in a project's package registry. */
+export interface Package {
+  id: number;
+  projectId: number;
+  type: 'npm';
+  /** `@scope/name` for npm. */
+  name: string;
+  version: string;
+  createdAt: Date;
 }
 
 /** A merge request. */
@@ -211,6 +224,45 @@ export interface QuickActionRecord {
   inCodeBlock: boolean;
 }
 
+/** A Git submodule the runner clones with the job token (`GIT_SUBMODULE_STRATEGY: recursive`). */
+export interface SubmoduleSpec {
+  /** Path in the superproject, e.g. `libs/shared`. */
+  path: string;
+  /** Full path of the submodule's project on this instance (`platform/shared`). */
+  project: string;
+}
+
+/** A `needs:project` entry: artifacts of another project's job, fetched by the runner. */
+export interface NeedsProjectSpec {
+  project: string;
+  job: string;
+  ref: string;
+}
+
+/**
+ * A script command that reaches this GitLab with `CI_JOB_TOKEN`. Steps run before the
+ * spec's `script` lines; the first failing step ends the script (as `set -e` would).
+ */
+export type TokenStep =
+  /** `git clone https://gitlab-ci-token:${CI_JOB_TOKEN}@<host>/<project>.git`. */
+  | { kind: 'git-clone'; project: string }
+  /**
+   * `npm install <package>` through the project-level endpoint of `registryProject`, or the
+   * instance-level endpoint (`/api/v4/packages/npm/`) when it is omitted.
+   */
+  | { kind: 'npm-install'; package: string; version?: string; registryProject?: string }
+  /**
+   * `curl --fail` to `/api/v4/projects/<project>/<endpoint>` with the `JOB-TOKEN` header.
+   * `project` is a full path (URL-encoded in the command) or a numeric id.
+   */
+  | {
+      kind: 'curl';
+      project: string | number;
+      endpoint: string;
+      /** Write the URL with `${CI_API_V4_URL}` instead of the instance's address. */
+      apiUrlVariable?: boolean;
+    };
+
 /** What a CI job does, as far as the simulated runner is concerned. */
 export interface JobSpec {
   name: string;
@@ -227,6 +279,14 @@ export interface JobSpec {
   /** Prefix every log line with FF_TIMESTAMPS timestamps. */
   timestamps?: boolean;
   allowFailure?: boolean;
+  /** Submodules cloned by the runner while getting the sources. */
+  submodules?: SubmoduleSpec[];
+  /** `needs:project` artifacts downloaded by the runner before the script. */
+  needs?: NeedsProjectSpec[];
+  /** Script commands that use the job token (run first, in order). */
+  tokenSteps?: TokenStep[];
+  /** Paths the job uploads as artifacts when it succeeds. */
+  artifacts?: string[];
 }
 
 /** A pipeline. */
@@ -247,6 +307,8 @@ export interface Pipeline {
   finishedAt: Date | null;
   /** All jobs ever created in the pipeline, including retried ones, oldest first. */
   jobIds: number[];
+  /** The `.gitlab-ci.yml` the pipeline ran from (written from the job specs). */
+  ciConfig: string;
 }
 
 /** The runner every job runs on. */

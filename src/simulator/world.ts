@@ -7,6 +7,7 @@ import { manifestDigest, newPersonalAccessToken, randomHex40, sha256Hex } from '
 import type { AccessView, PullDecision } from './rules.js';
 import { dockerHubKey, evaluatePull, parseImageRef, versionAtLeast } from './rules.js';
 import { executeJob, refreshPipelineStatus } from './ci.js';
+import { ciConfigOf } from './ci-config.js';
 import { extractQuickActions } from './quick-actions.js';
 import type {
   AccessLevel,
@@ -19,6 +20,7 @@ import type {
   MergeRequest,
   Namespace,
   Note,
+  Package,
   Pipeline,
   PipelineSource,
   Project,
@@ -158,6 +160,7 @@ export class World implements AccessView {
     job: 1000,
     note: 2000,
     award: 3000,
+    package: 4000,
   };
 
   constructor(init: WorldInit = {}) {
@@ -379,6 +382,7 @@ export class World implements AccessView {
       lastActivityAt: createdAt,
       members: new Map(),
       registry: [],
+      packages: [],
       commits: new Map(),
     };
     this.projects.push(project);
@@ -439,6 +443,26 @@ export class World implements AccessView {
     const existing = this.externalImages.get(key) ?? new Set<string>();
     for (const tag of tags) existing.add(tag);
     this.externalImages.set(key, existing);
+  }
+
+  /** Publishes an npm package version (`@scope/name`) to a project's package registry. */
+  addNpmPackage(projectId: number, name: string, version: string): Package {
+    const project = this.requireProject(projectId);
+    const pkg: Package = {
+      id: this.nextId.package++,
+      projectId,
+      type: 'npm',
+      name,
+      version,
+      createdAt: this.now(),
+    };
+    project.packages.push(pkg);
+    return pkg;
+  }
+
+  /** The pipeline that ran at `sha` in a project (newest first), for its CI config. */
+  pipelineAt(projectId: number, sha: string): Pipeline | undefined {
+    return [...this.pipelines].reverse().find((p) => p.projectId === projectId && p.sha === sha);
   }
 
   // ---------------------------------------------------------------- job token scope
@@ -734,6 +758,7 @@ export class World implements AccessView {
       startedAt: null,
       finishedAt: null,
       jobIds: [],
+      ciConfig: ciConfigOf(input.jobs),
     };
     this.pipelines.push(pipeline);
     for (const spec of input.jobs) {

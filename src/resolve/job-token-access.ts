@@ -1,0 +1,224 @@
+/**
+ * The verification every CI_JOB_TOKEN denial shares, whatever the job tried
+ * to reach (a repository, a package, artifacts, an API endpoint): which
+ * project B holds it, whether B's inbound allowlist lets the job's project A
+ * in, whether the user who ran the job may read B, and whether B has it.
+ * Kind-specific resolvers find B and describe the resource; this module
+ * decides the verdict with the same vocabulary and root-cause keys as image
+ * pulls, so one missing allowlist entry is one incident whatever broke.
+ *
+ * Trust. These failures happen in the job's script (git, npm, curl), so their
+ * evidence is script output that the script could have printed itself. The
+ * log is only used to say *which* project B the job tried; B is then looked
+ * up through the API, A always comes from the job (API), and every fact the
+ * verdict rests on (allowlist, role) is read from GitLab. A forged line can
+ * therefore only make the bot propose adding A to B's allowlist when that
+ * entry really is missing, and B's maintainers decide. Confidence says what
+ * the API confirmed: `verified` only when the allowlist and role checks
+ * decide the verdict, B was read from a URL (not guessed), and the project
+ * names GitLab printed (when it did) agree with A and B.
+ */
+import type { Check, Diagnosis, Fix, Resource, Verdict } from '../domain/diagnosis.js';
+import type { Project } from '../gitlab/port.js';
+import { baseDiagnosis, checkList, info, targetOf, type Recorder } from './common.js';
+import { checkJobTokenScope, checkUserAccess, visibilityRule } from './job-token-checks.js';
+import type { ResolveInput } from './types.js';
+
+/** Where the log points: project B, another host, a path GitLab hides, or nowhere. */
+export type Target =
+  | {
+      kind: 'found';
+      project: Project;
+      /** How B was found, one sentence for the checks list. */
+      how: string;
+      /** B was inferred (a package scope), not read from a URL or an id. */
+      guessed?: boolean;
+    }
+  | { kind: 'other-host'; host: string }
+  | { kind: 'not-found'; path: string }
+  | { kind: 'unknown'; missing: string };
+
+export interface AccessSpec {
+  resource: Resource;
+  target: Target;
+  /** What the user must be able to do in B, after "may" ("clone its repository"). */
+  userNeeds: string;
+  /** Short project paths GitLab printed ("not allowed from <source> to <target>"). */
+  logNames?: { source?: string; target?: string };
+  /**
+   * When the job token cannot be used for this at all (an API endpoint that
+   * does not take it), no allowlist or role would help.
+   */
+  tokenUnusable?: string;
+  /** Checks the resource itself in B (it exists, the job ran). */
+  resourceCheck?: (b: Project, check: Recorder) => Promise<Check['result']>;
+}
+
+export async function resolveJobTokenAccess(
+  input: ResolveInput,
+  spec: AccessSpec,
+): Promise<Diagnosis> {
+  const { gitlab, job, now } = input;
+  const { checks, check } = checkList(now);
+  const projectA = await gitlab.getProject(job.pipeline.projectId);
+  const a = info(projectA);
+  const base = { ...baseDiagnosis(input, a, checks), resource: spec.resource };
+  const name = spec.resource.name.toLowerCase();
+  const { target } = spec;
+
+  if (target.kind === 'unknown') {
+    check('target', 'unknown', target.missing);
+    return {
+      ...base,
+      verdict: 'unverifiable',
+      confidence: 'suspected',
+      rootCauseKey: `unverifiable:${a.id}:${spec.resource.kind}:${name}`,
+    };
+  }
+  if (target.kind === 'other-host') {
+    check(
+      'target',
+      'fail',
+      `The job reached ${target.host}, which is not this GitLab, so no setting of this GitLab is involved.`,
+    );
+    return {
+      ...base,
+      verdict: 'not-instance-registry',
+      confidence: 'verified',
+      rootCauseKey: `not-instance-registry:${a.id}:${target.host}`,
+    };
+  }
+  if (target.kind === 'not-found') {
+    check(
+      'target',
+      'fail',
+      `No project the bot can see has the path ${target.path}: it does not exist, or it is private to people the bot is not among.`,
+    );
+    return {
+      ...base,
+      verdict: 'project-not-found',
+      confidence: 'suspected',
+      rootCauseKey: `project-not-found:${target.path.toLowerCase()}`,
+    };
+  }
+
+  const projectB = target.project;
+  const b = info(projectB);
+  check('target', target.guessed ? 'unknown' : 'pass', target.how);
+  const withTarget = { ...base, target: targetOf(projectB) };
+  const consistent = checkLogNames(spec.logNames, projectA, projectB, check);
+  const solid = consistent && !target.guessed;
+
+  if (a.id === b.id) {
+    check(
+      'job-token',
+      'pass',
+      `${a.path} is the job's own project, which its job token may always reach: no allowlist is involved.`,
+    );
+  }
+  if (spec.tokenUnusable) check('endpoint', 'fail', spec.tokenUnusable);
+  if (a.id === b.id || spec.tokenUnusable) {
+    // Not an allowlist problem: say what it is, with the checks above.
+    return {
+      ...withTarget,
+      verdict: 'access-ok',
+      confidence: consistent ? 'verified' : 'suspected',
+      rootCauseKey: `access-ok:${b.id}<-${a.id}:${spec.resource.kind}:${name}`,
+    };
+  }
+
+  const scope =
+    projectB.visibility === 'public'
+      ? publicScope(projectB, check)
+      : await checkJobTokenScope(gitlab, projectA, projectB, check);
+  const user = await checkUserAccess(
+    gitlab,
+    job,
+    projectB,
+    check,
+    visibilityRule(projectB, spec.userNeeds),
+  );
+  const resource = spec.resourceCheck ? await spec.resourceCheck(projectB, check) : 'pass';
+  const decide = (
+    verdict: Verdict,
+    verified: boolean,
+    rootCauseKey: string,
+    fix?: Fix,
+  ): Diagnosis => ({
+    ...withTarget,
+    verdict,
+    confidence: verified && solid ? 'verified' : 'suspected',
+    rootCauseKey,
+    ...(fix ? { fix } : {}),
+  });
+
+  // GitLab checks the allowlist first, but adding A alone would not help a
+  // user without a role in B: that is the cause to fix first (as for images).
+  if (user === 'fail') {
+    return decide(
+      'user-lacks-access',
+      true,
+      `user-lacks-access:${b.id}:user=${job.user?.id ?? 0}`,
+      {
+        kind: 'grant-access',
+        target: b,
+        username: job.user?.username ?? '',
+        minimumRole: 'Reporter',
+      },
+    );
+  }
+  const allowlist: Fix = { kind: 'allowlist-add', target: b, source: a };
+  const key = `allowlist-missing:${b.id}<-${a.id}`;
+  if (scope === 'fail') return decide('allowlist-missing', user === 'pass', key, allowlist);
+  if (scope === 'unknown' && user === 'pass' && resource !== 'fail') {
+    check(
+      'conclusion',
+      'unknown',
+      `Everything else that can refuse this allows it, so the job token allowlist of ${b.path} is the likely cause.`,
+    );
+    return decide('allowlist-missing', false, key, allowlist);
+  }
+  if (scope === 'unknown' || user === 'unknown' || resource === 'unknown') {
+    return decide('unverifiable', false, `unverifiable:${b.id}<-${a.id}`);
+  }
+  return decide('access-ok', true, `access-ok:${b.id}<-${a.id}:${spec.resource.kind}:${name}`);
+}
+
+function publicScope(b: Project, check: Recorder): Check['result'] {
+  check(
+    'job-token',
+    'pass',
+    `${b.pathWithNamespace} is public: job tokens of every project may read it.`,
+  );
+  return 'pass';
+}
+
+/** GitLab names the projects by their short path; they must be A and B. */
+function checkLogNames(
+  names: AccessSpec['logNames'],
+  a: Project,
+  b: Project,
+  check: Recorder,
+): boolean {
+  let consistent = true;
+  const short = (p: Project) => p.pathWithNamespace.split('/').pop() ?? '';
+  const same = (x: string, p: Project) =>
+    x.replace(/\.$/, '').toLowerCase() === short(p).toLowerCase();
+  if (names?.source && !same(names.source, a)) {
+    consistent = false;
+    check(
+      'evidence',
+      'unknown',
+      `The log says the request came from ${names.source}, but the job belongs to ${a.pathWithNamespace}.`,
+    );
+  }
+  if (names?.target && !same(names.target, b)) {
+    consistent = false;
+    check(
+      'evidence',
+      'unknown',
+      `The log names the target ${names.target}, but the URL points to ${b.pathWithNamespace}.`,
+    );
+  }
+  return consistent;
+}

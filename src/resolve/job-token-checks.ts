@@ -1,0 +1,151 @@
+import type { Check } from '../domain/diagnosis.js';
+import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
+import type { GitlabPort, Job, Project } from '../gitlab/port.js';
+import type { Recorder } from './common.js';
+
+const REPORTER = 20;
+
+/**
+ * Whether B's inbound allowlist lets A's job token in: the scope setting,
+ * then the project entries, then the group entries (A inside an allowed
+ * group). 'unknown' when the bot may not read the settings (Maintainer
+ * needed) or the instance has no REST API for them (before 16.0).
+ */
+export async function checkJobTokenScope(
+  gitlab: GitlabPort,
+  a: Project,
+  b: Project,
+  check: Recorder,
+): Promise<Check['result']> {
+  let inboundEnabled: boolean;
+  try {
+    inboundEnabled = (await gitlab.getJobTokenScope(b.id)).inboundEnabled;
+  } catch (error) {
+    if (error instanceof GitlabAuthError) {
+      check(
+        'job-token',
+        'unknown',
+        `The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace}: that needs the Maintainer role there.`,
+      );
+      return 'unknown';
+    }
+    if (error instanceof GitlabNotFoundError) {
+      check(
+        'job-token',
+        'unknown',
+        'This GitLab version has no REST API for the job token allowlist (added in 16.0); it could not be read.',
+      );
+      return 'unknown';
+    }
+    throw error;
+  }
+  if (!inboundEnabled) {
+    check('job-token', 'pass', `${b.pathWithNamespace} accepts CI job tokens from every project.`);
+    return 'pass';
+  }
+  const projects = await gitlab.listJobTokenAllowlist(b.id);
+  if (projects.some((p) => p.id === a.id)) {
+    check(
+      'job-token',
+      'pass',
+      `${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
+    );
+    return 'pass';
+  }
+  let groups: { fullPath: string }[] = [];
+  try {
+    groups = await gitlab.listJobTokenGroupAllowlist(b.id);
+  } catch (error) {
+    if (!(error instanceof GitlabNotFoundError)) throw error;
+  }
+  const aPath = a.pathWithNamespace.toLowerCase();
+  const viaGroup = groups.find((g) => aPath.startsWith(`${g.fullPath.toLowerCase()}/`));
+  if (viaGroup) {
+    check(
+      'job-token',
+      'pass',
+      `${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
+    );
+    return 'pass';
+  }
+  check(
+    'job-token',
+    'fail',
+    `${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+  );
+  return 'fail';
+}
+
+export interface ReadAccessRule {
+  /** What the user must be able to do, after "may" ("pull its images"). */
+  need: string;
+  /** Set when B lets everyone do it without a role (a public project). */
+  publicDetail?: string;
+  /** Set when B lets every signed-in user do it (an internal project). */
+  internalDetail?: string;
+}
+
+/**
+ * Whether the user who ran the job may read B: a job token carries that
+ * user's rights, so a Reporter role (or an open project) is needed on top of
+ * the allowlist.
+ */
+export async function checkUserAccess(
+  gitlab: GitlabPort,
+  job: Job,
+  b: Project,
+  check: Recorder,
+  rule: ReadAccessRule,
+): Promise<Check['result']> {
+  const user = job.user;
+  if (rule.publicDetail) {
+    check('user-access', 'pass', rule.publicDetail);
+    return 'pass';
+  }
+  if (!user) {
+    check('user-access', 'unknown', 'GitLab did not say which user ran the job.');
+    return 'unknown';
+  }
+  if (rule.internalDetail) {
+    check('user-access', 'pass', rule.internalDetail);
+    return 'pass';
+  }
+  let level = 0;
+  try {
+    level = (await gitlab.getMember(b.id, user.id))?.accessLevel ?? 0;
+  } catch (error) {
+    if (error instanceof GitlabAuthError) {
+      check('user-access', 'unknown', `The bot cannot read the members of ${b.pathWithNamespace}.`);
+      return 'unknown';
+    }
+    throw error;
+  }
+  if (level >= REPORTER) {
+    check(
+      'user-access',
+      'pass',
+      `${user.username}, who ran the job, may read ${b.pathWithNamespace}.`,
+    );
+    return 'pass';
+  }
+  check(
+    'user-access',
+    'fail',
+    `${user.username}, who ran the job, has no role in ${b.pathWithNamespace} that lets them ${rule.need} (Reporter or more is needed).`,
+  );
+  return 'fail';
+}
+
+/** Public and internal projects open their repository, packages and jobs by visibility. */
+export function visibilityRule(b: Project, need: string): ReadAccessRule {
+  if (b.visibility === 'public') {
+    return { need, publicDetail: `${b.pathWithNamespace} is public, so anyone may ${need}.` };
+  }
+  if (b.visibility === 'internal') {
+    return {
+      need,
+      internalDetail: `${b.pathWithNamespace} is internal, so every signed-in user may ${need}.`,
+    };
+  }
+  return { need };
+}

@@ -1,0 +1,37 @@
+import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
+import { createLineCleaner } from '../patterns/clean-log.js';
+import type { ResolveInput } from './types.js';
+
+/** Enough for the logs the bot reads; a bigger log keeps its head and tail. */
+const MAX_LOG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The few lines the job printed right after the matched one. Patterns only
+ * look backwards, and git prints the URL it was refused on the line after
+ * GitLab's `remote:` message, so a resolver that needs it reads it here.
+ * Costs one more read of the log; only used when the match lacks the URL.
+ */
+export async function linesAfterMatch(input: ResolveInput, count: number): Promise<string[]> {
+  const { gitlab, job, match } = input;
+  let raw: string;
+  try {
+    raw = await gitlab.getJobLog(job.pipeline.projectId, job.id, MAX_LOG_BYTES);
+  } catch (error) {
+    if (error instanceof GitlabNotFoundError || error instanceof GitlabAuthError) return [];
+    throw error;
+  }
+  const lines: string[] = [];
+  const cleaner = createLineCleaner((line) => {
+    lines.push(line.text);
+  });
+  cleaner.write(raw);
+  cleaner.end();
+  // The numbers agree unless the log was cut differently; then find the text.
+  let at = match.line - 1;
+  if (lines[at] !== match.text) {
+    const found = lines.indexOf(match.text);
+    if (found === -1) return [];
+    at = found;
+  }
+  return lines.slice(at + 1, at + 1 + count);
+}

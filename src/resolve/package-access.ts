@@ -1,0 +1,129 @@
+import type { Diagnosis } from '../domain/diagnosis.js';
+import type { GitlabPort, Project } from '../gitlab/port.js';
+import { findProject, type Recorder } from './common.js';
+import { apiTarget, cleanUrl, instanceOf, locate, npmPackageName } from './gitlab-urls.js';
+import { resolveJobTokenAccess, type Target } from './job-token-access.js';
+import type { ResolveInput } from './types.js';
+
+/**
+ * A package manager refused by a GitLab package registry. Project-level URLs
+ * (`/projects/<id>/packages/…`) name B by id or path. The instance-level npm
+ * endpoint (`/packages/npm/@scope%2fname`) only names the package: GitLab
+ * looks it up in the top-level group named like the scope, so the bot looks
+ * there for the project named like the package (GitLab's documented layout)
+ * and says it guessed; the port has no package search to be sure.
+ */
+export async function resolvePackageAccess(input: ResolveInput): Promise<Diagnosis> {
+  const { gitlab, job, match } = input;
+  const projectA = await gitlab.getProject(job.pipeline.projectId);
+  const url = match.fields.url;
+  const { target, pkg } = await packageTarget(input, url, projectA);
+  return resolveJobTokenAccess(input, {
+    resource: { kind: 'package', name: pkg ?? (url ? cleanUrl(url) : 'the package') },
+    target,
+    userNeeds: 'read its packages',
+    resourceCheck: async (b: Project, check: Recorder) => {
+      check(
+        'package',
+        'unknown',
+        `The bot has no API to list the packages of ${b.pathWithNamespace}, so it could not check that ${pkg ?? 'the package'} exists there.`,
+      );
+      return 'unknown';
+    },
+  });
+}
+
+async function packageTarget(
+  input: ResolveInput,
+  url: string | undefined,
+  projectA: Project,
+): Promise<{ target: Target; pkg?: string }> {
+  const fieldPkg = input.match.fields.package
+    ? npmPackageName(input.match.fields.package)
+    : undefined;
+  if (!url) {
+    return {
+      target: { kind: 'unknown', missing: 'The log does not show the package registry URL.' },
+      ...(fieldPkg ? { pkg: fieldPkg } : {}),
+    };
+  }
+  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
+  if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
+  if (where.on === 'unknown') {
+    return { target: { kind: 'unknown', missing: `Cannot tell the project: ${where.why}.` } };
+  }
+  const api = apiTarget(where.path);
+  const npm = /\/packages\/npm\/(?<pkg>\S+)$/.exec(where.path)?.groups?.pkg;
+  const pkg = (npm ? npmPackageName(npm) : undefined) ?? fieldPkg;
+  const withPkg = pkg ? { pkg } : {};
+  if (api?.kind === 'project') {
+    const project = await findProject(input.gitlab, api.id);
+    if (!project) return { target: { kind: 'not-found', path: String(api.id) }, ...withPkg };
+    return {
+      target: {
+        kind: 'found',
+        project,
+        how: `The package registry URL names project ${project.pathWithNamespace}.`,
+      },
+      ...withPkg,
+    };
+  }
+  if (api?.kind === 'variable') {
+    return {
+      target: {
+        kind: 'unknown',
+        missing: `The registry URL names the project with ${api.variable}, whose value the log does not show.`,
+      },
+      ...withPkg,
+    };
+  }
+  if (api?.kind === 'instance-packages' && pkg) {
+    return { target: await scopeOwner(input.gitlab, pkg), pkg };
+  }
+  return {
+    target: {
+      kind: 'unknown',
+      missing: `${cleanUrl(url)} does not name a single project (a group or instance endpoint).`,
+    },
+    ...withPkg,
+  };
+}
+
+/** The instance-level npm endpoint: the project named like the package, in the scope's group. */
+async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
+  const m = /^@(?<scope>[^/]+)\/(?<name>.+)$/.exec(pkg);
+  if (!m?.groups) {
+    return {
+      kind: 'unknown',
+      missing: `${pkg} has no scope, so the instance-level endpoint cannot say which project holds it.`,
+    };
+  }
+  const { scope, name } = m.groups as { scope: string; name: string };
+  const direct = await findProject(gitlab, `${scope}/${name}`);
+  let project = direct;
+  if (!project) {
+    let projects: { id: number; pathWithNamespace: string }[] = [];
+    try {
+      projects = await gitlab.listGroupProjects(scope);
+    } catch {
+      projects = [];
+    }
+    const named = projects.filter((p) =>
+      p.pathWithNamespace.toLowerCase().endsWith(`/${name.toLowerCase()}`),
+    );
+    const only = named.length === 1 ? named[0] : undefined;
+    project = only ? await findProject(gitlab, only.id) : undefined;
+  }
+  if (!project) {
+    return {
+      kind: 'unknown',
+      missing: `The instance-level npm endpoint does not say which project of group ${scope} holds ${pkg}, and the bot found no project named ${name} there.`,
+    };
+  }
+  return {
+    kind: 'found',
+    project,
+    guessed: true,
+    how: `The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${project.pathWithNamespace} (GitLab looks in group ${scope} for it).`,
+  };
+}

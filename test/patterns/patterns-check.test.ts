@@ -1,0 +1,69 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CliExit } from '../../src/cli/exit.js';
+import { registerPatternsCommand } from '../../src/cli/patterns-command.js';
+
+const fixtures = join(import.meta.dirname, '../fixtures');
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+/** Runs `patterns check` in this process; the exit code a CliExit would give. */
+async function check(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  const program = new Command('pipeline-diagnoser').exitOverride();
+  registerPatternsCommand(program);
+  try {
+    await program.parseAsync(['node', 'pipeline-diagnoser', 'patterns', 'check', ...args]);
+    return { code: 0, stdout };
+  } catch (error) {
+    if (error instanceof CliExit) return { code: error.code, stdout };
+    throw error;
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+describe('patterns check', () => {
+  it('reports examples, real fixtures, corpus wins and false positives per pattern', async () => {
+    const { code, stdout } = await check([
+      '--corpus',
+      join(fixtures, 'precision'),
+      '--real-logs',
+      join(fixtures, 'real-logs/INDEX.tsv'),
+    ]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^pattern\s+examples\s+real\s+corpus wins\s+false pos\.$/m);
+    expect(stdout).toMatch(/^repo-access-denied\s+\d+\+\/\d+-\s+\d+\s+\d+\/\d+\s+0$/m);
+    expect(stdout).toMatch(/: 0 false positives, 0 misses\n$/);
+  });
+
+  it('fails, naming the line, when a pattern fires on a passing job', async () => {
+    const corpus = mkdtempSync(join(tmpdir(), 'precision-'));
+    folders.push(corpus);
+    mkdirSync(join(corpus, 'success'));
+    writeFileSync(
+      join(corpus, 'success/echo.log'),
+      '$ ./docs-check.sh\nERROR: Downloading artifacts from coordinator... forbidden  id=7 responseStatus=403 Forbidden\nJob succeeded\n',
+    );
+
+    const { code, stdout } = await check(['--corpus', corpus, '--real-logs', join(corpus, 'none.tsv')]);
+
+    expect(code).toBe(1);
+    expect(stdout).toContain(
+      'FALSE POSITIVE artifacts-access-denied (success) success/echo.log:2: ERROR: Downloading artifacts from coordinator... forbidden',
+    );
+    expect(stdout).toMatch(/^artifacts-access-denied\s+\S+\s+0\s+0\/0\s+1$/m);
+  });
+});

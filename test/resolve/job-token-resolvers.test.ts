@@ -1,0 +1,258 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Diagnosis } from '../../src/domain/diagnosis.js';
+import { createGitlabAdapter } from '../../src/gitlab/client.js';
+import type { GitlabPort } from '../../src/gitlab/port.js';
+import { loadLibrary } from '../../src/patterns/load.js';
+import { renderNote } from '../../src/render/comment.js';
+import type { OptionalPortMethods } from '../../src/resolve/types.js';
+import {
+  addPlatformProjects,
+  seedStoryWorld,
+  startSimulator,
+  type JobSpec,
+  type Simulator,
+  type World,
+} from '../../src/simulator/index.js';
+import { diagnoseJob } from '../../src/worker/process-job.js';
+
+const library = loadLibrary();
+let sim: Simulator | undefined;
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+});
+
+/** A world with the platform group, a live simulator, and the bot's port on it. */
+async function setup(options: { botRole?: number; version?: string } = {}) {
+  const { world, ids } = seedStoryWorld(options.version ? { version: options.version } : {});
+  const platform = addPlatformProjects(world, ids, { botRole: options.botRole ?? 40 });
+  sim = await startSimulator({ world });
+  const gitlab = createGitlabAdapter({
+    url: sim.url,
+    token: ids.tokens.bot,
+    retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+  });
+  return { world, ids, platform, gitlab };
+}
+
+function runJob(world: World, projectId: number, userId: number, spec: Omit<JobSpec, 'image'>) {
+  const pipeline = world.runPipeline({
+    projectId,
+    ref: 'main',
+    userId,
+    jobs: [{ image: 'alpine:3.20', script: ['make'], ...spec }],
+  });
+  const job = world.jobsOf(pipeline.id)[0];
+  if (!job) throw new Error('no job');
+  return job;
+}
+
+async function diagnose(gitlab: GitlabPort, projectId: number, jobId: number, version = '17.5.0') {
+  const job = await gitlab.getJob(projectId, jobId);
+  const diagnosis = await diagnoseJob(
+    {
+      gitlab,
+      library,
+      now: () => new Date('2025-05-12T10:00:00Z'),
+      maxLogBytes: 1_000_000,
+      secrets: [],
+    },
+    job,
+    version,
+  );
+  if (!diagnosis) throw new Error('no diagnosis');
+  return diagnosis;
+}
+
+function note(d: Diagnosis): string {
+  return renderNote([{ incidentId: 7, diagnosis: d, jobs: [] }], {
+    gitlabUrl: 'https://gitlab.example.org',
+    now: new Date('2025-05-12T10:00:00Z'),
+  });
+}
+
+describe('needs:project artifacts: finding the project the log does not name', () => {
+  it("reads the job's pipeline config when the port can read files, instead of searching", async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'package',
+      needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
+    });
+    const withFiles: GitlabPort & OptionalPortMethods = {
+      ...gitlab,
+      listMemberProjects: () => Promise.reject(new Error('must not search')),
+      getRawFile: (projectId, _path, ref) =>
+        Promise.resolve(world.pipelineAt(projectId, ref)?.ciConfig ?? ''),
+    };
+
+    const d = await diagnose(withFiles, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({
+      verdict: 'allowlist-missing',
+      confidence: 'verified',
+      target: { id: platform.libs },
+      resource: { kind: 'artifacts', name: `build-lib (job ${platform.libsJob.id})` },
+    });
+    expect(d.checks[0]?.detail).toBe(
+      `The job's needs:project names platform/libs, which ran job ${platform.libsJob.id}.`,
+    );
+  });
+
+  it('finds the job id among the projects the bot can read', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'package',
+      needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d.target?.id).toBe(platform.libs);
+    expect(d.checks[0]?.detail).toContain(`it ran in platform/libs`);
+  });
+
+  it('is unverifiable, saying what is missing, when the producing project is hidden from the bot', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    world.requireProject(platform.libs).members.delete(ids.users.bot);
+    world.group(platform.group)?.members.delete(ids.users.bot);
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'package',
+      needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({ verdict: 'unverifiable', confidence: 'suspected' });
+    expect(d.checks[0]?.detail).toContain('Give the bot the Reporter role');
+    expect(note(d)).not.toContain('job_token_scope/allowlist');
+  });
+});
+
+describe('what is not an allowlist problem', () => {
+  it('a clone from another host says so, with no allowlist talk', async () => {
+    const { world, ids, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'vendor',
+      script: ['git clone https://github.com/acme/private-tool.git'],
+      scriptOutput: [
+        "Cloning into 'private-tool'...",
+        "fatal: could not read Username for 'https://github.com': No such device or address",
+      ],
+      exitCode: 128,
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({ patternId: 'repo-access-denied', verdict: 'not-instance-registry' });
+    const body = note(d);
+    expect(body).toContain('It points to `github.com`, not to this GitLab');
+    expect(body).toContain('CI_JOB_TOKEN is only accepted by this GitLab');
+    expect(body).not.toMatch(/allowlist of|job_token_scope/);
+  });
+
+  it('a project in a URL variable the log does not expand is unverifiable', async () => {
+    const { world, ids, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'publish',
+      script: [
+        'curl --fail --header "JOB-TOKEN: $CI_JOB_TOKEN" --upload-file app.tgz "${CI_API_V4_URL}/projects/${TARGET_ID}/packages/generic/app/1.0.0/app.tgz"',
+      ],
+      scriptOutput: ['curl: (22) The requested URL returned error: 403'],
+      exitCode: 22,
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({ patternId: 'package-access-denied', verdict: 'unverifiable' });
+    expect(d.checks[0]?.detail).toBe(
+      'The registry URL names the project with ${TARGET_ID}, whose value the log does not show.',
+    );
+  });
+});
+
+describe('trust: the log only says which project; the API decides', () => {
+  it('lowers confidence when the names GitLab printed disagree with the URL', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'evil',
+      script: ['./print.sh'],
+      scriptOutput: [
+        `Submodule 'x' (https://gitlab.example.org/platform/shared.git) registered for path 'x'`,
+        'remote: Authentication by CI/CD job token not allowed from other-app to secrets.',
+        "fatal: unable to access 'https://gitlab.example.org/platform/shared.git/': The requested URL returned error: 403",
+      ],
+      exitCode: 1,
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    // B comes from the URL (looked up through the API), A from the job.
+    expect(d).toMatchObject({
+      verdict: 'allowlist-missing',
+      confidence: 'suspected',
+      project: { id: ids.projects.app },
+      target: { id: platform.shared },
+      fix: {
+        kind: 'allowlist-add',
+        source: { id: ids.projects.app },
+        target: { id: platform.shared },
+      },
+      evidence: { runnerPrefix: false },
+    });
+    expect(d.checks.filter((c) => c.check === 'evidence').map((c) => c.detail)).toEqual([
+      'The log says the request came from other-app, but the job belongs to team/app.',
+      'The log names the target secrets, but the URL points to platform/shared.',
+    ]);
+  });
+
+  it('guesses the project behind the instance-level npm endpoint and says so', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'test',
+      tokenSteps: [{ kind: 'npm-install', package: '@platform/ui-kit' }],
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({
+      verdict: 'allowlist-missing',
+      confidence: 'suspected',
+      target: { id: platform.uiKit },
+      resource: { kind: 'package', name: '@platform/ui-kit' },
+    });
+    expect(d.checks[0]).toMatchObject({ check: 'target', result: 'unknown' });
+  });
+});
+
+describe('version-aware advice', () => {
+  it.each([
+    ['16.2.0', ['**Token Access**', 'Allow access to this project with a CI_JOB_TOKEN']],
+    ['17.5.0', ['**Job token permissions**', '**Authorized groups and projects**']],
+    [
+      '17.8.0',
+      [
+        'Enable and enforce job token allowlist for all projects',
+        'it changes nothing for this project',
+      ],
+    ],
+    [
+      '18.1.0',
+      [
+        'the **All groups and projects** choice is not offered while it is enforced',
+        'turned on by the 18.0 upgrade',
+      ],
+    ],
+  ])('GitLab %s', async (version, phrases) => {
+    const { world, ids, gitlab } = await setup({ version });
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'build',
+      submodules: [{ path: 'libs/shared', project: 'platform/shared' }],
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id, version);
+
+    expect(d.verdict).toBe('allowlist-missing');
+    const body = note(d);
+    for (const phrase of phrases) expect(body).toContain(phrase);
+  });
+});
