@@ -30,12 +30,8 @@ export async function checkJobTokenScope(
       return 'unknown';
     }
     if (error instanceof GitlabNotFoundError) {
-      check(
-        'job-token',
-        'unknown',
-        'This GitLab version has no REST API for the job token allowlist (added in 16.0); it could not be read.',
-      );
-      return 'unknown';
+      // GitLab 15.9 to 15.11: the allowlist exists, but only GraphQL shows it.
+      return checkThroughGraphql(gitlab, a, b, check);
     }
     throw error;
   }
@@ -65,6 +61,46 @@ export async function checkJobTokenScope(
       'job-token',
       'pass',
       `${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
+    );
+    return 'pass';
+  }
+  check(
+    'job-token',
+    'fail',
+    `${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+  );
+  return 'fail';
+}
+
+async function checkThroughGraphql(
+  gitlab: GitlabPort,
+  a: Project,
+  b: Project,
+  check: Recorder,
+): Promise<Check['result']> {
+  let scope;
+  try {
+    scope = await gitlab.graphqlJobTokenScope(b.pathWithNamespace);
+  } catch (error) {
+    if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) {
+      check(
+        'job-token',
+        'unknown',
+        `The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace} (this GitLab shows them through GraphQL, to Maintainers only).`,
+      );
+      return 'unknown';
+    }
+    throw error;
+  }
+  if (!scope.inboundEnabled) {
+    check('job-token', 'pass', `${b.pathWithNamespace} accepts CI job tokens from every project.`);
+    return 'pass';
+  }
+  if (scope.allowlist.some((p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase())) {
+    check(
+      'job-token',
+      'pass',
+      `${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }

@@ -12,6 +12,7 @@ import { ApiError, parseBody, parseQuery, readBody } from './http.js';
 import type { Route } from './router.js';
 import { matchRoute } from './router.js';
 import { discussionAndCommitRoutes } from './routes/discussions.js';
+import { graphqlRoutes } from './routes/graphql.js';
 import { instanceRoutes } from './routes/instance.js';
 import { jobTokenScopeRoutes } from './routes/job-token-scope.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -78,6 +79,7 @@ function allRoutes(): Route[] {
     ...repositoryRoutes(),
     ...mergeRequestRoutes(),
     ...discussionAndCommitRoutes(),
+    ...graphqlRoutes(),
   ];
 }
 
@@ -162,7 +164,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
     if (Object.keys(body).length > 0) record.body = body;
 
-    const apiPath = rawPath.startsWith(`${API_PREFIX}/`) ? rawPath.slice(API_PREFIX.length) : '';
+    // GraphQL lives beside the REST API, at /api/graphql.
+    const apiPath =
+      rawPath === '/api/graphql'
+        ? '/graphql'
+        : rawPath.startsWith(`${API_PREFIX}/`)
+          ? rawPath.slice(API_PREFIX.length)
+          : '';
 
     const fault = apiPath ? takeFault(sim.faults, method, apiPath) : undefined;
     if (fault) {

@@ -28,8 +28,10 @@ export interface Harness {
 }
 
 /** The seed world on a live simulator, and bots that talk to it over HTTP with gitbeaker. */
-export async function startHarness(options: { botRole?: number } = {}): Promise<Harness> {
-  const { world, ids } = seedStoryWorld();
+export async function startHarness(
+  options: { botRole?: number; version?: string } = {},
+): Promise<Harness> {
+  const { world, ids } = seedStoryWorld(options.version ? { version: options.version } : {});
   if (options.botRole) world.addMember(ids.projects.poetry, ids.users.bot, options.botRole as 40);
   const sim = await startSimulator({ world });
   const folder = mkdtempSync(join(tmpdir(), 'diagnoser-test-'));

@@ -240,6 +240,36 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
   });
 
+  it('uses GraphQL on GitLab 15.10, where the allowlist has no REST API', async () => {
+    h = await startHarness({ botRole: 40, version: '15.10.2' });
+    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    const pipeline = h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const note = h.botNotes()[0];
+    expect(bot.store.incidents.listIncidents()[0]).toMatchObject({ verdict: 'allowlist-missing' });
+    expect(note?.body).toContain('direction: INBOUND');
+    expect(note?.body).toContain('**Token Access**');
+
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    await bot.poller.runCycle();
+
+    const graphql = h.sim.requests.filter((r) => r.path === '/api/graphql');
+    expect(
+      graphql.map(
+        (r) => String(r.body?.query).match(/ciJobTokenScopeAddProject|ciCdSettings/)?.[0],
+      ),
+    ).toContain('ciJobTokenScopeAddProject');
+    expect(allowlistWrites(h)).toEqual([]);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+  });
+
   it('writes nothing in dry-run and says so in the trail', async () => {
     const { note } = await seedWithOffer();
     const dry = h.startBot({ dryRun: true });

@@ -1,0 +1,95 @@
+/**
+ * The sliver of GitLab's GraphQL API the bot uses on 15.9 to 15.11, where the
+ * inbound job token allowlist has no REST API: reading a project's settings
+ * and allowlist, and adding or removing a project. The request's operation
+ * is recognised by its field names, not parsed: enough for a simulator.
+ */
+import { ok } from '../http.js';
+import type { Route } from '../router.js';
+import { route } from '../router.js';
+import { ACCESS, canReadProject, projectAccessLevel } from '../rules.js';
+import type { Project } from '../types.js';
+import type { World } from '../world.js';
+
+function isAdmin(world: World, userId: number): boolean {
+  return world.user(userId)?.admin === true;
+}
+
+function maintains(world: World, userId: number, project: Project): boolean {
+  return isAdmin(world, userId) || projectAccessLevel(world, userId, project) >= ACCESS.maintainer;
+}
+
+/** `POST /api/graphql` (the server maps it to `/graphql`). */
+export function graphqlRoutes(): Route[] {
+  return [
+    route('POST', '/graphql', (ctx) => {
+      const query = String(ctx.body.query ?? '');
+      const variables = (ctx.body.variables ?? {}) as Record<string, string>;
+      const world = ctx.world;
+      const userId = ctx.user.id;
+      const visible = (path: string | undefined) => {
+        const project = path === undefined ? undefined : world.projectByPath(path);
+        return project && canReadProject(world, userId, project) ? project : undefined;
+      };
+
+      for (const operation of ['ciJobTokenScopeAddProject', 'ciJobTokenScopeRemoveProject']) {
+        if (!query.includes(operation)) continue;
+        const project = visible(variables.project);
+        const target = visible(variables.target);
+        const fail = (message: string) => ok({ data: { [operation]: { errors: [message] } } });
+        if (!project || !maintains(world, userId, project)) {
+          return ok({
+            data: { [operation]: null },
+            errors: [
+              {
+                message:
+                  "The resource that you are attempting to access does not exist or you don't have permission to perform this action",
+              },
+            ],
+          });
+        }
+        if (!target)
+          {return fail('The target project does not exist or you do not have access to it');}
+        // GitLab 15.x added to the OUTBOUND scope unless told otherwise.
+        if (!/direction:\s*INBOUND/.test(query))
+          {return ok({ data: { [operation]: { errors: [] } } });}
+        const list = project.jobTokenAllowlist.projectIds;
+        if (operation === 'ciJobTokenScopeAddProject') {
+          if (list.includes(target.id))
+            {return fail('Target project is already in the job token scope');}
+          list.push(target.id);
+        } else {
+          project.jobTokenAllowlist.projectIds = list.filter((id) => id !== target.id);
+        }
+        return ok({ data: { [operation]: { errors: [] } } });
+      }
+
+      if (query.includes('ciCdSettings') || query.includes('ciJobTokenScope')) {
+        const project = visible(variables.path);
+        if (!project) return ok({ data: { project: null } });
+        // Settings are shown to Maintainers only; others get nulls, as GitLab answers.
+        const allowed = maintains(world, userId, project);
+        return ok({
+          data: {
+            project: {
+              ciCdSettings: allowed
+                ? { inboundJobTokenScopeEnabled: project.inboundJobTokenScope }
+                : null,
+              ciJobTokenScope: allowed
+                ? {
+                    inboundAllowlist: {
+                      nodes: project.jobTokenAllowlist.projectIds
+                        .map((id) => world.project(id))
+                        .filter((p): p is Project => p !== undefined)
+                        .map((p) => ({ fullPath: p.pathWithNamespace })),
+                    },
+                  }
+                : null,
+            },
+          },
+        });
+      }
+      return ok({ errors: [{ message: 'This operation is not simulated' }] }, 200);
+    }),
+  ];
+}
