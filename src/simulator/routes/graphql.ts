@@ -48,15 +48,18 @@ export function graphqlRoutes(): Route[] {
             ],
           });
         }
-        if (!target)
-          {return fail('The target project does not exist or you do not have access to it');}
+        if (!target) {
+          return fail('The target project does not exist or you do not have access to it');
+        }
         // GitLab 15.x added to the OUTBOUND scope unless told otherwise.
-        if (!/direction:\s*INBOUND/.test(query))
-          {return ok({ data: { [operation]: { errors: [] } } });}
+        if (!/direction:\s*INBOUND/.test(query)) {
+          return ok({ data: { [operation]: { errors: [] } } });
+        }
         const list = project.jobTokenAllowlist.projectIds;
         if (operation === 'ciJobTokenScopeAddProject') {
-          if (list.includes(target.id))
-            {return fail('Target project is already in the job token scope');}
+          if (list.includes(target.id)) {
+            return fail('Target project is already in the job token scope');
+          }
           list.push(target.id);
         } else {
           project.jobTokenAllowlist.projectIds = list.filter((id) => id !== target.id);
