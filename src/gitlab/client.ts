@@ -493,6 +493,18 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
       return rows.map((t) => t.name);
     },
 
+    async getRawFile(projectId, filePath, ref) {
+      return read(
+        { what: `reading ${filePath} of project ${projectId}`, needs: 'Reporter on the project' },
+        // GitLab sends files as text/plain or application/octet-stream (a Blob to gitbeaker).
+        async () => {
+          const raw: unknown = await api.RepositoryFiles.showRaw(projectId, filePath, ref);
+          return raw instanceof Blob ? raw.text() : raw;
+        },
+        S.Text,
+      );
+    },
+
     async getMergeRequest(projectId, iid) {
       return toMergeRequest(
         await read(

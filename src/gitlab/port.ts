@@ -173,6 +173,9 @@ export interface GitlabPort {
   listRegistryRepositories(projectId: number): Promise<RegistryRepository[]>;
   listRegistryTags(projectId: number, repositoryId: number): Promise<string[]>;
 
+  /** A file of the repository at a ref (e.g. the pipeline's `.gitlab-ci.yml`). */
+  getRawFile(projectId: number, filePath: string, ref: string): Promise<string>;
+
   getMergeRequest(projectId: number, iid: number): Promise<MergeRequest>;
   listMergeRequestsForCommit(projectId: number, sha: string): Promise<MergeRequest[]>;
   listOpenMergeRequestsForBranch(projectId: number, branch: string): Promise<MergeRequest[]>;

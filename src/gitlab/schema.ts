@@ -128,3 +128,6 @@ export const AwardEmoji = z.object({
   user: z.object({ id: z.number(), username: z.string().catch('') }),
   created_at: z.string().catch(''),
 });
+
+/** A raw file's text (the client turns a Blob into text first). */
+export const Text = z.string();

@@ -5,7 +5,7 @@ import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
 import { apiTarget, cleanUrl, instanceOf, locate } from './gitlab-urls.js';
 import { resolveJobTokenAccess, type Target } from './job-token-access.js';
-import type { OptionalPortMethods, ResolveInput } from './types.js';
+import type { ResolveInput } from './types.js';
 
 /** How many of the bot's projects it asks for the producing job before giving up. */
 const MAX_PROJECTS_SEARCHED = 50;
@@ -171,11 +171,9 @@ async function needsProjectOf(
   job: Job,
   jobName: string | undefined,
 ): Promise<string | undefined> {
-  const reader = (gitlab as GitlabPort & OptionalPortMethods).getRawFile;
-  if (!reader) return undefined;
   let text: string;
   try {
-    text = await reader.call(gitlab, job.pipeline.projectId, '.gitlab-ci.yml', job.pipeline.sha);
+    text = await gitlab.getRawFile(job.pipeline.projectId, '.gitlab-ci.yml', job.pipeline.sha);
   } catch (error) {
     if (error instanceof GitlabNotFoundError || error instanceof GitlabAuthError) return undefined;
     throw error;

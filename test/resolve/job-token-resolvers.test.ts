@@ -4,7 +4,6 @@ import { createGitlabAdapter } from '../../src/gitlab/client.js';
 import type { GitlabPort } from '../../src/gitlab/port.js';
 import { loadLibrary } from '../../src/patterns/load.js';
 import { renderNote } from '../../src/render/comment.js';
-import type { OptionalPortMethods } from '../../src/resolve/types.js';
 import {
   addPlatformProjects,
   seedStoryWorld,
@@ -13,7 +12,16 @@ import {
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
+import { GitlabNotFoundError } from '../../src/errors.js';
 import { diagnoseJob } from '../../src/worker/process-job.js';
+
+/** A port on which the pipeline's configuration cannot be read (an include, a missing file). */
+function withoutConfig(gitlab: GitlabPort): GitlabPort {
+  return {
+    ...gitlab,
+    getRawFile: () => Promise.reject(new GitlabNotFoundError('.gitlab-ci.yml: not found')),
+  };
+}
 
 const library = loadLibrary();
 let sim: Simulator | undefined;
@@ -78,11 +86,10 @@ describe('needs:project artifacts: finding the project the log does not name', (
       name: 'package',
       needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
     });
-    const withFiles: GitlabPort & OptionalPortMethods = {
+    // The pipeline's .gitlab-ci.yml is read over the API: no need to search projects.
+    const withFiles: GitlabPort = {
       ...gitlab,
       listMemberProjects: () => Promise.reject(new Error('must not search')),
-      getRawFile: (projectId, _path, ref) =>
-        Promise.resolve(world.pipelineAt(projectId, ref)?.ciConfig ?? ''),
     };
 
     const d = await diagnose(withFiles, ids.projects.app, job.id);
@@ -105,7 +112,7 @@ describe('needs:project artifacts: finding the project the log does not name', (
       needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
     });
 
-    const d = await diagnose(gitlab, ids.projects.app, job.id);
+    const d = await diagnose(withoutConfig(gitlab), ids.projects.app, job.id);
 
     expect(d.target?.id).toBe(platform.libs);
     expect(d.checks[0]?.detail).toContain(`it ran in platform/libs`);
@@ -120,7 +127,7 @@ describe('needs:project artifacts: finding the project the log does not name', (
       needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
     });
 
-    const d = await diagnose(gitlab, ids.projects.app, job.id);
+    const d = await diagnose(withoutConfig(gitlab), ids.projects.app, job.id);
 
     expect(d).toMatchObject({ verdict: 'unverifiable', confidence: 'suspected' });
     expect(d.checks[0]?.detail).toContain('Give the bot the Reporter role');
