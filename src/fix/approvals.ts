@@ -1,4 +1,4 @@
-import type { GitlabPort, GitlabUser } from '../gitlab/port.js';
+import type { GitlabPort, GitlabUser, Note } from '../gitlab/port.js';
 import type { Note as StoredNote } from '../store/index.js';
 
 export type Command = 'apply' | 'apply-group' | 'revert';
@@ -51,26 +51,31 @@ export async function readApprovals(
       });
     }
     const replies = await gitlab.listMergeRequestNotes(note.projectId, iid);
-    for (const reply of replies) {
-      if (reply.id <= note.noteId || reply.system || reply.authorId === bot.id) continue;
-      const command = parseCommand(reply.body, bot.username);
-      if (!command) continue;
-      approvals.push({
-        key: `note:${reply.id}`,
-        via: 'reply',
-        userId: reply.authorId,
-        username: reply.authorUsername,
-        command,
-        replyNoteId: reply.id,
-        at: reply.createdAt,
-      });
-    }
+    // On a merge request, replies are the notes posted after the bot's.
+    approvals.push(
+      ...commands(
+        replies.filter((r) => r.id > note.noteId),
+        bot,
+      ),
+    );
     return approvals;
   }
   const discussions = await gitlab.listCommitDiscussions(note.projectId, note.targetKey);
   const thread = discussions.find((d) => d.id === note.discussionId);
-  for (const reply of thread?.notes ?? []) {
-    if (reply.id === note.noteId || reply.system || reply.authorId === bot.id) continue;
+  approvals.push(
+    ...commands(
+      (thread?.notes ?? []).filter((r) => r.id !== note.noteId),
+      bot,
+    ),
+  );
+  return approvals;
+}
+
+/** The replies that address the bot with a command, as approvals. */
+function commands(replies: Note[], bot: GitlabUser): Approval[] {
+  const approvals: Approval[] = [];
+  for (const reply of replies) {
+    if (reply.system || reply.authorId === bot.id) continue;
     const command = parseCommand(reply.body, bot.username);
     if (!command) continue;
     approvals.push({
