@@ -190,6 +190,10 @@ function whatHappened(d: Diagnosis): string {
   if (kind !== 'image') return whatHappenedToken(d, kind, a, b);
   switch (d.verdict) {
     case 'allowlist-missing':
+      if (!allowlistSeen(d)) {
+        // Concluded by elimination: say it as what it is.
+        return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there and the user who ran the job may read it, so what is left is the allowlist of its project, ${b}: most likely ${a} is not on it. The bot may not read that list itself (see below).`;
+      }
       return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there: its project, ${b}, only lets CI jobs of the projects on its allowlist use it, and ${a} is not on that list. The job's credentials are checked against that list before anything else, so the job fails before its script starts.`;
     case 'user-lacks-access':
       return `The runner could not pull ${imageOf(d)}. A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
@@ -229,6 +233,9 @@ function whatHappenedToken(d: Diagnosis, kind: Kind, a: string, b: string): stri
   };
   switch (d.verdict) {
     case 'allowlist-missing':
+      if (!allowlistSeen(d)) {
+        return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; everything else the bot could check allows this, so most likely ${a} is not on the job token allowlist of ${b}. The bot may not read that list itself (see below).`;
+      }
       return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; here it is the job token allowlist: ${b} only lets CI jobs of the projects on its allowlist use their job token on it, and ${a} is not on that list.`;
     case 'user-lacks-access':
       return `${tried[kind]} A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
@@ -281,15 +288,22 @@ function checkDetail(check: Check): string {
   return check.detail
     .split(/(\s+)/)
     .map((word) =>
-      /[/@]|^[a-z0-9._-]+\/$/i.test(word) || /^[\w.-]+\/[\w./-]+[.,]?$/.test(word)
+      // Paths, usernames and addresses go in code; our own "CI/CD" stays prose.
+      word !== 'CI/CD' &&
+      (/[/@]|^[a-z0-9._-]+\/$/i.test(word) || /^[\w.-]+\/[\w./-]+[.,]?$/.test(word))
         ? codeWord(word)
         : plain(word),
     )
     .join('');
 }
 
+/** Whether the bot read B's allowlist itself, rather than concluding by elimination. */
+function allowlistSeen(d: Diagnosis): boolean {
+  return d.checks.some((c) => c.check === 'job-token' && c.result === 'fail');
+}
+
 function codeWord(word: string): string {
-  const m = /^(.*?)([.,]?)$/.exec(word) as RegExpExecArray;
+  const m = /^(.*?)([.,:;]?)$/.exec(word) as RegExpExecArray;
   return `${code(m[1] ?? word)}${m[2] ?? ''}`;
 }
 

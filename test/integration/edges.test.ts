@@ -67,6 +67,35 @@ describe('the poller', () => {
   });
 });
 
+describe('pipeline-diagnoser once', () => {
+  it('runs one cycle as a Reporter-only bot and says what it could not verify', async () => {
+    h = await startHarness();
+    h.runSeed();
+    const env = {
+      GITLAB_URL: h.sim.url,
+      GITLAB_TOKEN: h.ids.tokens.bot,
+      DIAGNOSER_DB: `${h.dbPath}.once`,
+      DIAGNOSER_WATCH_PROJECTS: 'team/app',
+      DIAGNOSER_CONFIG: undefined,
+      LOG_LEVEL: 'fatal',
+    };
+
+    const result = await runCli(['once'], env);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('1 new failed job(s)');
+    expect(result.stdout).toMatch(
+      /registry-pull-denied → allowlist-missing \(incident #1\), note created/,
+    );
+    const note = h.botNotes()[0]?.body ?? '';
+    expect(note).toContain(
+      'The bot cannot read the CI/CD job token settings of `containers/poetry`',
+    );
+    expect(note).toContain('needs the Maintainer role there');
+    expect(note).toContain('suspected');
+  });
+});
+
 describe('pipeline-diagnoser diagnose', () => {
   it('prints the verdict and the comment for a job URL, and posts it with --post', async () => {
     h = await startHarness({ botRole: 40 });
