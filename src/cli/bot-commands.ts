@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { describeConfig } from '../config/index.js';
+import { DEFAULT_RETENTION, describeConfig, parseDuration } from '../config/index.js';
 import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
 import type { CycleReport } from '../worker/cycle.js';
-import { schedule } from '../worker/scheduler.js';
+import { schedule, scheduleRetention } from '../worker/scheduler.js';
 import type { FastifyInstance } from 'fastify';
 import { createMetrics } from '../metrics/metrics.js';
 import { exposedDashboardError, isLoopbackHost } from '../web/access.js';
@@ -72,7 +72,18 @@ export function registerBotCommands(program: Command): void {
       process.once('SIGINT', () => shutdown('SIGINT'));
     });
     await runAndLog(bot);
-    if (!stopping) stopSchedule = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
+    if (!stopping) {
+      const stopPolling = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
+      const retentionMs = parseDuration(bot.config.retention ?? DEFAULT_RETENTION);
+      const stopRetention = scheduleRetention(
+        () => bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs)),
+        bot.logger,
+      );
+      stopSchedule = async () => {
+        await stopPolling();
+        await stopRetention();
+      };
+    }
     await stopped;
     // A cycle may still be finishing its last request; it cannot overlap the next one.
     await bot.poller.idle();

@@ -9,5 +9,13 @@ export {
   type RunConfig,
 } from './load.js';
 export { configReference, type ConfigReferenceEntry } from './reference.js';
-export { Config, Http, LOG_LEVELS, LogLevel, Watch, type ConfigInput } from './schema.js';
+export {
+  Config,
+  DEFAULT_RETENTION,
+  Http,
+  LOG_LEVELS,
+  LogLevel,
+  Watch,
+  type ConfigInput,
+} from './schema.js';
 export { CONFIG_FILE_ENV, ENV_BINDINGS, type EnvBinding, type EnvKind } from './settings.js';

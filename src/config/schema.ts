@@ -301,7 +301,7 @@ export const Config = z.strictObject({
   ),
   // No schema default: the commands that prune fall back to DEFAULT_RETENTION.
   retention: Duration.optional().describe(
-    `How long closed and fixed incidents are kept before \`incidents prune\` removes them: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,
+    `How long closed and fixed incidents are kept: \`run\` removes older ones every night, \`incidents prune\` on demand: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,
   ),
 });
 export type Config = z.infer<typeof Config>;

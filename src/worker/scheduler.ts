@@ -37,3 +37,30 @@ export function schedule(
     await task.stop();
   };
 }
+
+/**
+ * Applies the retention setting once a day (04:17, away from the hour when
+ * other jobs run): removes fixed and closed incidents older than it.
+ */
+export function scheduleRetention(
+  prune: () => { incidents: number },
+  logger: Logger,
+): () => Promise<void> {
+  const task = cron.schedule(
+    '17 4 * * *',
+    () => {
+      try {
+        const removed = prune();
+        if (removed.incidents > 0) {
+          logger.info({ incidents: removed.incidents }, 'old incidents removed (retention)');
+        }
+      } catch (error) {
+        logger.error({ err: error }, 'retention failed');
+      }
+    },
+    { noOverlap: true, name: 'retention' },
+  );
+  return async () => {
+    await task.stop();
+  };
+}
