@@ -10,6 +10,8 @@ export type Verdict =
   | 'user-lacks-access'
   | 'image-not-found'
   | 'tag-not-found'
+  /** B exists and may be reached, but the package (or other resource) is not there. */
+  | 'resource-not-found'
   | 'project-not-found'
   | 'registry-disabled'
   | 'not-instance-registry'

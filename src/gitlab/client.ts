@@ -493,6 +493,32 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
       return rows.map((t) => t.name);
     },
 
+    async listPackages(where, filter) {
+      const scope =
+        'projectId' in where ? { projectId: where.projectId } : { groupId: where.groupPath };
+      const rows = await read(
+        {
+          what: `listing the packages named ${filter.name} in ${'projectId' in where ? `project ${where.projectId}` : `group ${where.groupPath}`}`,
+          needs: 'Reporter there',
+        },
+        () =>
+          api.Packages.all({
+            ...scope,
+            packageName: filter.name,
+            ...(filter.type ? { packageType: filter.type } : {}),
+            perPage: 100,
+            maxPages: 5,
+          } as Parameters<typeof api.Packages.all>[0]),
+        S.Package.array(),
+      );
+      return rows.map((row) => ({
+        name: row.name,
+        version: row.version,
+        packageType: row.package_type,
+        ...(row.project_id !== undefined ? { projectId: row.project_id } : {}),
+      }));
+    },
+
     async getRawFile(projectId, filePath, ref) {
       return read(
         { what: `reading ${filePath} of project ${projectId}`, needs: 'Reporter on the project' },

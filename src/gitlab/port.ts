@@ -117,6 +117,14 @@ export interface AwardEmoji {
   createdAt: string;
 }
 
+export interface PackageInfo {
+  name: string;
+  version: string;
+  packageType: string;
+  /** Set on group listings: the project that holds the package. */
+  projectId?: number;
+}
+
 export interface InstanceVersion {
   version: string;
   revision?: string;
@@ -172,6 +180,12 @@ export interface GitlabPort {
 
   listRegistryRepositories(projectId: number): Promise<RegistryRepository[]>;
   listRegistryTags(projectId: number, repositoryId: number): Promise<string[]>;
+
+  /** Packages of a project, or of every project in a group, by (partial) name. */
+  listPackages(
+    where: { projectId: number } | { groupPath: string },
+    filter: { name: string; type?: 'npm' | 'maven' | 'pypi' | 'generic' },
+  ): Promise<PackageInfo[]>;
 
   /** A file of the repository at a ref (e.g. the pipeline's `.gitlab-ci.yml`). */
   getRawFile(projectId: number, filePath: string, ref: string): Promise<string>;

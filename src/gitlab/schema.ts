@@ -131,3 +131,10 @@ export const AwardEmoji = z.object({
 
 /** A raw file's text (the client turns a Blob into text first). */
 export const Text = z.string();
+
+export const Package = z.object({
+  name: z.string(),
+  version: z.string().catch(''),
+  package_type: z.string().catch(''),
+  project_id: z.number().optional(),
+});

@@ -69,6 +69,8 @@ function headline(entry: NoteEntry): string {
       return `Pipeline failed: the user who ran it may not read ${THING[kind]}`;
     case 'tag-not-found':
       return 'Pipeline failed: the image tag does not exist';
+    case 'resource-not-found':
+      return `Pipeline failed: ${THING[kind]} does not exist`;
     case 'image-not-found':
       return 'Pipeline failed: the image does not exist';
     case 'project-not-found':
@@ -239,6 +241,8 @@ function whatHappenedToken(d: Diagnosis, kind: Kind, a: string, b: string): stri
       return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; here it is the job token allowlist: ${b} only lets CI jobs of the projects on its allowlist use their job token on it, and ${a} is not on that list.`;
     case 'user-lacks-access':
       return `${tried[kind]} A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
+    case 'resource-not-found':
+      return `${tried[kind]} ${b} exists and lets this job in, but it has no ${THING[kind].replace(/^the /, '')} ${code(d.resource?.name ?? '')}: the name or version may be wrong, or it was never published there.`;
     case 'project-not-found':
       return `${tried[kind]} No project on this GitLab that the bot can see matches ${WHERE[kind]}: the path may be mistyped, or the project is private to people the bot is not among.`;
     case 'not-instance-registry':
@@ -315,6 +319,9 @@ function fixText(d: Diagnosis, baseUrl: string): string {
   }
   if (d.verdict === 'not-instance-registry' && d.patternId === 'registry-pull-denied') {
     return `${registryName(d)} gives this same answer for an image that does not exist and for a private one. Check the image name and tag for typos; if the image is private, give the job credentials for that registry with a \`DOCKER_AUTH_CONFIG\` CI/CD variable.`;
+  }
+  if (d.verdict === 'resource-not-found') {
+    return `Check the name and version the job asks for against what ${code(d.target?.path ?? '')} publishes, or publish it there first; then retry the job.`;
   }
   if (kind !== 'image' && !fix) {
     const token = tokenFixText(d, kind);

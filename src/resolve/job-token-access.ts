@@ -170,7 +170,15 @@ export async function resolveJobTokenAccess(
   const allowlist: Fix = { kind: 'allowlist-add', target: b, source: a };
   const key = `allowlist-missing:${b.id}<-${a.id}`;
   if (scope === 'fail') return decide('allowlist-missing', user === 'pass', key, allowlist);
-  if (scope === 'unknown' && user === 'pass' && resource !== 'fail') {
+  // Let in, but what the job asked for is not there.
+  if (resource === 'fail') {
+    return decide(
+      'resource-not-found',
+      true,
+      `resource-not-found:${b.id}:${spec.resource.kind}:${name}`,
+    );
+  }
+  if (scope === 'unknown' && user === 'pass') {
     check(
       'conclusion',
       'unknown',

@@ -1,4 +1,5 @@
-import type { Diagnosis } from '../domain/diagnosis.js';
+import type { Check, Diagnosis } from '../domain/diagnosis.js';
+import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
 import { apiTarget, cleanUrl, instanceOf, locate, npmPackageName } from './gitlab-urls.js';
@@ -22,15 +23,46 @@ export async function resolvePackageAccess(input: ResolveInput): Promise<Diagnos
     resource: { kind: 'package', name: pkg ?? (url ? cleanUrl(url) : 'the package') },
     target,
     userNeeds: 'read its packages',
-    resourceCheck: async (b: Project, check: Recorder) => {
-      check(
-        'package',
-        'unknown',
-        `The bot has no API to list the packages of ${b.pathWithNamespace}, so it could not check that ${pkg ?? 'the package'} exists there.`,
-      );
-      return 'unknown';
-    },
+    resourceCheck: (b: Project, check: Recorder) => checkPackage(input.gitlab, b, pkg, check),
   });
+}
+
+/** Whether B publishes the package (any version: the log rarely says which one). */
+async function checkPackage(
+  gitlab: GitlabPort,
+  b: Project,
+  pkg: string | undefined,
+  check: Recorder,
+): Promise<Check['result']> {
+  if (!pkg) {
+    check(
+      'package',
+      'unknown',
+      'The log does not name the package, so the bot could not look for it.',
+    );
+    return 'unknown';
+  }
+  let packages;
+  try {
+    packages = await gitlab.listPackages({ projectId: b.id }, { name: pkg });
+  } catch (error) {
+    if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) {
+      check('package', 'unknown', `The bot cannot list the packages of ${b.pathWithNamespace}.`);
+      return 'unknown';
+    }
+    throw error;
+  }
+  const found = packages.filter((p) => p.name.toLowerCase() === pkg.toLowerCase());
+  if (found.length === 0) {
+    check('package', 'fail', `${b.pathWithNamespace} has no package ${pkg}.`);
+    return 'fail';
+  }
+  const versions = found
+    .map((p) => p.version)
+    .slice(0, 5)
+    .join(', ');
+  check('package', 'pass', `${b.pathWithNamespace} publishes ${pkg} (${versions}).`);
+  return 'pass';
 }
 
 async function packageTarget(
@@ -89,6 +121,24 @@ async function packageTarget(
   };
 }
 
+/** The project of group `scope` that publishes `pkg`, when GitLab lists exactly one. */
+async function packageHolder(gitlab: GitlabPort, scope: string, pkg: string) {
+  let packages;
+  try {
+    packages = await gitlab.listPackages({ groupPath: scope }, { name: pkg, type: 'npm' });
+  } catch (error) {
+    if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) return undefined;
+    throw error;
+  }
+  const holders = new Set(
+    packages
+      .filter((p) => p.name.toLowerCase() === pkg.toLowerCase() && p.projectId !== undefined)
+      .map((p) => p.projectId as number),
+  );
+  const [only] = holders;
+  return holders.size === 1 && only !== undefined ? findProject(gitlab, only) : undefined;
+}
+
 /** The instance-level npm endpoint: the project named like the package, in the scope's group. */
 async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
   const m = /^@(?<scope>[^/]+)\/(?<name>.+)$/.exec(pkg);
@@ -99,6 +149,15 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
     };
   }
   const { scope, name } = m.groups as { scope: string; name: string };
+  // GitLab itself looks the package up in the scope's group: so does the bot.
+  const listed = await packageHolder(gitlab, scope, pkg);
+  if (listed) {
+    return {
+      kind: 'found',
+      project: listed,
+      how: `GitLab lists ${pkg} in group ${scope}, published by ${listed.pathWithNamespace}.`,
+    };
+  }
   const direct = await findProject(gitlab, `${scope}/${name}`);
   let project = direct;
   if (!project) {

@@ -13,6 +13,7 @@ import type { Route } from './router.js';
 import { matchRoute } from './router.js';
 import { discussionAndCommitRoutes } from './routes/discussions.js';
 import { graphqlRoutes } from './routes/graphql.js';
+import { packageRoutes } from './routes/packages.js';
 import { instanceRoutes } from './routes/instance.js';
 import { jobTokenScopeRoutes } from './routes/job-token-scope.js';
 import { jobRoutes } from './routes/jobs.js';
@@ -80,6 +81,7 @@ function allRoutes(): Route[] {
     ...mergeRequestRoutes(),
     ...discussionAndCommitRoutes(),
     ...graphqlRoutes(),
+    ...packageRoutes(),
   ];
 }
 

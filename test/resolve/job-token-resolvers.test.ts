@@ -212,7 +212,7 @@ describe('trust: the log only says which project; the API decides', () => {
     ]);
   });
 
-  it('guesses the project behind the instance-level npm endpoint and says so', async () => {
+  it('finds the project behind the instance-level npm endpoint in the scope group’s packages', async () => {
     const { world, ids, platform, gitlab } = await setup();
     const job = runJob(world, ids.projects.app, ids.users.alice, {
       name: 'test',
@@ -223,11 +223,55 @@ describe('trust: the log only says which project; the API decides', () => {
 
     expect(d).toMatchObject({
       verdict: 'allowlist-missing',
-      confidence: 'suspected',
+      confidence: 'verified',
       target: { id: platform.uiKit },
       resource: { kind: 'package', name: '@platform/ui-kit' },
     });
+    expect(d.checks.map((c) => [c.check, c.result])).toContainEqual(['package', 'pass']);
+  });
+
+  it('guesses the project, and says so, when the package list cannot be read', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'test',
+      tokenSteps: [{ kind: 'npm-install', package: '@platform/ui-kit' }],
+    });
+    const blind: GitlabPort = {
+      ...gitlab,
+      listPackages: () => Promise.reject(new GitlabNotFoundError('packages: not found')),
+    };
+
+    const d = await diagnose(blind, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({
+      verdict: 'allowlist-missing',
+      confidence: 'suspected',
+      target: { id: platform.uiKit },
+    });
     expect(d.checks[0]).toMatchObject({ check: 'target', result: 'unknown' });
+  });
+
+  it('says the package does not exist when the project lets the job in but has no such package', async () => {
+    const { world, ids, platform, gitlab } = await setup();
+    world.allowlistProject(platform.uiKit, ids.projects.app);
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'test',
+      tokenSteps: [
+        { kind: 'npm-install', package: '@platform/ui-kitt', registryProject: 'platform/ui-kit' },
+      ],
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    expect(d).toMatchObject({ verdict: 'resource-not-found', target: { id: platform.uiKit } });
+    const body = renderNote([{ incidentId: 1, diagnosis: d, jobs: [] }], {
+      gitlabUrl: gitlab.baseUrl,
+      now: new Date(),
+    });
+    expect(body).toContain('has no package `@platform/ui-kitt`');
+    // The allowlist was checked and is fine: no change to it is proposed.
+    expect(body).not.toContain('job_token_scope/allowlist');
+    expect(body).not.toContain('Accept with one click');
   });
 });
 
