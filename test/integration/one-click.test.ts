@@ -270,6 +270,74 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
   });
 
+  it('keeps the manual fix when the bot is not a Maintainer of B', async () => {
+    h = await startHarness();
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const note = h.botNotes()[0];
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+
+    await bot.poller.runCycle();
+
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('**The one-click fix could not be applied.**');
+    expect(body).toContain('is not a Maintainer of containers/poetry');
+    expect(body).toContain('**Job token permissions**');
+    expect(allowlistWrites(h)).toEqual([]);
+  });
+
+  it('says so when the allowlist is full, and suggests a group entry', async () => {
+    const { bot, note } = await seedWithOffer();
+    const filler = h.world.addGroup({ path: 'filler' });
+    for (let i = 0; i < 200; i++) {
+      const project = h.world.addProject({ path: `p${i}`, namespaceId: filler.id });
+      h.world.allowlistProject(h.ids.projects.poetry, project.id);
+    }
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+
+    await bot.poller.runCycle();
+
+    expect(h.botNotes()[0]?.body).toContain('is full (GitLab allows 200 entries)');
+    expect(h.botNotes()[0]?.body).toContain('apply group');
+    expect(allowlistWrites(h)).toEqual([]);
+  });
+
+  it('adds the whole group on "apply group", never by default', async () => {
+    const { note, pipeline } = await seedWithOffer();
+    expect(note.body).toContain('`@diagnoser-bot apply group`');
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot apply group',
+    );
+    const bot = h.startBot();
+
+    await bot.poller.runCycle();
+
+    const writes = h.sim.requests.filter(
+      (r) => r.method === 'POST' && r.path.includes('job_token_scope'),
+    );
+    expect(writes.map((r) => r.path)).toEqual([
+      `/api/v4/projects/${h.ids.projects.poetry}/job_token_scope/groups_allowlist`,
+    ]);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+    expect(h.botNotes()[0]?.body).toContain('the group of `team/app`');
+  });
+
   it('writes nothing in dry-run and says so in the trail', async () => {
     const { note } = await seedWithOffer();
     const dry = h.startBot({ dryRun: true });
