@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import {
+  ConfigError,
+  GitlabAuthError,
+  GitlabNotFoundError,
+  GitlabTransientError,
+  PatternLibraryError,
+} from '../errors.js';
+import { StoreError } from '../store/index.js';
 import { registerBotCommands } from './bot-commands.js';
 import { registerClassifyCommand } from './classify-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -51,6 +59,20 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof CommanderError) {
       // Help and version end here with code 0; usage errors with 2.
       return error.exitCode === 0 ? 0 : 2;
+    }
+    // Setup problems a user can fix: their message says how; no stack trace.
+    if (
+      error instanceof PatternLibraryError ||
+      error instanceof StoreError ||
+      error instanceof ConfigError ||
+      error instanceof GitlabAuthError
+    ) {
+      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
+      return 2;
+    }
+    if (error instanceof GitlabTransientError || error instanceof GitlabNotFoundError) {
+      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
+      return 1;
     }
     process.stderr.write(
       `pipeline-diagnoser: ${error instanceof Error ? error.stack : String(error)}\n`,

@@ -167,3 +167,36 @@ describe('configuration errors', () => {
     expect(stderr).toContain('GITLAB_TOKEN is not set');
   });
 });
+
+describe('setup problems', () => {
+  it('names a broken user pattern folder without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'patterns-'));
+    writeFileSync(join(dir, 'bad.yaml'), 'id: bad\n');
+
+    const { code, stderr } = await runCli(['once', '--patterns', dir], {
+      GITLAB_URL: 'http://127.0.0.1:9',
+      GITLAB_TOKEN: 'glpat-test-token-000000000',
+      DIAGNOSER_DB: join(dir, 'x.db'),
+      DIAGNOSER_CONFIG: undefined,
+    });
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('bad.yaml: title');
+    expect(stderr).not.toContain('    at ');
+  });
+
+  it('says GitLab could not be reached, without a stack trace', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'db-'));
+
+    const { code, stdout } = await runCli(['once'], {
+      GITLAB_URL: 'http://127.0.0.1:9',
+      GITLAB_TOKEN: 'glpat-test-token-000000000',
+      DIAGNOSER_DB: join(dir, 'x.db'),
+      DIAGNOSER_CONFIG: undefined,
+      LOG_LEVEL: 'fatal',
+    });
+
+    expect(code).toBe(1);
+    expect(stdout).toContain('GitLab could not be reached');
+  });
+});
