@@ -28,6 +28,8 @@ export function registerDemoCommand(program: Command): void {
       // Maintainer, and retry jobs only as a Developer of the project that runs them.
       world.addMember(ids.projects.poetry, ids.users.bot, 40);
       world.addMember(ids.projects.app, ids.users.bot, 30);
+      // GitLab lets bob add team/app to his project's allowlist only if he can see it.
+      world.addMember(ids.projects.app, ids.users.bob, 10);
       const sim = await startSimulator({ world });
       const folder = options.db ? undefined : mkdtempSync(join(tmpdir(), 'diagnoser-demo-'));
       try {

@@ -9,6 +9,7 @@ import type { Incident, Note as StoredNote } from '../store/index.js';
 import { refreshNotes } from './notes.js';
 import type { WorkerDeps } from './process-job.js';
 
+const GUEST = 10;
 const MAINTAINER = 40;
 
 type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
@@ -113,11 +114,11 @@ async function handleApproval(
       continue;
     }
     // Checked now, when the approval is acted on: roles change.
-    const allowed = await authorise(deps, bot, fix, approval.userId);
+    const allowed = await authorise(deps, bot, fix, approval.userId, !wantsRevert);
     if (!allowed.ok) {
       record('refused', { reason: allowed.reason, accessLevel: allowed.level });
       report.refused += 1;
-      refusals.push(fix.target.path);
+      refusals.push(allowed.answer);
       continue;
     }
     record('allowed', { accessLevel: allowed.level });
@@ -135,23 +136,55 @@ async function handleApproval(
   }
 }
 
+/**
+ * GitLab's own rule for this write: Maintainer (or Owner) of B, and, to add
+ * A, able to see A. Checked when the approval is acted on: roles change.
+ */
 async function authorise(
   deps: WorkerDeps,
   bot: GitlabUser,
   fix: AllowlistFix,
   userId: number,
-): Promise<{ ok: true; level: number } | { ok: false; level: number; reason: string }> {
+  adding: boolean,
+): Promise<
+  { ok: true; level: number } | { ok: false; level: number; reason: string; answer: string }
+> {
+  const onlyMaintainers = `Only Maintainers and Owners of ${code(fix.target.path)} can accept this change`;
   if (userId === bot.id) {
-    return { ok: false, level: 0, reason: 'the bot cannot approve its own change' };
+    return {
+      ok: false,
+      level: 0,
+      reason: 'the bot cannot approve its own change',
+      answer: onlyMaintainers,
+    };
   }
   const member = await deps.gitlab.getMember(fix.target.id, userId);
   const level = member?.accessLevel ?? 0;
-  if (level >= MAINTAINER) return { ok: true, level };
-  return {
-    ok: false,
-    level,
-    reason: `access level ${level} in ${fix.target.path}; Maintainer (40) or Owner (50) is needed`,
-  };
+  if (level < MAINTAINER) {
+    return {
+      ok: false,
+      level,
+      reason: `access level ${level} in ${fix.target.path}; Maintainer (40) or Owner (50) is needed`,
+      answer: onlyMaintainers,
+    };
+  }
+  if (adding && !(await canSee(deps, fix.source.id, userId))) {
+    return {
+      ok: false,
+      level,
+      reason: `cannot see ${fix.source.path}, which GitLab requires to add it to an allowlist`,
+      answer: `GitLab lets only people who can see ${code(fix.source.path)} add it to an allowlist, and it is not visible to them`,
+    };
+  }
+  return { ok: true, level };
+}
+
+/** Whether the user can see project A: public, internal, or a member (Guest or more). */
+async function canSee(deps: WorkerDeps, projectId: number, userId: number): Promise<boolean> {
+  const project = await deps.gitlab.getProject(projectId);
+  if (project.visibility !== 'private') return true;
+  const member = await deps.gitlab.getMember(projectId, userId);
+  return (member?.accessLevel ?? 0) >= GUEST;
 }
 
 async function apply(deps: WorkerDeps, incident: Incident, fix: AllowlistFix, approval: Approval) {
@@ -345,10 +378,10 @@ async function answerRefusal(
   deps: WorkerDeps,
   note: StoredNote,
   approval: Approval,
-  targets: string[],
+  reasons: string[],
   incidentId: number | undefined,
 ) {
-  const body = `Only Maintainers and Owners of ${targets.map((t) => code(t)).join(', ')} can accept this change, so nothing was changed. ${code(approval.username)}'s role there does not allow it.`;
+  const body = `${reasons.join('; ')}: nothing was changed for ${code(approval.username)}.`;
   if (note.targetKind === 'merge_request') {
     await deps.gitlab.createMergeRequestNote(note.projectId, Number(note.targetKey), body);
   } else {

@@ -13,6 +13,8 @@ async function seedWithOffer(options: { dryRun?: boolean } = {}) {
   h = await startHarness({ botRole: 40 });
   // Retrying jobs needs the Developer role in the job's project.
   h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+  // GitLab lets bob add team/app to an allowlist only if he can see it.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
   const pipeline = h.runSeed();
   const bot = h.startBot(options.dryRun ? { dryRun: true } : {});
   await bot.poller.runCycle();
@@ -170,8 +172,34 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(trail.map((a) => `${a.kind}:${a.status}`)).toContain('fix-outcome:fixed-by-hand');
   });
 
+  it('refuses a Maintainer of B who cannot see A, as GitLab would', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    // bob maintains containers/poetry but has no access to the private team/app.
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot apply',
+    );
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.oneClick).toMatchObject({ applied: 0, refused: 1 });
+    expect(allowlistWrites(h)).toEqual([]);
+    const reply = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .find((n) => n.authorId === h.ids.users.bot && n.body.includes('nothing was changed'));
+    expect(reply?.body).toContain(
+      'GitLab lets only people who can see `team/app` add it to an allowlist',
+    );
+  });
+
   it('says so in the note when it may not retry the jobs', async () => {
     h = await startHarness({ botRole: 40 });
+    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
     h.runSeed();
     const bot = h.startBot();
     await bot.poller.runCycle();
@@ -222,6 +250,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   it('takes a reply on a commit discussion, where GitLab has no reactions', async () => {
     h = await startHarness({ botRole: 40 });
     h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
     const pipeline = h.world.runPipeline({
       projectId: h.ids.projects.app,
       ref: 'main',
@@ -243,6 +272,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   it('uses GraphQL on GitLab 15.10, where the allowlist has no REST API', async () => {
     h = await startHarness({ botRole: 40, version: '15.10.2' });
     h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
     const pipeline = h.runSeed();
     const bot = h.startBot();
     await bot.poller.runCycle();
@@ -272,6 +302,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
   it('keeps the manual fix when the bot is not a Maintainer of B', async () => {
     h = await startHarness();
+    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
     h.runSeed();
     const bot = h.startBot();
     await bot.poller.runCycle();
