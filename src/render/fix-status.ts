@@ -38,7 +38,7 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
         ? ` To allow every project of the group ${code(state.sourceGroup)} instead, reply ${code(`@${state.botUsername} apply group`)} (broader; not recommended unless several projects need it).`
         : '';
       return [
-        `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} may ${how}. It then adds ${source} to the allowlist of ${target}, retries the failed jobs and reports back here.`,
+        `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} who can see ${source} may ${how}. It then adds ${source} to the allowlist of ${target}, retries the failed jobs and reports back here.`,
         `What it grants: CI jobs of ${source} may use their job token to read ${target} (its container images, packages, repository and artifacts, and the API endpoints job tokens reach), always with the rights of the user who runs them.${group}`,
       ].join('\n\n');
     }
