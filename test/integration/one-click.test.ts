@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 
 let h: Harness;
@@ -60,6 +61,16 @@ describe('one-click fix: a maintainer of the image project approves', () => {
       'retry:ok',
       'note-edited:ok',
     ]);
+
+    const shown = await runCli(['incidents', 'show', String(incident?.id), '--db', h.dbPath], {
+      DIAGNOSER_CONFIG: undefined,
+      DIAGNOSER_DB: undefined,
+    });
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain('Action trail');
+    expect(shown.stdout).toMatch(/approval\s+allowed\s+by bob/);
+    expect(shown.stdout).toMatch(/api-write\s+201/);
+    expect(shown.stdout).toMatch(/retry\s+ok/);
   });
 
   it.each([
