@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { DEFAULT_RETENTION, describeConfig, parseDuration } from '../config/index.js';
+import {
+  DEFAULT_RETENTION,
+  configReference,
+  describeConfig,
+  parseDuration,
+} from '../config/index.js';
 import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
 import type { CycleReport } from '../worker/cycle.js';
@@ -12,9 +17,20 @@ import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
 import { collect } from './load-patterns.js';
 
+/** The settings, for `--help`: environment variable or YAML key, default, meaning. */
+function settingsHelp(): string {
+  const rows = configReference().map((entry) => {
+    const name = entry.env ?? `${entry.setting} (YAML)`;
+    const fallback = entry.default === undefined ? '' : ` [default: ${entry.default}]`;
+    return `  ${name}\n      ${entry.description}${fallback}`;
+  });
+  return `\nSettings (environment, or the same keys in the YAML file):\n${rows.join('\n')}\n`;
+}
+
 /** Options every command that talks to GitLab takes. */
 export function withCommonOptions(command: Command): Command {
   return command
+    .addHelpText('after', settingsHelp)
     .option('--config <file>', 'YAML configuration file (or DIAGNOSER_CONFIG)')
     .option('--dry-run', 'read and diagnose, but write nothing to GitLab; log the writes instead')
     .option('--db <file>', 'SQLite incident log (or DIAGNOSER_DB; default ./data/diagnoser.db)')
