@@ -132,7 +132,8 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
   if (entry.fixState) parts.push(renderFixState(entry.fixState, d));
   parts.push(
-    `<sub>Incident #${entry.incidentId} · pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
+    // A preview (`diagnose` without --post) has no incident yet.
+    `<sub>${entry.incidentId > 0 ? `Incident #${entry.incidentId} · ` : ''}pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
   );
   return parts.join('\n\n');
 }
