@@ -140,6 +140,36 @@ describe('the seed story: an image of another project behind its job token allow
     expect(body).toContain('not on this GitLab');
   });
 
+  it('makes one note, not several, for several failed jobs of one pipeline', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'refs/merge-requests/1/head',
+      userId: h.ids.users.alice,
+      jobs: [
+        { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
+        { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
+        { name: 'lint', image: 'deployphp/deployer:7', script: ['dep lint'] },
+      ],
+    });
+    const bot = h.startBot();
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.outcomes).toHaveLength(3);
+    expect(h.botNotes()).toHaveLength(1);
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('2 causes found');
+    expect(body).toContain('[build\\-app]');
+    expect(body).toContain('[test\\-app]');
+    expect(
+      bot.store.incidents
+        .listIncidents()
+        .map((i) => i.occurrences)
+        .sort(),
+    ).toEqual([1, 2]);
+  });
+
   it('comments on the commit when a branch pipeline has no merge request', async () => {
     h = await startHarness({ botRole: 40 });
     const pipeline = h.world.runPipeline({
