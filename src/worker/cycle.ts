@@ -4,9 +4,12 @@ import {
   GitlabTransientError,
   errorMessage,
 } from '../errors.js';
-import type { GitlabUser, Job, ProjectRef } from '../gitlab/port.js';
+import type { GitlabUser, Job } from '../gitlab/port.js';
+import { findNewFailures } from './find-failures.js';
 import { runOneClick, type OneClickReport } from './one-click.js';
 import { processJob, type JobOutcome, type WorkerDeps } from './process-job.js';
+import { createQuietPacing } from './quiet-projects.js';
+import { createWatchList } from './watch-list.js';
 
 export interface PollSettings {
   /** Full paths; both empty means every project the bot is a member of. */
@@ -81,94 +84,10 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
     ...deps.settings,
   };
   let running = false;
-  let watchList: { projects: ProjectRef[]; until: number } | undefined;
   let bot: GitlabUser | undefined;
   let reportedAuthProblem = '';
-  // Quiet projects are polled less often: GitLab limits the jobs endpoint
-  // (600 requests a minute per user by default), so a large fleet must spend
-  // its requests where failures happen. In memory only: a restart polls all.
-  const quietStreak = new Map<number, number>();
-  let cycleNumber = 0;
-
-  /** Every project now and then, spread over cycles by id so the load stays even. */
-  function dueForPolling(projectId: number): boolean {
-    const streak = quietStreak.get(projectId) ?? 0;
-    const every = 1 + Math.min(settings.maxQuietSkip, Math.floor(streak / 2));
-    return (cycleNumber + projectId) % every === 0;
-  }
-
-  function recordPoll(projectId: number, fresh: number) {
-    if (fresh > 0) quietStreak.delete(projectId);
-    else quietStreak.set(projectId, (quietStreak.get(projectId) ?? 0) + 1);
-  }
-
-  async function watchedProjects(problems: CycleReport['problems']): Promise<ProjectRef[]> {
-    if (watchList && watchList.until > now().getTime()) return watchList.projects;
-    const { projects: paths, groups } = settings.watch;
-    let projects: ProjectRef[] = [];
-    if (paths.length === 0 && groups.length === 0) {
-      projects = await gitlab.listMemberProjects();
-    } else {
-      for (const path of paths) {
-        try {
-          projects.push(await gitlab.getProject(path));
-        } catch (error) {
-          if (error instanceof GitlabTransientError) throw error;
-          problems.push({ where: `watched project ${path}`, message: errorMessage(error) });
-        }
-      }
-      for (const group of groups) {
-        try {
-          projects.push(...(await gitlab.listGroupProjects(group)));
-        } catch (error) {
-          if (error instanceof GitlabTransientError) throw error;
-          problems.push({ where: `watched group ${group}`, message: errorMessage(error) });
-        }
-      }
-    }
-    const unique = [...new Map(projects.map((p) => [p.id, p])).values()];
-    watchList = { projects: unique, until: now().getTime() + settings.watchListTtlMs };
-    return unique;
-  }
-
-  /** New failures of one project, newest first, bounded by pages and the lookback. */
-  async function listNewFailures(project: ProjectRef, seen: Map<number, Job>): Promise<number> {
-    const cursor = store.cursors.getCursor(project.id);
-    const since = now().getTime() - settings.lookbackMs;
-    const fresh: Job[] = [];
-    const tooOld: Job[] = [];
-    let highest = cursor ?? 0;
-    for (let page = 1; page <= settings.maxPages; page++) {
-      const jobs = await gitlab.listFailedJobs(project.id, { perPage: settings.perPage, page });
-      let allNew = jobs.length === settings.perPage;
-      for (const job of jobs) {
-        highest = Math.max(highest, job.id);
-        if (store.jobQueue.isJobKnown(job.id)) {
-          allNew = false;
-          continue;
-        }
-        // The lookback only bounds the first look; later, the queue knows what was seen.
-        const failedAt = Date.parse(job.finishedAt ?? job.createdAt);
-        if (cursor === undefined && failedAt < since) {
-          tooOld.push(job);
-          allNew = false;
-          continue;
-        }
-        fresh.push(job);
-        seen.set(job.id, job);
-      }
-      if (!allNew) break;
-    }
-    store.transaction(() => {
-      const entry = (j: Job) => ({ jobId: j.id, projectId: project.id, pipelineId: j.pipeline.id });
-      store.jobQueue.enqueueJobs(fresh.map(entry));
-      // Remember what the first look skipped, so it is not taken for a late failure.
-      store.jobQueue.enqueueJobs(tooOld.map(entry));
-      for (const job of tooOld) store.jobQueue.markJobDone(job.id);
-      if (highest > 0) store.cursors.setCursor(project.id, highest);
-    });
-    return fresh.length;
-  }
+  const watchedProjects = createWatchList(gitlab, settings.watch, settings.watchListTtlMs, now);
+  const quiet = createQuietPacing(settings.maxQuietSkip);
 
   function pause(error: GitlabTransientError, report: CycleReport) {
     const until = new Date(now().getTime() + (error.retryAfterMs ?? 60_000));
@@ -233,7 +152,7 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       return { ...finish(), skipped: 'paused' };
     }
     running = true;
-    cycleNumber += 1;
+    quiet.nextCycle();
     try {
       bot ??= await gitlab.currentUser();
       const version = await gitlab.version().then(
@@ -278,13 +197,13 @@ export function createPoller(deps: WorkerDeps & { settings: PollSettings }) {
       const projects = await watchedProjects(report.problems);
       report.projects = projects.length;
       for (const project of projects) {
-        if (!dueForPolling(project.id)) {
+        if (!quiet.isDue(project.id)) {
           report.projectsSkipped = (report.projectsSkipped ?? 0) + 1;
           continue;
         }
         try {
-          const fresh = await listNewFailures(project, seen);
-          recordPoll(project.id, fresh);
+          const fresh = await findNewFailures(gitlab, store, project, settings, now, seen);
+          quiet.record(project.id, fresh);
           report.newJobs += fresh;
           // Diagnose at once rather than after the whole sweep: a large fleet
           // takes minutes to list, and the note should not wait for it.
