@@ -115,6 +115,36 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     return payload.data;
   }
 
+  /** Adds or removes a project of the inbound allowlist (15.9 to 15.11). */
+  async function allowlistMutation(
+    operation: 'ciJobTokenScopeAddProject' | 'ciJobTokenScopeRemoveProject',
+    projectPath: string,
+    targetProjectPath: string,
+  ) {
+    const verb = operation === 'ciJobTokenScopeAddProject' ? 'adding' : 'removing';
+    const data = await graphql<Record<string, { errors: string[] }>>(
+      {
+        what: `${verb} ${targetProjectPath} in the job token allowlist of ${projectPath} (GraphQL)`,
+        needs: 'Maintainer on that project',
+      },
+      // 15.x defaulted to OUTBOUND: the direction must be said.
+      `mutation ($project: ID!, $target: ID!) {
+        ${operation}(input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }) {
+          errors
+        }
+      }`,
+      { project: projectPath, target: targetProjectPath },
+    );
+    const errors = data[operation]?.errors ?? [];
+    if (errors.length > 0) {
+      throw new GitlabRequestError(
+        `GitLab refused the change: ${errors.join('; ')}`,
+        400,
+        errors.join('; '),
+      );
+    }
+  }
+
   return {
     baseUrl,
 
@@ -166,58 +196,11 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     },
 
     async graphqlAddToJobTokenAllowlist(projectPath, targetProjectPath) {
-      const data = await graphql<{ ciJobTokenScopeAddProject: { errors: string[] } }>(
-        {
-          what: `adding ${targetProjectPath} to the job token allowlist of ${projectPath} (GraphQL)`,
-          needs: 'Maintainer on that project',
-        },
-        // 15.x defaulted to OUTBOUND: the direction must be said.
-        `
-          mutation ($project: ID!, $target: ID!) {
-            ciJobTokenScopeAddProject(
-              input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }
-            ) {
-              errors
-            }
-          }
-        `,
-        { project: projectPath, target: targetProjectPath },
-      );
-      const errors = data.ciJobTokenScopeAddProject.errors;
-      if (errors.length > 0) {
-        throw new GitlabRequestError(
-          `GitLab refused the change: ${errors.join('; ')}`,
-          400,
-          errors.join('; '),
-        );
-      }
+      await allowlistMutation('ciJobTokenScopeAddProject', projectPath, targetProjectPath);
     },
 
     async graphqlRemoveFromJobTokenAllowlist(projectPath, targetProjectPath) {
-      const data = await graphql<{ ciJobTokenScopeRemoveProject: { errors: string[] } }>(
-        {
-          what: `removing ${targetProjectPath} from the job token allowlist of ${projectPath} (GraphQL)`,
-          needs: 'Maintainer on that project',
-        },
-        `
-          mutation ($project: ID!, $target: ID!) {
-            ciJobTokenScopeRemoveProject(
-              input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }
-            ) {
-              errors
-            }
-          }
-        `,
-        { project: projectPath, target: targetProjectPath },
-      );
-      const errors = data.ciJobTokenScopeRemoveProject.errors;
-      if (errors.length > 0) {
-        throw new GitlabRequestError(
-          `GitLab refused the change: ${errors.join('; ')}`,
-          400,
-          errors.join('; '),
-        );
-      }
+      await allowlistMutation('ciJobTokenScopeRemoveProject', projectPath, targetProjectPath);
     },
 
     async currentUser() {

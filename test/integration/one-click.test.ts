@@ -309,6 +309,17 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     ).toContain('ciJobTokenScopeAddProject');
     expect(allowlistWrites(h)).toEqual([]);
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot revert',
+    );
+    await bot.poller.runCycle();
+
+    expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(false);
+    expect(h.botNotes()[0]?.body).toContain('**Reverted.**');
   });
 
   it('keeps the manual fix when the bot is not a Maintainer of B', async () => {
