@@ -1,6 +1,6 @@
-import type { Check, Diagnosis, Evidence, ProjectInfo } from '../domain/diagnosis.js';
+import type { Check, Diagnosis, Evidence, Fix, ProjectInfo, Verdict } from '../domain/diagnosis.js';
 import { GitlabNotFoundError } from '../errors.js';
-import type { GitlabPort, Project } from '../gitlab/port.js';
+import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import type { Match } from '../patterns/classify.js';
 import type { ResolveInput } from './types.js';
 
@@ -77,4 +77,38 @@ export async function findProject(
     if (error instanceof GitlabNotFoundError) return undefined;
     throw error;
   }
+}
+
+export type Decide = (
+  verdict: Verdict,
+  verified: boolean,
+  rootCauseKey: string,
+  fix?: Fix,
+) => Diagnosis;
+
+/**
+ * Turns a verdict into the diagnosis: `verified` only when GitLab confirmed
+ * it and the evidence itself can be trusted (`trusted`).
+ */
+export function decider(
+  base: Omit<Diagnosis, 'verdict' | 'confidence' | 'rootCauseKey' | 'fix'>,
+  trusted: boolean,
+): Decide {
+  return (verdict, verified, rootCauseKey, fix) => ({
+    ...base,
+    verdict,
+    confidence: verified && trusted ? 'verified' : 'suspected',
+    rootCauseKey,
+    ...(fix ? { fix } : {}),
+  });
+}
+
+/** The user who ran the job may not read B: give them a role there (the same for every resource). */
+export function userLacksAccess(decide: Decide, b: ProjectInfo, job: Job): Diagnosis {
+  return decide('user-lacks-access', true, `user-lacks-access:${b.id}:user=${job.user?.id ?? 0}`, {
+    kind: 'grant-access',
+    target: b,
+    username: job.user?.username ?? '',
+    minimumRole: 'Reporter',
+  });
 }

@@ -18,9 +18,17 @@
  * decide the verdict, B was read from a URL (not guessed), and the project
  * names GitLab printed (when it did) agree with A and B.
  */
-import type { Check, Diagnosis, Fix, Resource, Verdict } from '../domain/diagnosis.js';
+import type { Check, Diagnosis, Fix, Resource } from '../domain/diagnosis.js';
 import type { Project } from '../gitlab/port.js';
-import { baseDiagnosis, checkList, info, targetOf, type Recorder } from './common.js';
+import {
+  baseDiagnosis,
+  checkList,
+  decider,
+  info,
+  targetOf,
+  userLacksAccess,
+  type Recorder,
+} from './common.js';
 import { checkJobTokenScope, checkUserAccess, visibilityRule } from './job-token-checks.js';
 import type { ResolveInput } from './types.js';
 
@@ -139,33 +147,12 @@ export async function resolveJobTokenAccess(
     visibilityRule(projectB, spec.userNeeds),
   );
   const resource = spec.resourceCheck ? await spec.resourceCheck(projectB, check) : 'pass';
-  const decide = (
-    verdict: Verdict,
-    verified: boolean,
-    rootCauseKey: string,
-    fix?: Fix,
-  ): Diagnosis => ({
-    ...withTarget,
-    verdict,
-    confidence: verified && solid ? 'verified' : 'suspected',
-    rootCauseKey,
-    ...(fix ? { fix } : {}),
-  });
+  const decide = decider(withTarget, solid);
 
   // GitLab checks the allowlist first, but adding A alone would not help a
   // user without a role in B: that is the cause to fix first (as for images).
   if (user === 'fail') {
-    return decide(
-      'user-lacks-access',
-      true,
-      `user-lacks-access:${b.id}:user=${job.user?.id ?? 0}`,
-      {
-        kind: 'grant-access',
-        target: b,
-        username: job.user?.username ?? '',
-        minimumRole: 'Reporter',
-      },
-    );
+    return userLacksAccess(decide, b, job);
   }
   const allowlist: Fix = { kind: 'allowlist-add', target: b, source: a };
   const key = `allowlist-missing:${b.id}<-${a.id}`;

@@ -1,8 +1,15 @@
-import type { Check, Diagnosis, Fix, Verdict } from '../domain/diagnosis.js';
+import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { parseImageRef } from '../patterns/image-ref.js';
-import { baseDiagnosis, checkList, info, type Recorder } from './common.js';
+import {
+  baseDiagnosis,
+  checkList,
+  decider,
+  info,
+  userLacksAccess,
+  type Recorder,
+} from './common.js';
 import { checkJobTokenScope, checkUserAccess as checkReadAccess } from './job-token-checks.js';
 import { nearestTags } from './nearest-tags.js';
 import { ownerCandidates, registryHostOf, sameRegistry } from './registry-host.js';
@@ -113,33 +120,12 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
       "The denial was printed by the job's own script, not by the runner, so the bot does not act on it.",
     );
   }
-  const decide = (
-    verdict: Verdict,
-    verified: boolean,
-    rootCauseKey: string,
-    fix?: Fix,
-  ): Diagnosis => ({
-    ...withTarget,
-    verdict,
-    confidence: verified && trusted ? 'verified' : 'suspected',
-    rootCauseKey,
-    ...(fix ? { fix } : {}),
-  });
+  const decide = decider(withTarget, trusted);
 
   // The registry refuses the token before it looks for the image, so an
   // access failure explains "pull access denied" even when the tag is missing.
   if (user.result === 'fail') {
-    return decide(
-      'user-lacks-access',
-      true,
-      `user-lacks-access:${b.id}:user=${job.user?.id ?? 0}`,
-      {
-        kind: 'grant-access',
-        target: b,
-        username: job.user?.username ?? '',
-        minimumRole: 'Reporter',
-      },
-    );
+    return userLacksAccess(decide, b, job);
   }
   if (scope === 'fail') {
     const fix: Fix | undefined = trusted
