@@ -291,6 +291,17 @@ async function retryAffectedJobs(deps: WorkerDeps, incident: Incident): Promise<
         (a.kind === ACTION.outcome && a.status === 'fixed-by-hand'),
     )?.createdAt;
   let retried = 0;
+  // Several failed jobs usually share a pipeline: ask once per project and ref.
+  const newest = new Map<string, Promise<{ id: number } | undefined>>();
+  const latestOf = (projectId: number, ref: string) => {
+    const key = `${projectId}:${ref}`;
+    let found = newest.get(key);
+    if (!found) {
+      found = gitlab.latestPipeline(projectId, ref);
+      newest.set(key, found);
+    }
+    return found;
+  };
   for (const occurrence of store.occurrences.listOccurrences(incident.id)) {
     if (done.has(occurrence.jobId)) continue;
     // Only failures seen before the fix are the fix's to retry (both times are the bot's clock).
@@ -301,7 +312,7 @@ async function retryAffectedJobs(deps: WorkerDeps, incident: Incident): Promise<
       jobName: occurrence.jobName,
     };
     try {
-      const latest = await gitlab.latestPipeline(occurrence.projectId, occurrence.ref);
+      const latest = await latestOf(occurrence.projectId, occurrence.ref);
       if (latest && latest.id !== occurrence.pipelineId) {
         store.actions.recordAction({
           incidentId: incident.id,

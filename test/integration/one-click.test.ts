@@ -114,6 +114,37 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(refusal).toMatchObject({ actor: who, detail: { accessLevel: level } });
   });
 
+  it('retries every failed job of the pipeline, asking once whether it is still the newest', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+    const pipeline = h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'refs/merge-requests/1/head',
+      userId: h.ids.users.alice,
+      jobs: [
+        { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
+        { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
+      ],
+    });
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const note = h.botNotes()[0];
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    h.sim.requests.length = 0;
+
+    await bot.poller.runCycle();
+
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success', 'success']);
+    expect(h.sim.requests.filter((r) => r.path.endsWith('/pipelines'))).toHaveLength(1);
+  });
+
   it('applies once when two approvals arrive together', async () => {
     const { bot, note } = await seedWithOffer();
     h.world.awardEmoji(
