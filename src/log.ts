@@ -1,11 +1,12 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { maskSecrets } from './domain/secrets.js';
 
 export type { Logger } from 'pino';
 
 /**
  * JSON logs on stderr (stdout belongs to the commands' output). Anything
- * that looks like a credential is redacted by key, and `secrets` (the bot's
- * token) wherever it appears in a message.
+ * that looks like a credential is redacted by key; `secrets` (the bot's
+ * token) and anything shaped like a token are masked wherever they appear.
  */
 export function createLogger(options: {
   level?: string;
@@ -34,9 +35,7 @@ export function createLogger(options: {
     },
     hooks: {
       streamWrite(line) {
-        let out = line;
-        for (const secret of secrets) out = out.split(secret).join('[redacted]');
-        return out;
+        return maskSecrets(line, secrets);
       },
     },
   };

@@ -19,6 +19,8 @@ export interface Bot {
   library: PatternLibrary;
   poller: ReturnType<typeof createPoller>;
   metrics: Metrics;
+  /** Values masked wherever text leaves the bot or is stored (its tokens). */
+  secrets: readonly string[];
   /** Writes skipped in dry-run, newest last (also logged). */
   skippedWrites: SkippedWrite[];
   close(): void;
@@ -97,6 +99,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     library,
     poller,
     metrics,
+    secrets,
     skippedWrites,
     close: () => store.close(),
   };

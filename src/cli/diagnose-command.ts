@@ -52,7 +52,7 @@ export function registerDiagnoseCommand(program: Command): void {
           logger: bot.logger,
           now: () => new Date(),
           maxLogBytes: bot.config.maxLogBytes,
-          secrets: [bot.config.gitlabToken],
+          secrets: bot.secrets,
         };
         const diagnosis = await diagnoseJob(deps, job, version);
         if (!diagnosis) {
@@ -92,7 +92,7 @@ export function registerDiagnoseCommand(program: Command): void {
               ],
             },
           ],
-          { gitlabUrl: bot.gitlab.baseUrl, secrets: [bot.config.gitlabToken], now: new Date() },
+          { gitlabUrl: bot.gitlab.baseUrl, secrets: bot.secrets, now: new Date() },
         );
         process.stdout.write(`The comment it would post (use --post to post it):\n\n${body}\n`);
       } finally {

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import type * as z from 'zod';
 import type { ConfigIssue, IssueList } from './issue.js';
-import { Config, maskTokens, type ConfigInput } from './schema.js';
+import { maskSecrets } from '../domain/secrets.js';
+import { Config, type ConfigInput } from './schema.js';
 import { CONFIG_FILE_ENV, ENV_BINDINGS, settingKeys } from './settings.js';
 import {
   readConfigFile,
@@ -142,8 +143,7 @@ function checkPatternDirs(
 /** Masks the token, and anything shaped like one, wherever a message might have picked it up. */
 function redact(list: ConfigIssue[], token: string | undefined): ConfigIssue[] {
   function clean(text: string): string {
-    const masked = maskTokens(text);
-    return token === undefined || token.length < 8 ? masked : masked.split(token).join('[token]');
+    return maskSecrets(text, token === undefined || token.length < 8 ? [] : [token]);
   }
   return list.map((issue) => ({ setting: clean(issue.setting), message: clean(issue.message) }));
 }

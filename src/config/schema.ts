@@ -1,5 +1,6 @@
 import { validate as isCronExpression } from 'node-cron';
 import * as z from 'zod';
+import { maskSecrets } from '../domain/secrets.js';
 import { DURATION_UNITS, isDuration } from './duration.js';
 
 // Messages here are fragments: the loader puts the setting, as the user wrote it, in front
@@ -7,21 +8,14 @@ import { DURATION_UNITS, isDuration } from './duration.js';
 
 const MAX_SHOWN = 80;
 
-// GitLab token prefixes: a token pasted into the wrong setting must not be echoed back.
-const GITLAB_TOKEN = /\bgl(?:pat|oas|dt|rt|rtr|cbt|ptt|ft|imt|agent|soat|ffct|tst|wt)-[\w.-]{8,}/g;
-
-/** Masks anything shaped like a GitLab token. */
-export function maskTokens(text: string): string {
-  return text.replace(GITLAB_TOKEN, '[token]');
-}
-
 /**
- * A value as it appears in a message: strings quoted (cut short, GitLab tokens masked),
+ * A value as it appears in a message: strings quoted (cut short, tokens masked: one pasted
+ * into the wrong setting must not be echoed back),
  * lists and mappings named.
  */
 export function showValue(value: unknown): string {
   if (typeof value === 'string') {
-    const shown = JSON.stringify(maskTokens(value));
+    const shown = JSON.stringify(maskSecrets(value));
     return shown.length > MAX_SHOWN ? `${shown.slice(0, MAX_SHOWN - 2)}…"` : shown;
   }
   if (Array.isArray(value)) return 'a list';
@@ -75,7 +69,7 @@ function gitlabUrlProblem(value: string): string | undefined {
     return 'contains a user name or password: remove them; the bot signs in with GITLAB_TOKEN';
   }
   if (!hasScheme) {
-    return `${showValue(value)} has no scheme: write https://${maskTokens(value).replace(/\/+$/, '')}`;
+    return `${showValue(value)} has no scheme: write https://${maskSecrets(value).replace(/\/+$/, '')}`;
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return `${showValue(value)} is not a web address: write https://${url.host}${url.pathname.replace(/\/+$/, '')}`;
@@ -185,11 +179,11 @@ function fullPath(kind: 'project' | 'group') {
           .replace(/^[a-z][a-z\d+.-]*:\/\/[^/]*/i, '')
           .replace(/\/-\/.*$/, '')
           .replace(/^\/+|\/+$/g, '');
-        problem = `${showValue(value)} is a URL: write the full path only, e.g. ${maskTokens(path) || example}`;
+        problem = `${showValue(value)} is a URL: write the full path only, e.g. ${maskSecrets(path) || example}`;
       } else if (!/^[\w.\-/]+$/.test(value)) {
         problem = `${showValue(value)} is not a full ${kind} path: write it as in its URL, e.g. ${example}`;
       } else if (kind === 'project' && !value.replace(/^\/+|\/+$/g, '').includes('/')) {
-        problem = `${showValue(value)} has no group: write the project's full path, e.g. my-group/${maskTokens(value)}`;
+        problem = `${showValue(value)} has no group: write the project's full path, e.g. my-group/${maskSecrets(value)}`;
       }
       if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
     })

@@ -1,7 +1,7 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import { renderFixState, type FixState } from './fix-status.js';
 import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
-import { maskSecrets } from './sanitize.js';
+import { maskSecrets } from '../domain/secrets.js';
 import {
   allowlistEnforced,
   allowlistNeedsGraphql,

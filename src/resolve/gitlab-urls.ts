@@ -82,12 +82,21 @@ export function locate(raw: string, instance: Instance): UrlTarget {
 
 /** The project path a clone URL names (`group/sub/proj` from `…/group/sub/proj.git/`). */
 export function repositoryPath(path: string): string | undefined {
-  const clean = decodeURIComponent(path)
+  const clean = decodeOrKeep(path)
     .replace(/\/+$/, '')
     .replace(/\/(?:info\/refs|git-upload-pack|git-receive-pack)$/, '')
     .replace(/\.git$/, '')
     .replace(/\/+$/, '');
   return clean.split('/').filter(Boolean).length >= 2 ? clean : undefined;
+}
+
+/** A percent-decoded path segment; a malformed escape is kept as written (it is a value, not an error). */
+function decodeOrKeep(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 export type ApiTarget =

@@ -1,3 +1,4 @@
+import { maskSecrets } from '../domain/secrets.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import { createLineCleaner } from '../patterns/clean-log.js';
 import type { ResolveInput } from './types.js';
@@ -22,7 +23,8 @@ export async function linesAfterMatch(input: ResolveInput, count: number): Promi
   }
   const lines: string[] = [];
   const cleaner = createLineCleaner((line) => {
-    lines.push(line.text);
+    // Read past the match, so not masked with it: mask here.
+    lines.push(maskSecrets(line.text));
   });
   cleaner.write(raw);
   cleaner.end();

@@ -1,5 +1,5 @@
 import type { StoreContext } from './context.js';
-import { redactTokens } from './json.js';
+import { maskSecrets } from '../domain/secrets.js';
 import { toIso, type Timestamp } from './time.js';
 
 export type QueueStatus = 'pending' | 'done' | 'failed';
@@ -119,11 +119,11 @@ export function createJobQueueRepository({ db, now }: StoreContext): JobQueueRep
       return done.run(toIso(now()), jobId).changes > 0;
     },
     markJobRetry(jobId, error, nextAttemptAt) {
-      const changes = retry.run(redactTokens(error), toIso(nextAttemptAt), toIso(now()), jobId);
+      const changes = retry.run(maskSecrets(error), toIso(nextAttemptAt), toIso(now()), jobId);
       return changes.changes > 0;
     },
     markJobFailed(jobId, error) {
-      return failed.run(redactTokens(error), toIso(now()), jobId).changes > 0;
+      return failed.run(maskSecrets(error), toIso(now()), jobId).changes > 0;
     },
     isJobKnown(jobId) {
       return select.get(jobId) !== undefined;

@@ -1,17 +1,13 @@
 import type * as z from 'zod';
+import { maskSecrets } from '../domain/secrets.js';
 import { StoreError } from './errors.js';
 
-// GitLab token prefixes (personal, OAuth, deploy, runner, CI job, trigger, feed, ...).
-const GITLAB_TOKEN = /\bgl(?:pat|oas|dt|rt|rtr|cbt|ptt|ft|imt|agent|soat|ffct|tst|wt)-[\w.-]{8,}/g;
-
-/** Masks GitLab tokens in free text before it is stored: secrets never reach the database. */
-export function redactTokens(text: string): string {
-  return text.replace(GITLAB_TOKEN, '[redacted token]');
-}
-
-/** Serialises a JSON column, masking any token that slipped into it. */
+/** Serialises a JSON column, masking any secret that slipped into one of its strings. */
 export function toJson(value: unknown): string {
-  return redactTokens(JSON.stringify(value) ?? 'null');
+  return (
+    JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? maskSecrets(v) : v)) ??
+    'null'
+  );
 }
 
 /** Parses a JSON column back; a row edited by hand into a bad shape is reported, not guessed at. */

@@ -4,7 +4,7 @@ import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { classify } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
-import { maskSecrets } from '../render/sanitize.js';
+import { maskSecrets } from '../domain/secrets.js';
 import { resolve } from '../resolve/index.js';
 import type { Store } from '../store/index.js';
 import { publishNote } from './notes.js';

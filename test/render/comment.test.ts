@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Diagnosis } from '../../src/domain/diagnosis.js';
 import { NOTE_MARKER, renderNote, type NoteEntry } from '../../src/render/comment.js';
 import { code, logBlock } from '../../src/render/markdown.js';
-import { maskSecrets } from '../../src/render/sanitize.js';
+import { maskSecrets } from '../../src/domain/secrets.js';
 
 const at = '2025-05-12T09:14:20.000Z';
 

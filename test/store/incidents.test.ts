@@ -240,7 +240,7 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
       }),
     );
 
-    expect(incident.evidence?.line).toBe('curl -H "PRIVATE-TOKEN: [redacted token]" …');
+    expect(incident.evidence?.line).toBe('curl -H "PRIVATE-TOKEN: [MASKED]" …');
   });
 
   describe('listIncidents', () => {

@@ -118,7 +118,7 @@ describe.each(STORE_KINDS)('job queue (%s)', (kind) => {
 
     t.store.jobQueue.markJobRetry(1, 'GET failed with token glpat-AbCdEf1234567890xyz_', START);
 
-    expect(t.store.jobQueue.getJob(1)?.lastError).toBe('GET failed with token [redacted token]');
+    expect(t.store.jobQueue.getJob(1)?.lastError).toBe('GET failed with token [MASKED]');
   });
 
   it('rejects a time without a zone', () => {

@@ -150,7 +150,7 @@ describe.each(STORE_KINDS)('notes, actions and meta (%s)', (kind) => {
         detail: { header: 'PRIVATE-TOKEN: glpat-AbCdEf1234567890xyz_' },
       });
 
-      expect(action.detail).toEqual({ header: 'PRIVATE-TOKEN: [redacted token]' });
+      expect(action.detail).toEqual({ header: 'PRIVATE-TOKEN: [MASKED]' });
     });
 
     it('refuses an action for an incident that does not exist', () => {
