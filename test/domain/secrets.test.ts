@@ -25,6 +25,12 @@ const jobTokenInContext = fc
     ][shape] as string,
   }));
 const logText = fc.string({ unit: 'binary', maxLength: 200 });
+/** Log text, a prefixed token or a job token in context. */
+const anyPart = fc.oneof(
+  logText,
+  prefixed,
+  jobTokenInContext.map((t) => t.text),
+);
 
 describe('maskSecrets: one rule for logs, notes and the database', () => {
   it('masks every GitLab token prefix wherever the token sits in a line', () => {
@@ -60,14 +66,7 @@ describe('maskSecrets: one rule for logs, notes and the database', () => {
   it('is idempotent and never throws', () => {
     fc.assert(
       fc.property(
-        fc.array(
-          fc.oneof(
-            logText,
-            prefixed,
-            jobTokenInContext.map((t) => t.text),
-          ),
-          { maxLength: 6 },
-        ),
+        fc.array(anyPart, { maxLength: 6 }),
         fc.array(body(6), { maxLength: 2 }),
         (parts, extra) => {
           const once = maskSecrets(parts.join(' '), extra);
@@ -79,19 +78,10 @@ describe('maskSecrets: one rule for logs, notes and the database', () => {
 
   it('keeps JSON valid when a whole JSON text is masked', () => {
     fc.assert(
-      fc.property(
-        fc.array(
-          fc.oneof(
-            logText,
-            prefixed,
-            jobTokenInContext.map((t) => t.text),
-          ),
-        ),
-        (values) => {
-          const masked = maskSecrets(JSON.stringify(values));
-          expect(() => JSON.parse(masked) as unknown).not.toThrow();
-        },
-      ),
+      fc.property(fc.array(anyPart), (values) => {
+        const masked = maskSecrets(JSON.stringify(values));
+        expect(() => JSON.parse(masked) as unknown).not.toThrow();
+      }),
     );
   });
 
