@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './log.js';
 import type { PatternLibrary } from './patterns/library.js';
 import { builtinPatternDir, loadLibrary } from './patterns/load.js';
 import { openDatabase, type Store } from './store/index.js';
-import { createPoller } from './worker/cycle.js';
+import { createPoller } from './pipeline/cycle.js';
 
 export interface Bot {
   config: RunConfig;

@@ -7,8 +7,8 @@ import {
 } from '../config/index.js';
 import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
-import type { CycleReport } from '../worker/cycle.js';
-import { schedule, scheduleRetention } from '../worker/scheduler.js';
+import type { CycleReport } from '../pipeline/cycle.js';
+import { schedule, scheduleRetention } from '../pipeline/scheduler.js';
 import type { FastifyInstance } from 'fastify';
 import { createMetrics } from '../metrics/metrics.js';
 import { exposedDashboardError, isLoopbackHost } from '../web/access.js';

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { createBot } from '../main.js';
 import { renderNote } from '../render/comment.js';
-import { diagnoseJob, recordAndPublish } from '../worker/process-job.js';
+import { diagnoseJob } from '../pipeline/diagnose/diagnose-job.js';
+import { recordAndPublish } from '../pipeline/process-job.js';
 import { withCommonOptions } from './bot-commands.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';

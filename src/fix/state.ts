@@ -1,5 +1,5 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
-import type { FixState } from '../render/fix-status.js';
+import type { FixState } from '../domain/fix-state.js';
 import type { Action } from '../store/index.js';
 
 /** Action kinds of the one-click flow, as stored in the audit trail. */

@@ -1,7 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/index.js';
-import { LAST_CYCLE_KEY, type CycleReport } from '../worker/cycle.js';
-import type { JobOutcome } from '../worker/process-job.js';
+import type { CycleReport } from '../pipeline/cycle.js';
+import { LAST_CYCLE_KEY } from '../store/index.js';
+import type { JobOutcome } from '../pipeline/process-job.js';
 
 /** One GitLab API call, as the adapter's `onRequest` reports it. */
 export interface RequestEvent {

@@ -1,5 +1,6 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
-import { renderFixState, type FixState } from './fix-status.js';
+import type { FixState } from '../domain/fix-state.js';
+import { renderFixState } from './fix-status.js';
 import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
 import { maskSecrets } from '../domain/secrets.js';
 import {

@@ -1,29 +1,6 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
+import type { FixState } from '../domain/fix-state.js';
 import { code, link } from './markdown.js';
-
-/** Where the one-click fix of an incident stands, as the note shows it. */
-export type FixState =
-  | {
-      kind: 'offered';
-      /** The bot's username, for the reply command. */
-      botUsername: string;
-      /** Commit discussions have no emoji API: only the reply works there. */
-      reactions: boolean;
-      /** The group of A that `apply group` would allow instead, if any. */
-      sourceGroup?: string;
-    }
-  | {
-      kind: 'applied';
-      by: string;
-      at: string;
-      entry: 'project' | 'group';
-      retried: { jobName: string; jobUrl: string; status: string }[];
-      /** Why some failed jobs could not be retried. */
-      retryProblem?: string;
-    }
-  | { kind: 'fixed-by-hand'; at: string }
-  | { kind: 'reverted'; by: string; at: string }
-  | { kind: 'failed'; reason: string };
 
 /** The lines about the one-click fix: the offer, or what became of it. */
 export function renderFixState(state: FixState, d: Diagnosis): string {

@@ -1,9 +1,8 @@
 import type { Check } from '../domain/diagnosis.js';
+import { ROLE } from '../domain/roles.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import type { Recorder } from './common.js';
-
-const REPORTER = 20;
 
 /**
  * Whether B's inbound allowlist lets A's job token in: the scope setting,
@@ -156,7 +155,7 @@ export async function checkUserAccess(
     }
     throw error;
   }
-  if (level >= REPORTER) {
+  if (level >= ROLE.reporter) {
     check(
       'user-access',
       'pass',

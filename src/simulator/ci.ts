@@ -8,17 +8,28 @@ import {
   runSubmodules,
   runTokenSteps,
   type StepsContext,
+  type StepsView,
 } from './job-steps.js';
+import type { PullDecision } from './types.js';
 import type { PullAttempt } from './runner-log.js';
 import { planJobLog } from './runner-log.js';
-import type { Job, JobSpec, Pipeline } from './types.js';
-import type { World } from './world.js';
+import type { Job, JobSpec, Pipeline, Project, RunnerInfo } from './types.js';
+
+/** The slice of the world the runner uses. `World` implements it. */
+export interface CiView extends StepsView {
+  readonly runner: RunnerInfo;
+  readonly jobs: Job[];
+  now(): Date;
+  requireProject(id: number): Project;
+  evaluatePull(projectId: number, userId: number, image: string): PullDecision;
+  jobsOf(pipelineId: number): Job[];
+}
 
 const FINISHED: readonly string[] = ['success', 'failed', 'canceled'];
 
 /** Runs one job of `pipeline` as `userId` and stores it under the given (fresh) id. */
 export function executeJob(
-  world: World,
+  world: CiView,
   pipeline: Pipeline,
   spec: JobSpec,
   userId: number,
@@ -101,7 +112,7 @@ export function executeJob(
 }
 
 /** Recomputes a pipeline's status and times from its latest (non-retried) jobs. */
-export function refreshPipelineStatus(world: World, pipeline: Pipeline): void {
+export function refreshPipelineStatus(world: CiView, pipeline: Pipeline): void {
   const latest = world.jobsOf(pipeline.id);
   const failed = latest.some((j) => j.status === 'failed' && !j.allowFailure);
   const done = latest.every((j) => FINISHED.includes(j.status));

@@ -38,7 +38,8 @@ export {
   resolveRegistryPath,
   versionAtLeast,
 } from './rules.js';
-export type { AccessView, ImageRef, PullDecision, PullDenialReason, PullRequest } from './rules.js';
+export type { AccessView, PullRequest } from './rules.js';
+export type { ImageRef, PullDecision, PullDenialReason } from './types.js';
 export { planJobLog } from './runner-log.js';
 export type { JobLogPlan, PullAttempt, RunnerLogInput } from './runner-log.js';
 export type { LogText, StageOutcome, StepOutcome } from './job-steps.js';

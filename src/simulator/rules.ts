@@ -6,7 +6,15 @@
  * (`Ci::JobToken::Scope`) and the registry's path → project resolution
  * (`ContainerRegistry::Path`, LEVELS_SUPPORTED = 3).
  */
-import type { Group, Namespace, Project, User } from './types.js';
+import type {
+  Group,
+  ImageRef,
+  Namespace,
+  Project,
+  PullDecision,
+  PullDenialReason,
+  User,
+} from './types.js';
 
 /** Role numbers as GitLab's `Gitlab::Access`. */
 export const ACCESS = Object.freeze({
@@ -30,54 +38,6 @@ export interface AccessView {
   /** Tags of an image on a registry other than the instance's, by `dockerHubKey`. */
   externalImageTags(key: string): ReadonlySet<string> | undefined;
 }
-
-/** Why a pull was refused. */
-export type PullDenialReason =
-  | 'no-project'
-  | 'registry-disabled'
-  | 'user-access'
-  | 'job-token-scope'
-  | 'not-found'
-  | 'docker-hub-missing';
-
-/** A parsed image reference `host[:port]/path[:tag|@digest]`. */
-export interface ImageRef {
-  raw: string;
-  /** Registry host (with port); `docker.io` when the reference names none. */
-  host: string;
-  /** Whether the reference itself names the host. */
-  hostExplicit: boolean;
-  /** Repository path as written (Docker Hub single names are NOT expanded here). */
-  path: string;
-  tag: string | null;
-  digest: string | null;
-  /** The reference without tag or digest, as Docker prints it in errors. */
-  name: string;
-}
-
-/** The outcome of a pull, with enough detail for the job log and for tests to assert why. */
-export type PullDecision =
-  | {
-      ok: true;
-      registry: 'instance' | 'external';
-      image: ImageRef;
-      projectId?: number;
-      repositoryName?: string;
-      /** Manifest digest that was pulled. */
-      digest: string;
-    }
-  | {
-      ok: false;
-      reason: PullDenialReason;
-      registry: 'instance' | 'external';
-      image: ImageRef;
-      projectId?: number;
-      repositoryName?: string;
-      /** How the registry answered: an auth denial or a missing manifest. */
-      kind: 'denied' | 'manifest-unknown';
-      /** The Docker daemon's error text (without the runner's wrapping). */
-      message: string;
-    };
 
 /** Input of `evaluatePull`: the job's project and the user who started the job. */
 export interface PullRequest {

@@ -8,7 +8,7 @@
  */
 import { imageId, shortId } from './ids.js';
 import type { LogText, StageOutcome, StepOutcome } from './job-steps.js';
-import type { ImageRef, PullDecision } from './rules.js';
+import type { ImageRef, PullDecision } from './types.js';
 import { dockerHubKey } from './rules.js';
 import type { Executor, RunnerInfo } from './types.js';
 

@@ -6,8 +6,6 @@
  * (e.g. `project.containerRegistryAccessLevel = 'disabled'`).
  */
 
-import type { PullDecision } from './rules.js';
-
 /** Project/group visibility as GitLab names it. */
 export type Visibility = 'private' | 'internal' | 'public';
 
@@ -348,3 +346,51 @@ export interface Job {
   pulls: { image: string; decision: PullDecision }[];
   runnerId: number;
 }
+
+/** Why a pull was refused. */
+export type PullDenialReason =
+  | 'no-project'
+  | 'registry-disabled'
+  | 'user-access'
+  | 'job-token-scope'
+  | 'not-found'
+  | 'docker-hub-missing';
+
+/** A parsed image reference `host[:port]/path[:tag|@digest]`. */
+export interface ImageRef {
+  raw: string;
+  /** Registry host (with port); `docker.io` when the reference names none. */
+  host: string;
+  /** Whether the reference itself names the host. */
+  hostExplicit: boolean;
+  /** Repository path as written (Docker Hub single names are NOT expanded here). */
+  path: string;
+  tag: string | null;
+  digest: string | null;
+  /** The reference without tag or digest, as Docker prints it in errors. */
+  name: string;
+}
+
+/** The outcome of a pull, with enough detail for the job log and for tests to assert why. */
+export type PullDecision =
+  | {
+      ok: true;
+      registry: 'instance' | 'external';
+      image: ImageRef;
+      projectId?: number;
+      repositoryName?: string;
+      /** Manifest digest that was pulled. */
+      digest: string;
+    }
+  | {
+      ok: false;
+      reason: PullDenialReason;
+      registry: 'instance' | 'external';
+      image: ImageRef;
+      projectId?: number;
+      repositoryName?: string;
+      /** How the registry answered: an auth denial or a missing manifest. */
+      kind: 'denied' | 'manifest-unknown';
+      /** The Docker daemon's error text (without the runner's wrapping). */
+      message: string;
+    };

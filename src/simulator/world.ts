@@ -4,7 +4,7 @@
  * let the bot act through the API, then assert on the world.
  */
 import { manifestDigest, newPersonalAccessToken, randomHex40, sha256Hex } from './ids.js';
-import type { AccessView, PullDecision } from './rules.js';
+import type { AccessView } from './rules.js';
 import { dockerHubKey, evaluatePull, parseImageRef, versionAtLeast } from './rules.js';
 import { executeJob, refreshPipelineStatus } from './ci.js';
 import { ciConfigOf } from './ci-config.js';
@@ -24,6 +24,7 @@ import type {
   Pipeline,
   PipelineSource,
   Project,
+  PullDecision,
   QuickActionRecord,
   RegistryAccessLevel,
   RegistryRepository,

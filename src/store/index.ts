@@ -14,7 +14,7 @@ export {
   type IncidentStatus,
 } from './incidents.js';
 export type { JobQueueRepository, NewQueuedJob, QueuedJob, QueueStatus } from './job-queue.js';
-export type { MetaRepository } from './meta.js';
+export { LAST_CYCLE_KEY, PAUSE_KEY, type LastCycle, type MetaRepository } from './meta.js';
 export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
 export type { Occurrence, OccurrenceInput, OccurrenceRepository } from './occurrences.js';
 export type { PruneOptions, PruneResult, RetentionRepository } from './retention.js';

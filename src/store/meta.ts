@@ -1,6 +1,21 @@
 import type { StoreContext } from './context.js';
 import { toIso } from './time.js';
 
+/** Until when GitLab asked the bot to wait (ISO time). */
+export const PAUSE_KEY = 'gitlab-paused-until';
+/** Where the last cycle's outcome is kept, for /readyz and the dashboard. */
+export const LAST_CYCLE_KEY = 'last-cycle';
+
+/** The last cycle's outcome, as stored under LAST_CYCLE_KEY. */
+export interface LastCycle {
+  at: string;
+  /** GitLab answered (no outage, no refusal). */
+  gitlabOk: boolean;
+  newJobs: number;
+  diagnosed: number;
+  problems: number;
+}
+
 /** Small key/value facts about the bot itself, e.g. when the last cycle ran. */
 export interface MetaRepository {
   getMeta(key: string): string | undefined;

@@ -2,7 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/index.js';
-import { LAST_CYCLE_KEY, type LastCycle } from '../worker/cycle.js';
+import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
 import { exposedDashboardError, isLoopbackHost } from './access.js';
 import { dashboardRoutes } from './dashboard.js';
 

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log.js';
 import { createMetrics, cycleOutcome, statusClass } from '../../src/metrics/metrics.js';
 import { openDatabase } from '../../src/store/index.js';
 import { createWebServer } from '../../src/web/server.js';
-import type { CycleReport } from '../../src/worker/cycle.js';
+import type { CycleReport } from '../../src/pipeline/cycle.js';
 import { fillStoreWithBot, type FilledStore } from '../web/filled-store.js';
 
 function family(families: PrometheusFamily[], name: string): PrometheusFamily {

@@ -13,7 +13,7 @@ import {
   type World,
 } from '../../src/simulator/index.js';
 import { GitlabNotFoundError } from '../../src/errors.js';
-import { diagnoseJob } from '../../src/worker/process-job.js';
+import { diagnoseJob } from '../../src/pipeline/diagnose/diagnose-job.js';
 
 /** A port on which the pipeline's configuration cannot be read (an include, a missing file). */
 function withoutConfig(gitlab: GitlabPort): GitlabPort {

@@ -1,5 +1,5 @@
 import type { Bot } from '../../src/main.js';
-import type { CycleReport } from '../../src/worker/cycle.js';
+import type { CycleReport } from '../../src/pipeline/cycle.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 
 export interface FilledStore {

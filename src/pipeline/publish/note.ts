@@ -1,10 +1,11 @@
-import { isNoteworthy, type Diagnosis } from '../domain/diagnosis.js';
-import { ACTION, fixStateOf } from '../fix/state.js';
-import type { GitlabUser } from '../gitlab/port.js';
-import { renderNote, type NoteEntry } from '../render/comment.js';
-import type { Note as StoredNote, Store } from '../store/index.js';
-import type { WorkerDeps } from './process-job.js';
-import { upsertNote, type NoteTarget, type PublishResult } from './publish.js';
+import { isNoteworthy, type Diagnosis } from '../../domain/diagnosis.js';
+import { ACTION, fixStateOf } from '../../fix/state.js';
+import type { GitlabUser } from '../../gitlab/port.js';
+import { renderNote, type NoteEntry } from '../../render/comment.js';
+import type { Note as StoredNote, Store } from '../../store/index.js';
+import type { PipelineDeps } from '../deps.js';
+import type { NoteTarget } from './target.js';
+import { upsertNote, type PublishResult } from './upsert.js';
 
 /** Every incident seen on this merge request or commit, with its failed jobs and fix state. */
 export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): NoteEntry[] {
@@ -47,7 +48,7 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
  * one-click fix was offered.
  */
 export async function publishNote(
-  deps: WorkerDeps,
+  deps: PipelineDeps,
   target: NoteTarget,
   bot: GitlabUser,
 ): Promise<PublishResult | undefined> {
@@ -108,7 +109,7 @@ export function targetOfStoredNote(note: StoredNote, sha?: string): NoteTarget {
 
 /** Renders again every note that shows one of these incidents (after a fix or a retry). */
 export async function refreshNotes(
-  deps: WorkerDeps,
+  deps: PipelineDeps,
   incidentIds: Iterable<number>,
   bot: GitlabUser,
 ): Promise<void> {

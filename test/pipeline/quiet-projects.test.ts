@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createQuietPacing } from '../../src/worker/quiet-projects.js';
+import { createQuietPacing } from '../../src/pipeline/discover/quiet-projects.js';
 
 /** The cycles a project is polled in; it fails at the first poll from `failFrom` on. */
 function schedule(maxSkip: number, projectId: number, cycles: number, failFrom = Infinity) {

@@ -1,5 +1,5 @@
-import type { GitlabPort, Job, ProjectRef } from '../gitlab/port.js';
-import type { Store } from '../store/index.js';
+import type { GitlabPort, Job, ProjectRef } from '../../gitlab/port.js';
+import type { Store } from '../../store/index.js';
 
 export interface FindSettings {
   perPage: number;

@@ -1,5 +1,5 @@
-import { GitlabTransientError, errorMessage } from '../errors.js';
-import type { GitlabPort, ProjectRef } from '../gitlab/port.js';
+import { GitlabTransientError, errorMessage } from '../../errors.js';
+import type { GitlabPort, ProjectRef } from '../../gitlab/port.js';
 
 export interface WatchSettings {
   /** Full paths; both empty means every project the bot is a member of. */

@@ -1,0 +1,23 @@
+/** Where the one-click fix of an incident stands, as the note shows it. */
+export type FixState =
+  | {
+      kind: 'offered';
+      /** The bot's username, for the reply command. */
+      botUsername: string;
+      /** Commit discussions have no emoji API: only the reply works there. */
+      reactions: boolean;
+      /** The group of A that `apply group` would allow instead, if any. */
+      sourceGroup?: string;
+    }
+  | {
+      kind: 'applied';
+      by: string;
+      at: string;
+      entry: 'project' | 'group';
+      retried: { jobName: string; jobUrl: string; status: string }[];
+      /** Why some failed jobs could not be retried. */
+      retryProblem?: string;
+    }
+  | { kind: 'fixed-by-hand'; at: string }
+  | { kind: 'reverted'; by: string; at: string }
+  | { kind: 'failed'; reason: string };

@@ -1,0 +1,159 @@
+import { GitlabAuthError, GitlabTransientError, errorMessage } from '../errors.js';
+import type { Job } from '../gitlab/port.js';
+import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
+import type { PipelineDeps } from './deps.js';
+import { createPollSource } from './discover/poll.js';
+import type { WatchSettings } from './discover/watch-list.js';
+import { runOneClick } from './one-click/process-approvals.js';
+import type { OneClickReport } from './one-click/types.js';
+import { isPaused, pauseFor, type Problem } from './pause.js';
+import type { JobOutcome } from './process-job.js';
+import { createWorker } from './worker.js';
+
+export interface PollSettings {
+  /** Full paths; both empty means every project the bot is a member of. */
+  watch: WatchSettings;
+  /** How far back the first look at a project goes. */
+  lookbackMs: number;
+  /** Jobs per page when listing failures. */
+  perPage?: number;
+  /** Pages read at most per project and cycle (after a long pause). */
+  maxPages?: number;
+  /** Jobs diagnosed at most per cycle; the rest wait in the queue. */
+  maxJobsPerCycle?: number;
+  /** How long the list of watched projects is reused. */
+  watchListTtlMs?: number;
+  /** Attempts before a job that keeps failing to process is given up. */
+  maxAttempts?: number;
+  /** How long an offered fix waits for approval; older offers are no longer checked. */
+  offerMaxAgeMs?: number;
+  /**
+   * The most cycles a project with no new failures is left out between polls
+   * (0 polls every project every cycle).
+   */
+  maxQuietSkip?: number;
+}
+
+export interface CycleReport {
+  startedAt: string;
+  finishedAt: string;
+  skipped?: 'overlap' | 'paused';
+  projects: number;
+  /** Quiet projects left out of this cycle. */
+  projectsSkipped?: number;
+  newJobs: number;
+  outcomes: JobOutcome[];
+  /** Jobs put back in the queue for a later cycle. */
+  deferred: number;
+  /** Jobs given up on. */
+  failed: number;
+  problems: Problem[];
+  /** Approvals read and acted on (the one-click fix). */
+  oneClick?: OneClickReport;
+}
+
+/**
+ * The cycle: the poll lists new failed jobs of every watched project into
+ * the durable queue, the worker diagnoses what is due, then the approvals
+ * on the bot's notes are read. A failure in one project or job never stops
+ * the others; GitLab outages put work back in the queue.
+ */
+export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
+  const { logger, now } = deps;
+  const settings = {
+    perPage: 20,
+    maxPages: 5,
+    maxJobsPerCycle: 200,
+    watchListTtlMs: 10 * 60_000,
+    maxAttempts: 8,
+    offerMaxAgeMs: 14 * 24 * 60 * 60_000,
+    maxQuietSkip: 3,
+    ...deps.settings,
+  };
+  const worker = createWorker(deps, {
+    maxJobsPerDrain: settings.maxJobsPerCycle,
+    maxAttempts: settings.maxAttempts,
+  });
+  const poll = createPollSource(deps, settings);
+  let running = false;
+  let reportedAuthProblem = '';
+
+  async function runCycle(): Promise<CycleReport> {
+    const report: CycleReport = {
+      startedAt: now().toISOString(),
+      finishedAt: '',
+      projects: 0,
+      projectsSkipped: 0,
+      newJobs: 0,
+      outcomes: [],
+      deferred: 0,
+      failed: 0,
+      problems: [],
+    };
+    const finish = (): CycleReport => {
+      const done = { ...report, finishedAt: now().toISOString() };
+      if (!done.skipped) {
+        const last: LastCycle = {
+          at: done.finishedAt,
+          gitlabOk: !done.problems.some((p) => p.where === 'GitLab'),
+          newJobs: done.newJobs,
+          diagnosed: done.outcomes.length,
+          problems: done.problems.length,
+        };
+        deps.store.meta.setMeta(LAST_CYCLE_KEY, JSON.stringify(last));
+      }
+      return done;
+    };
+    // node-cron's own guard covers the scheduler; this one covers direct calls too.
+    if (running) return { ...finish(), skipped: 'overlap' };
+    if (isPaused(deps)) return { ...finish(), skipped: 'paused' };
+    running = true;
+    try {
+      const who = await worker.identity();
+      const seen = new Map<number, Job>();
+      const budget = { left: settings.maxJobsPerCycle };
+      const drain = (projectId?: number) =>
+        worker.drain(who, report, { seen, budget, ...(projectId ? { projectId } : {}) });
+      if ((await poll(report, seen, drain)) === 'pause') return finish();
+      // What earlier cycles left in the queue (retries after outages).
+      if ((await drain()) === 'pause') return finish();
+      try {
+        report.oneClick = await runOneClick(deps, who.bot, settings.offerMaxAgeMs);
+      } catch (error) {
+        if (error instanceof GitlabTransientError) {
+          pauseFor(deps, error, report.problems);
+          return finish();
+        }
+        report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
+        logger.warn({ err: errorMessage(error) }, 'approvals could not be processed');
+      }
+      reportedAuthProblem = '';
+      return finish();
+    } catch (error) {
+      if (error instanceof GitlabTransientError) {
+        pauseFor(deps, error, report.problems);
+        return finish();
+      }
+      if (error instanceof GitlabAuthError) {
+        // Said once, not every minute, until it changes.
+        if (reportedAuthProblem !== error.message) {
+          logger.error({ err: error.message }, 'GitLab refused the bot');
+        }
+        reportedAuthProblem = error.message;
+        report.problems.push({ where: 'GitLab', message: error.message });
+        return finish();
+      }
+      throw error;
+    } finally {
+      running = false;
+    }
+  }
+
+  /** Resolves when no cycle or drain is running (for a clean shutdown). */
+  async function idle(): Promise<void> {
+    while (running) await new Promise((resolve) => setTimeout(resolve, 50));
+    await worker.idle();
+  }
+
+  return { runCycle, kick: worker.kick, idle };
+}

@@ -1,0 +1,97 @@
+import { addToAllowlist, removeFromAllowlist, type WriteResult } from '../../fix/allowlist.js';
+import type { Approval } from '../../fix/approvals.js';
+import { ACTION } from '../../fix/state.js';
+import type { Incident } from '../../store/index.js';
+import type { PipelineDeps } from '../deps.js';
+import type { AllowlistFix } from './types.js';
+
+/** Adds A (or its group) to B's allowlist for an approval, and records the write. */
+export async function apply(
+  deps: PipelineDeps,
+  incident: Incident,
+  fix: AllowlistFix,
+  approval: Approval,
+) {
+  const entry = approval.command === 'apply-group' ? 'group' : 'project';
+  const result = await addToAllowlist(deps.gitlab, fix, entry);
+  recordResult(deps, incident, fix, result, approval.username, 'add');
+  return result;
+}
+
+/** Undoes the bot's own allowlist write, the way it was made. */
+export async function revert(deps: PipelineDeps, incident: Incident, fix: AllowlistFix) {
+  const actions = deps.store.actions.listActions(incident.id);
+  const added = [...actions]
+    .reverse()
+    .find((a) => a.kind === ACTION.write && a.detail.op === 'add' && a.status !== 'dry-run');
+  const approver = [...actions]
+    .reverse()
+    .find((a) => a.kind === ACTION.approval && a.status === 'allowed');
+  const via = added?.detail.via === 'graphql' ? ('graphql' as const) : ('rest' as const);
+  const entry =
+    added?.detail.entry === 'group'
+      ? { kind: 'group' as const, groupId: Number(added.detail.groupId), via }
+      : { kind: 'project' as const, via };
+  const result = await removeFromAllowlist(deps.gitlab, fix, entry);
+  recordResult(deps, incident, fix, result, approver?.actor ?? '', 'remove');
+  return result;
+}
+
+function recordResult(
+  deps: PipelineDeps,
+  incident: Incident,
+  fix: AllowlistFix,
+  result: WriteResult,
+  approvedBy: string,
+  op: 'add' | 'remove',
+) {
+  const { store } = deps;
+  const where = {
+    op,
+    target: fix.target.path,
+    targetId: fix.target.id,
+    source: fix.source.path,
+    sourceId: fix.source.id,
+    approvedBy,
+  };
+  if (result.status === 'applied') {
+    store.actions.recordAction({
+      incidentId: incident.id,
+      kind: ACTION.write,
+      status: deps.gitlab.dryRun ? 'dry-run' : result.httpStatus,
+      detail: {
+        ...where,
+        entry: result.entry,
+        ...(result.groupId ? { groupId: result.groupId } : {}),
+        ...(result.via ? { via: result.via } : {}),
+      },
+    });
+    if (!deps.gitlab.dryRun) {
+      store.incidents.setIncidentStatus(incident.id, op === 'add' ? 'fixed' : 'open');
+      if (op === 'add') deps.metrics?.fixApplied();
+    }
+    return;
+  }
+  if (result.status === 'already-present') {
+    store.actions.recordAction({
+      incidentId: incident.id,
+      kind: ACTION.outcome,
+      status: 'fixed-by-hand',
+      detail: { ...where, detail: result.detail },
+    });
+    store.incidents.setIncidentStatus(incident.id, 'fixed');
+    return;
+  }
+  store.actions.recordAction({
+    incidentId: incident.id,
+    kind: result.httpStatus ? ACTION.write : ACTION.outcome,
+    status: result.httpStatus ?? 'failed',
+    detail: { ...where, reason: result.reason },
+  });
+  store.actions.recordAction({
+    incidentId: incident.id,
+    kind: ACTION.outcome,
+    status: 'failed',
+    detail: { reason: result.reason },
+  });
+}

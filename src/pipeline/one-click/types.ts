@@ -1,0 +1,22 @@
+import type { Diagnosis, Fix } from '../../domain/diagnosis.js';
+import type { Incident } from '../../store/index.js';
+
+/** The fix the one-click flow can make today: adding A to B's job token allowlist. */
+export type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
+
+/** What one pass over the approvals did. */
+export interface OneClickReport {
+  approvalsSeen: number;
+  applied: number;
+  refused: number;
+  retried: number;
+}
+
+export function newOneClickReport(): OneClickReport {
+  return { approvalsSeen: 0, applied: 0, refused: 0, retried: 0 };
+}
+
+/** The diagnosis stored with an incident. */
+export function diagnosisOf(incident: Incident): Diagnosis | undefined {
+  return (incident.diagnosis ?? undefined) as unknown as Diagnosis | undefined;
+}

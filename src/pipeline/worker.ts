@@ -1,0 +1,165 @@
+import { GitlabNotFoundError, GitlabTransientError, errorMessage } from '../errors.js';
+import type { GitlabUser, Job } from '../gitlab/port.js';
+import type { PipelineDeps } from './deps.js';
+import { isPaused, pauseFor, type Problem } from './pause.js';
+import { processJob, type JobOutcome } from './process-job.js';
+
+export interface WorkerSettings {
+  /** Jobs diagnosed at most per drain; the rest wait in the queue. */
+  maxJobsPerDrain: number;
+  /** Attempts before a job that keeps failing to process is given up. */
+  maxAttempts: number;
+}
+
+/** What a drain did; a cycle adds up several. */
+export interface DrainReport {
+  outcomes: JobOutcome[];
+  /** Jobs put back in the queue for later. */
+  deferred: number;
+  /** Jobs given up on. */
+  failed: number;
+  problems: Problem[];
+}
+
+export interface DrainOptions {
+  /** Only this project's jobs (a poll diagnoses what it just found). */
+  projectId?: number;
+  /** Jobs already read from GitLab, so they are not read again. */
+  seen?: ReadonlyMap<number, Job>;
+  /** Jobs left to diagnose, shared by the drains of one cycle. */
+  budget?: { left: number };
+}
+
+export function newDrainReport(): DrainReport {
+  return { outcomes: [], deferred: 0, failed: 0, problems: [] };
+}
+
+/**
+ * The one worker: it drains the durable job queue that every source (the
+ * poll, webhooks) fills, one drain at a time, so a job is never diagnosed
+ * twice at once. A job that fails to process goes back in the queue with a
+ * backoff; an outage pauses every source.
+ */
+export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
+  const { gitlab, store, logger, now } = deps;
+  let lane: Promise<unknown> = Promise.resolve();
+  let waitingKick: Promise<DrainReport> | undefined;
+  let bot: GitlabUser | undefined;
+
+  function serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = lane.then(task, task);
+    lane = run.catch(() => undefined);
+    return run;
+  }
+
+  async function identity(): Promise<{ bot: GitlabUser; version: string | undefined }> {
+    bot ??= await gitlab.currentUser();
+    const version = await gitlab.version().then(
+      (v) => v.version,
+      () => undefined,
+    );
+    return { bot, version };
+  }
+
+  function defer(jobId: number, attempts: number, error: unknown, report: DrainReport) {
+    const message = errorMessage(error);
+    if (attempts + 1 >= settings.maxAttempts) {
+      store.jobQueue.markJobFailed(jobId, message);
+      report.failed += 1;
+      return;
+    }
+    const retryAfter = error instanceof GitlabTransientError ? error.retryAfterMs : undefined;
+    const backoff = Math.min(60 * 60_000, 60_000 * 2 ** attempts);
+    store.jobQueue.markJobRetry(
+      jobId,
+      message,
+      new Date(now().getTime() + Math.max(backoff, retryAfter ?? 0)),
+    );
+    report.deferred += 1;
+  }
+
+  async function drainNow(
+    who: { bot: GitlabUser; version: string | undefined },
+    report: DrainReport,
+    options: DrainOptions,
+  ): Promise<'ok' | 'pause'> {
+    const budget = options.budget ?? { left: settings.maxJobsPerDrain };
+    const due = store.jobQueue
+      .dueJobs(now(), settings.maxJobsPerDrain)
+      .filter((q) => options.projectId === undefined || q.projectId === options.projectId);
+    for (const queued of due) {
+      if (budget.left <= 0) return 'ok';
+      budget.left -= 1;
+      try {
+        const job =
+          options.seen?.get(queued.jobId) ?? (await gitlab.getJob(queued.projectId, queued.jobId));
+        report.outcomes.push(await processJob(deps, job, who.bot, who.version));
+        store.jobQueue.markJobDone(queued.jobId);
+      } catch (error) {
+        if (error instanceof GitlabNotFoundError) {
+          // The job or its project is gone: nothing left to diagnose.
+          store.jobQueue.markJobFailed(queued.jobId, errorMessage(error));
+          report.failed += 1;
+          continue;
+        }
+        defer(queued.jobId, queued.attempts, error, report);
+        report.problems.push({ where: `job ${queued.jobId}`, message: errorMessage(error) });
+        logger.warn(
+          { jobId: queued.jobId, projectId: queued.projectId, err: errorMessage(error) },
+          'job diagnosis deferred',
+        );
+        if (error instanceof GitlabTransientError) {
+          pauseFor(deps, error, report.problems);
+          return 'pause';
+        }
+      }
+    }
+    return 'ok';
+  }
+
+  return {
+    /** Reads who the bot is and GitLab's version (once per cycle). */
+    identity,
+
+    /** Diagnoses the due jobs, after any drain already running. */
+    drain(
+      who: { bot: GitlabUser; version: string | undefined },
+      report: DrainReport,
+      options: DrainOptions = {},
+    ): Promise<'ok' | 'pause'> {
+      return serial(() => drainNow(who, report, options));
+    },
+
+    /**
+     * Asks for a drain now rather than at the next cycle (a source just
+     * enqueued something). A kick while a drain runs queues one more drain
+     * after it; kicks while that one still waits share it.
+     */
+    kick(): Promise<DrainReport> {
+      waitingKick ??= serial(async () => {
+        waitingKick = undefined;
+        const report = newDrainReport();
+        if (isPaused(deps)) return report;
+        try {
+          await drainNow(await identity(), report, {});
+        } catch (error) {
+          if (!(error instanceof GitlabTransientError)) throw error;
+          pauseFor(deps, error, report.problems);
+        }
+        return report;
+      });
+      return waitingKick;
+    },
+
+    /** Resolves when no drain is running or waiting (for a clean shutdown). */
+    async idle(): Promise<void> {
+      let current: Promise<unknown>;
+      do {
+        current = lane;
+        await current;
+      } while (current !== lane);
+    },
+  };
+}
+
+export type Worker = ReturnType<typeof createWorker>;
