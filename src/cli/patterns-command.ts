@@ -111,6 +111,9 @@ export function formatPrecision(report: PrecisionReport): string {
     ),
   ];
   const { success, failure, negativeExamples } = report.counts;
-  const summary = `${success} passing-job logs, ${failure} failure logs (real ones included), ${negativeExamples} negative examples: ${report.falsePositives.length} false positives, ${report.misses.length} misses`;
+  const waiting = report.pending.length
+    ? ` (${report.pending.length} wait for patterns the library does not have)`
+    : '';
+  const summary = `${success} passing-job logs, ${failure} failure logs (real ones included${waiting}), ${negativeExamples} negative examples: ${report.falsePositives.length} false positives, ${report.misses.length} misses`;
   return `${[header, ...rows, '', ...details, ...(details.length ? [''] : []), summary].join('\n')}\n`;
 }

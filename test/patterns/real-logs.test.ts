@@ -1,25 +1,87 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../../src/patterns/classify.js';
 import { loadLibrary } from '../../src/patterns/load.js';
+import {
+  holdoutDir,
+  INDEX_COLUMNS,
+  knownMisses,
+  missingPatterns,
+  readRealLogIndex,
+  realLogDir,
+  type RealLog,
+} from './real-log-index.js';
 
 // Real job logs pasted in public threads, kept unedited, with the pattern a
-// good classifier picks ("a|b" accepts either; NONE means no diagnosis).
-const dir = join(import.meta.dirname, '../fixtures/real-logs');
-const index = readFileSync(join(dir, 'INDEX.tsv'), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((row) => row.split('\t'))
-  .map(([file = '', , , expected = '']) => ({ file, accepted: expected.split('|') }));
-
+// good classifier picks ("a|b" accepts either; NONE means no diagnosis). The
+// hold-out set is only checked for its shape here: it measures accuracy on
+// logs the rules were not written against, so no per-log assertion reads it.
 const library = loadLibrary();
+const development = readRealLogIndex(realLogDir);
+const holdout = readRealLogIndex(holdoutDir);
+
+function winner(log: RealLog): string {
+  return classify(readFileSync(join(realLogDir, log.file)), library).diagnosis?.pattern ?? 'NONE';
+}
 
 describe('real job logs', () => {
-  it.each(index.map((entry) => [entry.file, entry] as const))('%s', (_, { file, accepted }) => {
-    const { diagnosis } = classify(readFileSync(join(dir, file)), library);
+  for (const log of development) {
+    const missing = missingPatterns(log, library);
+    const knownMiss = knownMisses.get(log.file);
+    if (missing) {
+      it.todo(`${log.file} waits for pattern ${missing}`);
+    } else if (knownMiss) {
+      it.skip(`${log.file} is a known miss: ${knownMiss}`, () => {});
+    } else {
+      it(log.file, () => {
+        expect(log.accepted).toContain(winner(log));
+      });
+    }
+  }
 
-    expect(accepted).toContain(diagnosis?.pattern ?? 'NONE');
+  it('lists as known misses only development logs the library still gets wrong', () => {
+    const byFile = new Map(development.map((log) => [log.file, log]));
+    const stale = [...knownMisses.keys()].filter((file) => {
+      const log = byFile.get(file);
+      return !log || missingPatterns(log, library) !== null || log.accepted.includes(winner(log));
+    });
+
+    expect(stale, 'classified right now, pending, or not a development log').toEqual([]);
+  });
+});
+
+describe('real-log index', () => {
+  const sets = [
+    { dir: realLogDir, logs: development },
+    { dir: holdoutDir, logs: holdout },
+  ];
+
+  it('lists every log file of each set once, with every column', () => {
+    for (const { dir, logs } of sets) {
+      const files = readdirSync(dir).filter((name) => name.endsWith('.log'));
+
+      expect(logs.map((log) => log.file).sort()).toEqual(files.sort());
+      expect(logs.filter((log) => log.columns !== INDEX_COLUMNS.length)).toEqual([]);
+      expect(logs.filter((log) => !log.source || !log.executor || !log.accepted[0])).toEqual([]);
+    }
+  });
+
+  it('numbers files once across the development and hold-out sets', () => {
+    const numbers = [...development, ...holdout].map((log) => log.file.slice(0, 3));
+
+    expect(numbers.every((n) => /^\d{3}$/.test(n))).toBe(true);
+    expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it("records the runner version that the log's own header names", () => {
+    for (const { dir, logs } of sets) {
+      for (const log of logs) {
+        const header = /Running with gitlab-(?:ci-multi-)?runner (\S+)/.exec(
+          readFileSync(join(dir, log.file), 'utf8'),
+        );
+        if (header) expect(log.runnerVersion, log.file).toBe(header[1]);
+      }
+    }
   });
 });
