@@ -1,6 +1,7 @@
 /**
  * What the bot needs from GitLab, in its own words. Only `client.ts`
- * implements it with HTTP; tests and dry-run wrap it. Every method throws
+ * implements it with HTTP (REST areas in `rest-*.ts`, GraphQL in
+ * `graphql.ts`, all through `request.ts`); tests and dry-run wrap it. Every method throws
  * the errors of `../errors.ts`: GitlabTransientError (try later),
  * GitlabAuthError (setup problem), GitlabNotFoundError (absent or hidden:
  * GitLab answers 404 for both), GitlabRequestError (anything else).

@@ -1,22 +1,51 @@
 import { z } from 'zod';
+import type {
+  AwardEmoji as AwardEmojiOut,
+  CommitDiscussion as CommitDiscussionOut,
+  GitlabUser,
+  GroupRef,
+  Job as JobOut,
+  Member as MemberOut,
+  MergeRequest as MergeRequestOut,
+  Note as NoteOut,
+  PackageInfo,
+  PipelineRef,
+  Project,
+  ProjectRef,
+  RegistryRepository as RegistryRepositoryOut,
+} from './port.js';
 
 // Only the fields the bot reads, and lenient: GitLab adds fields between
-// versions, and some older versions omit a few of these.
+// versions, and some older versions omit a few of these. Each schema turns
+// GitLab's shape into the port's, so the adapter only calls and parses.
 
-export const User = z.object({
-  id: z.number(),
-  username: z.string(),
-  name: z.string().catch(''),
-  bot: z.boolean().optional().catch(undefined),
-});
+export const User = z
+  .object({
+    id: z.number(),
+    username: z.string(),
+    name: z.string().catch(''),
+    bot: z.boolean().optional().catch(undefined),
+  })
+  .transform((row): GitlabUser => ({
+    id: row.id,
+    username: row.username,
+    name: row.name,
+    ...(row.bot ? { bot: true } : {}),
+  }));
 
-export const ProjectBasic = z.object({
+const ProjectBasicRow = z.object({
   id: z.number(),
   path_with_namespace: z.string(),
   web_url: z.string().catch(''),
 });
 
-export const ProjectFull = ProjectBasic.extend({
+function toProjectRef(row: z.infer<typeof ProjectBasicRow>): ProjectRef {
+  return { id: row.id, pathWithNamespace: row.path_with_namespace, webUrl: row.web_url };
+}
+
+export const ProjectBasic = ProjectBasicRow.transform(toProjectRef);
+
+export const ProjectFull = ProjectBasicRow.extend({
   name: z.string().catch(''),
   visibility: z.enum(['private', 'internal', 'public']).catch('private'),
   namespace: z
@@ -34,85 +63,195 @@ export const ProjectFull = ProjectBasic.extend({
     })
     .optional()
     .catch(undefined),
+}).transform((row): Project => {
+  const project: Project = {
+    ...toProjectRef(row),
+    name: row.name,
+    visibility: row.visibility,
+    namespace: {
+      id: row.namespace.id,
+      fullPath: row.namespace.full_path,
+      kind: row.namespace.kind,
+    },
+    callerAccessLevel: Math.max(
+      row.permissions?.project_access?.access_level ?? 0,
+      row.permissions?.group_access?.access_level ?? 0,
+    ),
+  };
+  if (row.container_registry_image_prefix) {
+    project.containerRegistryImagePrefix = row.container_registry_image_prefix;
+  }
+  if (row.container_registry_access_level) {
+    project.containerRegistryAccessLevel = row.container_registry_access_level;
+  }
+  return project;
 });
 
-export const Pipeline = z.object({
-  id: z.number(),
-  iid: z.number().optional(),
-  project_id: z.number(),
-  ref: z.string(),
-  sha: z.string(),
-  source: z.string().optional(),
-  status: z.string().optional(),
-  web_url: z.string().optional(),
-});
+export const Pipeline = z
+  .object({
+    id: z.number(),
+    iid: z.number().optional(),
+    project_id: z.number(),
+    ref: z.string(),
+    sha: z.string(),
+    source: z.string().optional(),
+    status: z.string().optional(),
+    web_url: z.string().optional(),
+  })
+  .transform((row): PipelineRef => {
+    const pipeline: PipelineRef = {
+      id: row.id,
+      projectId: row.project_id,
+      ref: row.ref,
+      sha: row.sha,
+    };
+    if (row.iid !== undefined) pipeline.iid = row.iid;
+    if (row.source) pipeline.source = row.source;
+    if (row.status) pipeline.status = row.status;
+    if (row.web_url) pipeline.webUrl = row.web_url;
+    return pipeline;
+  });
 
-export const Job = z.object({
-  id: z.number(),
-  name: z.string(),
-  stage: z.string().catch(''),
-  status: z.string(),
-  failure_reason: z.string().nullable().optional(),
-  web_url: z.string().catch(''),
-  ref: z.string().catch(''),
-  created_at: z.string(),
-  finished_at: z.string().nullable().optional(),
-  allow_failure: z.boolean().catch(false),
-  pipeline: Pipeline,
-  user: User.nullable().optional(),
-});
+export const Job = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    stage: z.string().catch(''),
+    status: z.string(),
+    failure_reason: z.string().nullable().optional(),
+    web_url: z.string().catch(''),
+    ref: z.string().catch(''),
+    created_at: z.string(),
+    finished_at: z.string().nullable().optional(),
+    allow_failure: z.boolean().catch(false),
+    pipeline: Pipeline,
+    user: User.nullable().optional(),
+  })
+  .transform((row): JobOut => {
+    const job: JobOut = {
+      id: row.id,
+      name: row.name,
+      stage: row.stage,
+      status: row.status,
+      webUrl: row.web_url,
+      ref: row.ref,
+      createdAt: row.created_at,
+      pipeline: row.pipeline,
+      allowFailure: row.allow_failure,
+    };
+    if (row.failure_reason) job.failureReason = row.failure_reason;
+    if (row.finished_at) job.finishedAt = row.finished_at;
+    if (row.user) job.user = row.user;
+    return job;
+  });
 
-export const JobTokenScope = z.object({
-  inbound_enabled: z.boolean(),
-  outbound_enabled: z.boolean().optional(),
-});
+export const JobTokenScope = z
+  .object({
+    inbound_enabled: z.boolean(),
+    outbound_enabled: z.boolean().optional(),
+  })
+  .transform((row) => ({
+    inboundEnabled: row.inbound_enabled,
+    outboundEnabled: row.outbound_enabled,
+  }));
 
-export const Group = z.object({
-  id: z.number(),
-  full_path: z.string().optional(),
-  web_url: z.string().optional(),
-  name: z.string().optional(),
-});
+export const Group = z
+  .object({
+    id: z.number(),
+    full_path: z.string().optional(),
+    web_url: z.string().optional(),
+    name: z.string().optional(),
+  })
+  .transform((row): GroupRef => {
+    const group: GroupRef = { id: row.id, fullPath: row.full_path ?? row.name ?? String(row.id) };
+    if (row.web_url) group.webUrl = row.web_url;
+    return group;
+  });
 
-export const Member = z.object({
-  id: z.number(),
-  username: z.string(),
-  access_level: z.number(),
-});
+export const Member = z
+  .object({
+    id: z.number(),
+    username: z.string(),
+    access_level: z.number(),
+  })
+  .transform((row): MemberOut => ({
+    userId: row.id,
+    username: row.username,
+    accessLevel: row.access_level,
+  }));
 
-export const RegistryRepository = z.object({
-  id: z.number(),
-  name: z.string().catch(''),
-  path: z.string(),
-  location: z.string().catch(''),
-  tags_count: z.number().optional(),
-});
+export const RegistryRepository = z
+  .object({
+    id: z.number(),
+    name: z.string().catch(''),
+    path: z.string(),
+    location: z.string().catch(''),
+    tags_count: z.number().optional(),
+  })
+  .transform((row): RegistryRepositoryOut => {
+    const repository: RegistryRepositoryOut = {
+      id: row.id,
+      name: row.name,
+      path: row.path,
+      location: row.location,
+    };
+    if (row.tags_count !== undefined) repository.tagsCount = row.tags_count;
+    return repository;
+  });
 
-export const RegistryTag = z.object({ name: z.string() });
+export const RegistryTag = z.object({ name: z.string() }).transform((row) => row.name);
 
-export const MergeRequest = z.object({
-  iid: z.number(),
-  project_id: z.number(),
-  title: z.string().catch(''),
-  source_branch: z.string(),
-  state: z.string(),
-  web_url: z.string().catch(''),
-  author: z.object({ id: z.number() }).optional().catch(undefined),
-});
+export const MergeRequest = z
+  .object({
+    iid: z.number(),
+    project_id: z.number(),
+    title: z.string().catch(''),
+    source_branch: z.string(),
+    state: z.string(),
+    web_url: z.string().catch(''),
+    author: z.object({ id: z.number() }).optional().catch(undefined),
+  })
+  .transform((row): MergeRequestOut => {
+    const mr: MergeRequestOut = {
+      iid: row.iid,
+      projectId: row.project_id,
+      title: row.title,
+      sourceBranch: row.source_branch,
+      state: row.state,
+      webUrl: row.web_url,
+    };
+    if (row.author) mr.authorId = row.author.id;
+    return mr;
+  });
 
-export const Note = z.object({
-  id: z.number(),
-  body: z.string().catch(''),
-  author: z.object({ id: z.number(), username: z.string().catch('') }),
-  system: z.boolean().catch(false),
-  created_at: z.string(),
-  updated_at: z.string().optional(),
-});
+export const Note = z
+  .object({
+    id: z.number(),
+    body: z.string().catch(''),
+    author: z.object({ id: z.number(), username: z.string().catch('') }),
+    system: z.boolean().catch(false),
+    created_at: z.string(),
+    updated_at: z.string().optional(),
+  })
+  .transform((row): NoteOut => {
+    const note: NoteOut = {
+      id: row.id,
+      body: row.body,
+      authorId: row.author.id,
+      authorUsername: row.author.username,
+      system: row.system,
+      createdAt: row.created_at,
+    };
+    if (row.updated_at) note.updatedAt = row.updated_at;
+    return note;
+  });
 
-export const CommitDiscussion = z.object({
-  id: z.string(),
-  notes: z.array(Note),
-});
+export const CommitDiscussion = z
+  .object({
+    id: z.string(),
+    notes: z.array(Note),
+  })
+  .transform((row): CommitDiscussionOut => ({ id: row.id, notes: row.notes }));
 
 export const Metadata = z.object({
   version: z.string(),
@@ -122,19 +261,34 @@ export const Metadata = z.object({
 /** Answers whose body the bot does not read (204 gives null). */
 export const AnyBody = z.unknown();
 
-export const AwardEmoji = z.object({
-  id: z.number(),
-  name: z.string(),
-  user: z.object({ id: z.number(), username: z.string().catch('') }),
-  created_at: z.string().catch(''),
-});
+export const AwardEmoji = z
+  .object({
+    id: z.number(),
+    name: z.string(),
+    user: z.object({ id: z.number(), username: z.string().catch('') }),
+    created_at: z.string().catch(''),
+  })
+  .transform((row): AwardEmojiOut => ({
+    id: row.id,
+    name: row.name,
+    userId: row.user.id,
+    username: row.user.username,
+    createdAt: row.created_at,
+  }));
 
 /** A raw file's text (the client turns a Blob into text first). */
 export const Text = z.string();
 
-export const Package = z.object({
-  name: z.string(),
-  version: z.string().catch(''),
-  package_type: z.string().catch(''),
-  project_id: z.number().optional(),
-});
+export const Package = z
+  .object({
+    name: z.string(),
+    version: z.string().catch(''),
+    package_type: z.string().catch(''),
+    project_id: z.number().optional(),
+  })
+  .transform((row): PackageInfo => ({
+    name: row.name,
+    version: row.version,
+    packageType: row.package_type,
+    ...(row.project_id !== undefined ? { projectId: row.project_id } : {}),
+  }));

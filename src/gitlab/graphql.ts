@@ -1,0 +1,147 @@
+import { GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/rest';
+import { GitlabAuthError, GitlabRequestError } from '../errors.js';
+import type { CallContext } from './map-error.js';
+import type { GitlabPort } from './port.js';
+import type { Requester } from './request.js';
+
+export interface GraphqlOptions {
+  baseUrl: string;
+  token: string;
+  timeoutMs: number;
+}
+
+/** GitLab's GraphQL endpoint; gitbeaker has no GraphQL client. */
+export function createGraphqlClient(options: GraphqlOptions) {
+  const url = `${options.baseUrl}/api/graphql`;
+  return async function graphql<T>(
+    context: CallContext,
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+        body: JSON.stringify({ query, variables }),
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+    } catch (error) {
+      throw (error as Error).name === 'TimeoutError' ? new GitbeakerTimeoutError('timeout') : error;
+    }
+    if (!response.ok) {
+      const body = await response.text();
+      throw new GitbeakerRequestError(body, {
+        cause: { description: body, request: new Request(url), response },
+      });
+    }
+    const payload = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    const problems = payload.errors?.map((e) => e.message) ?? [];
+    if (problems.length > 0 || !payload.data) {
+      const description = problems.join('; ') || 'no data';
+      throw new GitlabRequestError(
+        `GitLab's GraphQL API refused ${context.what}: ${description}`,
+        200,
+        description,
+      );
+    }
+    return payload.data;
+  };
+}
+
+type Graphql = ReturnType<typeof createGraphqlClient>;
+
+interface ScopeData {
+  project: {
+    ciCdSettings: { inboundJobTokenScopeEnabled: boolean | null } | null;
+    ciJobTokenScope: { inboundAllowlist: { nodes: { fullPath: string }[] } } | null;
+  } | null;
+}
+
+const SCOPE_QUERY = `
+  query ($path: ID!) {
+    project(fullPath: $path) {
+      ciCdSettings {
+        inboundJobTokenScopeEnabled
+      }
+      ciJobTokenScope {
+        inboundAllowlist {
+          nodes {
+            fullPath
+          }
+        }
+      }
+    }
+  }
+`;
+
+/** The job token allowlist through GraphQL: GitLab 15.9 to 15.11 have no REST API for it. */
+export function graphqlJobTokenMethods(
+  graphql: Graphql,
+  request: Requester,
+): Pick<
+  GitlabPort,
+  'graphqlJobTokenScope' | 'graphqlAddToJobTokenAllowlist' | 'graphqlRemoveFromJobTokenAllowlist'
+> {
+  async function allowlistMutation(
+    operation: 'ciJobTokenScopeAddProject' | 'ciJobTokenScopeRemoveProject',
+    projectPath: string,
+    targetProjectPath: string,
+  ) {
+    const verb = operation === 'ciJobTokenScopeAddProject' ? 'adding' : 'removing';
+    const context = {
+      what: `${verb} ${targetProjectPath} in the job token allowlist of ${projectPath} (GraphQL)`,
+      needs: 'Maintainer on that project',
+    };
+    const data = await request.write(context, () =>
+      graphql<Record<string, { errors: string[] }>>(
+        context,
+        // 15.x defaulted to OUTBOUND: the direction must be said.
+        `mutation ($project: ID!, $target: ID!) {
+          ${operation}(input: { projectPath: $project, targetProjectPath: $target, direction: INBOUND }) {
+            errors
+          }
+        }`,
+        { project: projectPath, target: targetProjectPath },
+      ),
+    );
+    const errors = data[operation]?.errors ?? [];
+    if (errors.length > 0) {
+      throw new GitlabRequestError(
+        `GitLab refused the change: ${errors.join('; ')}`,
+        400,
+        errors.join('; '),
+      );
+    }
+  }
+
+  return {
+    async graphqlJobTokenScope(projectPath) {
+      const context = {
+        what: `reading the job token settings of ${projectPath} (GraphQL)`,
+        needs: 'Maintainer on that project',
+      };
+      const data = await request.read(context, () =>
+        graphql<ScopeData>(context, SCOPE_QUERY, { path: projectPath }),
+      );
+      const project = data.project;
+      // GraphQL answers null where the caller may not read the setting.
+      if (!project?.ciCdSettings || project.ciCdSettings.inboundJobTokenScopeEnabled === null) {
+        throw new GitlabAuthError(
+          `GitLab did not show the job token settings of ${projectPath}: the bot's user needs Maintainer on that project`,
+          403,
+        );
+      }
+      return {
+        inboundEnabled: project.ciCdSettings.inboundJobTokenScopeEnabled,
+        allowlist: project.ciJobTokenScope?.inboundAllowlist.nodes.map((n) => n.fullPath) ?? [],
+      };
+    },
+    async graphqlAddToJobTokenAllowlist(projectPath, targetProjectPath) {
+      await allowlistMutation('ciJobTokenScopeAddProject', projectPath, targetProjectPath);
+    },
+    async graphqlRemoveFromJobTokenAllowlist(projectPath, targetProjectPath) {
+      await allowlistMutation('ciJobTokenScopeRemoveProject', projectPath, targetProjectPath);
+    },
+  };
+}
