@@ -78,6 +78,14 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     'npm E404 with the package and URL redacted (<XXX>): nothing tells a GitLab package registry from npmjs',
   ],
   [
+    '098-gitlab-docs-ko-api-security-service-image-unauthorized.log',
+    "'Get https://<registry>/.../manifests/latest: unauthorized' on a service image is read as a pull failure of unknown cause",
+  ],
+  [
+    '099-zh-docs-k8s-rbac-secrets-forbidden-wrapped.log',
+    "the RBAC denial is broken over indented lines, so 'ERROR: Job failed (system failure):' is alone at a line end",
+  ],
+  [
     '077-kaniko-2222-harbor-push-unauthorized.log',
     "kaniko's 'error checking push permissions ... UNAUTHORIZED ... action: push' is not read as a push denial",
   ],
