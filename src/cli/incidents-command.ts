@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig, parseDuration, type Config } from '../config/index.js';
 import { DEFAULT_RETENTION } from '../config/schema.js';
+import { factText } from '../domain/diagnosis.js';
 import {
   openDatabase,
   parseSince,
@@ -360,7 +361,7 @@ function formatIncident(trail: {
   const fields = Object.entries(i.fields);
   if (fields.length) out.push('', 'Fields:', ...fields.map(([k, v]) => `  ${k}: ${v}`));
   if (i.checks.length) {
-    out.push('', 'Checks:', ...i.checks.map((c) => `  [${c.result}] ${c.detail}`));
+    out.push('', 'Checks:', ...i.checks.map((c) => `  [${c.result}] ${factText(c.detail)}`));
   }
   out.push(
     '',
@@ -377,7 +378,7 @@ function formatIncident(trail: {
   if (trail.actions.length === 0) out.push('  (none)');
   for (const a of trail.actions) {
     out.push(
-      `  ${a.createdAt}  ${a.kind}  ${a.status}${a.actor ? `  by ${a.actor}` : ''}  ${JSON.stringify(a.detail)}`,
+      `  ${a.createdAt}  ${a.kind}  ${a.status}${a.actor ? `  by ${a.actor}` : ''}  ${factText(JSON.stringify(a.detail))}`,
     );
   }
   return `${out.join('\n')}\n`;

@@ -25,9 +25,66 @@ export interface Check {
   /** Short id, e.g. `inbound-scope`, `allowlist`, `user-access`, `tag`. */
   check: string;
   result: 'pass' | 'fail' | 'unknown';
-  /** One sentence for a person. */
+  /** One sentence for a person, built with `fact` (its values are marked). */
   detail: string;
   at: string;
+}
+
+// Private-use characters around each value of a fact: never in our own words.
+const OPEN = '\uE000';
+const CLOSE = '\uE001';
+const MARKS = /[\uE000\uE001]/g;
+
+/** A sentence of our own words whose values (from a log or from GitLab) are marked. */
+export type Fact = string & { readonly fact: unique symbol };
+
+/**
+ * Builds a fact: every interpolated value is marked, so whoever shows it
+ * can tell our words from values and render values inert (a note puts them
+ * in code). The only way to write a check detail or a failure reason.
+ */
+export function fact(words: TemplateStringsArray, ...values: (string | number)[]): Fact {
+  let out = words[0] ?? '';
+  values.forEach((value, i) => {
+    out += `${OPEN}${String(value).replace(MARKS, '')}${CLOSE}${words[i + 1] ?? ''}`;
+  });
+  return out as Fact;
+}
+
+/** Facts one after the other. */
+export function joinFacts(...facts: Fact[]): Fact {
+  return facts.join('') as Fact;
+}
+
+/** Constant words of our own, chosen in the code (never a value from a log or GitLab). */
+export function ownWords(text: string): Fact {
+  return text.replace(MARKS, '') as Fact;
+}
+
+/** A fact in pieces: our words, and the values between them. */
+export function factParts(text: string): { text: string; value: boolean }[] {
+  const parts: { text: string; value: boolean }[] = [];
+  let rest = text;
+  for (;;) {
+    const open = rest.indexOf(OPEN);
+    const close = open === -1 ? -1 : rest.indexOf(CLOSE, open);
+    if (close === -1) break;
+    if (open > 0) parts.push({ text: rest.slice(0, open), value: false });
+    parts.push({ text: rest.slice(open + 1, close), value: true });
+    rest = rest.slice(close + 1);
+  }
+  if (rest) parts.push({ text: rest.replace(MARKS, ''), value: false });
+  return parts;
+}
+
+/** Whether a text was built with `fact` (details stored before facts were marked were not). */
+export function isFact(text: string): boolean {
+  return text.includes(OPEN);
+}
+
+/** A fact as plain text, for a terminal or an HTML page (which escape on their own). */
+export function factText(text: string): string {
+  return text.replace(MARKS, '');
 }
 
 export interface Evidence {

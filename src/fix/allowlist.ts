@@ -1,4 +1,4 @@
-import type { Fix } from '../domain/diagnosis.js';
+import { fact, type Fact, type Fix } from '../domain/diagnosis.js';
 import {
   GitlabAuthError,
   GitlabNotFoundError,
@@ -21,8 +21,8 @@ export type WriteResult =
       /** How the change was made: REST, or GraphQL on 15.9 to 15.11. */
       via?: 'rest' | 'graphql';
     }
-  | { status: 'already-present'; detail: string }
-  | { status: 'failed'; httpStatus?: string; reason: string };
+  | { status: 'already-present'; detail: Fact }
+  | { status: 'failed'; httpStatus?: string; reason: Fact };
 
 /**
  * Adds A (or A's group) to B's allowlist, after checking again that it is
@@ -42,14 +42,14 @@ export async function addToAllowlist(
     if (!scope.inboundEnabled) {
       return {
         status: 'already-present',
-        detail: `${target.path} now accepts job tokens from every project`,
+        detail: fact`${target.path} now accepts job tokens from every project`,
       };
     }
     const projects = await gitlab.listJobTokenAllowlist(target.id);
     if (projects.some((p) => p.id === source.id)) {
       return {
         status: 'already-present',
-        detail: `${source.path} is on the allowlist of ${target.path}`,
+        detail: fact`${source.path} is on the allowlist of ${target.path}`,
       };
     }
     let groups: { id: number; fullPath: string }[] = [];
@@ -63,13 +63,13 @@ export async function addToAllowlist(
     if (viaGroup) {
       return {
         status: 'already-present',
-        detail: `group ${viaGroup.fullPath} is on the allowlist of ${target.path}`,
+        detail: fact`group ${viaGroup.fullPath} is on the allowlist of ${target.path}`,
       };
     }
     if (projects.length + groups.length >= ALLOWLIST_LIMIT) {
       return {
         status: 'failed',
-        reason: `The allowlist of ${target.path} is full (GitLab allows ${ALLOWLIST_LIMIT} entries). A Maintainer can remove entries that are no longer needed, or add a whole group instead of single projects (\`apply group\`).`,
+        reason: fact`The allowlist of ${target.path} is full (GitLab allows ${ALLOWLIST_LIMIT} entries). A Maintainer can remove entries that are no longer needed, or add a whole group instead of single projects (${'apply group'}).`,
       };
     }
     if (entry === 'group') {
@@ -105,21 +105,20 @@ async function addThroughGraphql(
   if (entry === 'group') {
     return {
       status: 'failed',
-      reason:
-        'Groups can be added to the allowlist from GitLab 17.0; add the project instead (`apply`).',
+      reason: fact`Groups can be added to the allowlist from GitLab 17.0; add the project instead (${'apply'}).`,
     };
   }
   const scope = await gitlab.graphqlJobTokenScope(target.path);
   if (!scope.inboundEnabled) {
     return {
       status: 'already-present',
-      detail: `${target.path} now accepts job tokens from every project`,
+      detail: fact`${target.path} now accepts job tokens from every project`,
     };
   }
   if (scope.allowlist.some((p) => p.toLowerCase() === source.path.toLowerCase())) {
     return {
       status: 'already-present',
-      detail: `${source.path} is on the allowlist of ${target.path}`,
+      detail: fact`${source.path} is on the allowlist of ${target.path}`,
     };
   }
   await gitlab.graphqlAddToJobTokenAllowlist(target.path, source.path);
@@ -153,21 +152,21 @@ function failure(error: unknown, target: string, source: string): WriteResult {
     return {
       status: 'failed',
       httpStatus: String(error.status),
-      reason: `The bot's account is not a Maintainer of ${target}, so GitLab does not let it change the allowlist; a Maintainer can still follow the steps above.`,
+      reason: fact`The bot's account is not a Maintainer of ${target}, so GitLab does not let it change the allowlist; a Maintainer can still follow the steps above.`,
     };
   }
   if (error instanceof GitlabNotFoundError) {
     return {
       status: 'failed',
       httpStatus: '404',
-      reason: `GitLab has no REST API for this on this version, or the bot cannot see ${target}; a Maintainer can still follow the steps above.`,
+      reason: fact`GitLab has no REST API for this on this version, or the bot cannot see ${target}; a Maintainer can still follow the steps above.`,
     };
   }
   if (error instanceof GitlabRequestError) {
     if (/already in the job token scope/i.test(error.description)) {
       return {
         status: 'already-present',
-        detail: `${source} was already on the allowlist of ${target}`,
+        detail: fact`${source} was already on the allowlist of ${target}`,
       };
     }
     if (
@@ -176,14 +175,14 @@ function failure(error: unknown, target: string, source: string): WriteResult {
       return {
         status: 'failed',
         httpStatus: String(error.status),
-        reason: `GitLab requires whoever adds ${source} to be able to see it, and the bot's account cannot.`,
+        reason: fact`GitLab requires whoever adds ${source} to be able to see it, and the bot's account cannot.`,
       };
     }
     return {
       status: 'failed',
       httpStatus: String(error.status),
-      reason: `GitLab refused the change: ${error.description}`,
+      reason: fact`GitLab refused the change: ${error.description}`,
     };
   }
-  return { status: 'failed', reason: `The change could not be made: ${errorMessage(error)}` };
+  return { status: 'failed', reason: fact`The change could not be made: ${errorMessage(error)}` };
 }

@@ -1,7 +1,14 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import { renderFixState } from './fix-status.js';
-import { code, link, logBlock, neutraliseQuickActions } from './markdown.js';
+import {
+  code,
+  factMarkdown,
+  link,
+  logBlock,
+  neutraliseQuickActions,
+  wordsMarkdown,
+} from './markdown.js';
 import { maskSecrets } from '../domain/secrets.js';
 import {
   allowlistEnforced,
@@ -81,7 +88,7 @@ function headline(entry: NoteEntry): string {
     case 'registry-disabled':
       return 'Pipeline failed: the image’s project has its container registry turned off';
     default:
-      return `Pipeline failed: ${plain(d.title).replace(/^./, (c) => c.toLowerCase())}`;
+      return `Pipeline failed: ${wordsMarkdown(d.title.replace(/^./, (c) => c.toLowerCase()))}`;
   }
 }
 
@@ -117,15 +124,10 @@ const WHERE: Record<Kind, string> = {
   api: 'the API URL',
 };
 
-/** Our own titles are plain words; drop anything that markdown would act on. */
-function plain(text: string): string {
-  return text.replace(/[\\`*_{}[\]<>#|@~]/g, '\\$&');
-}
-
 function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean): string {
   const d = entry.diagnosis;
   const parts: string[] = [];
-  if (titled) parts.push(`#### ${plain(d.title)}`);
+  if (titled) parts.push(`#### ${wordsMarkdown(d.title)}`);
   parts.push(jobsLine(entry.jobs));
   parts.push(`**What happened.** ${whatHappened(d)}`);
   parts.push(evidenceBlock(d, options.secrets ?? []));
@@ -134,7 +136,7 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   if (entry.fixState) parts.push(renderFixState(entry.fixState, d));
   parts.push(
     // A preview (`diagnose` without --post) has no incident yet.
-    `<sub>${entry.incidentId > 0 ? `Incident #${entry.incidentId} · ` : ''}pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
+    `<sub>${entry.incidentId > 0 ? `Incident ${entry.incidentId} · ` : ''}pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
   );
   return parts.join('\n\n');
 }
@@ -270,7 +272,7 @@ function registryName(d: Diagnosis): string {
 }
 
 function plainSentence(text: string): string {
-  const t = plain(text.trim());
+  const t = wordsMarkdown(text.trim());
   return /[.!?]$/.test(t) ? t : `${t}.`;
 }
 
@@ -285,32 +287,13 @@ function evidenceBlock(d: Diagnosis, secrets: readonly string[]): string {
 function checksList(checks: Check[]): string {
   const icon = { pass: '✅', fail: '❌', unknown: '❔' } as const;
   const at = checks[0]?.at.slice(0, 16).replace('T', ' ');
-  const lines = checks.map((c) => `- ${icon[c.result]} ${checkDetail(c)}`);
+  const lines = checks.map((c) => `- ${icon[c.result]} ${factMarkdown(c.detail)}`);
   return `**What the bot verified** (${at} UTC):\n\n${lines.join('\n')}`;
-}
-
-/** Check details name projects and users; show those names as code. */
-function checkDetail(check: Check): string {
-  return check.detail
-    .split(/(\s+)/)
-    .map((word) =>
-      // Paths, usernames and addresses go in code; our own "CI/CD" stays prose.
-      word !== 'CI/CD' &&
-      (/[/@]|^[a-z0-9._-]+\/$/i.test(word) || /^[\w.-]+\/[\w./-]+[.,]?$/.test(word))
-        ? codeWord(word)
-        : plain(word),
-    )
-    .join('');
 }
 
 /** Whether the bot read B's allowlist itself, rather than concluding by elimination. */
 function allowlistSeen(d: Diagnosis): boolean {
   return d.checks.some((c) => c.check === 'job-token' && c.result === 'fail');
-}
-
-function codeWord(word: string): string {
-  const m = /^(.*?)([.,:;]?)$/.exec(word) as RegExpExecArray;
-  return `${code(m[1] ?? word)}${m[2] ?? ''}`;
 }
 
 function fixText(d: Diagnosis, baseUrl: string): string {

@@ -1,6 +1,6 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
-import { code, link } from './markdown.js';
+import { code, factMarkdown, link } from './markdown.js';
 
 /** The lines about the one-click fix: the offer, or what became of it. */
 export function renderFixState(state: FixState, d: Diagnosis): string {
@@ -21,7 +21,7 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
     }
     case 'applied': {
       const jobs = state.retried.length
-        ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${j.status})`).join(', ')}.`
+        ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${jobStatus(j.status)})`).join(', ')}.`
         : '';
       const what = state.entry === 'group' ? `the group of ${source}` : source;
       const problem = state.retryProblem
@@ -34,6 +34,11 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
     case 'reverted':
       return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; ${source} is no longer on the allowlist of ${target}.`;
     case 'failed':
-      return `**The one-click fix could not be applied.** ${state.reason} The manual steps above still work.`;
+      return `**The one-click fix could not be applied.** ${factMarkdown(state.reason)} The manual steps above still work.`;
   }
+}
+
+/** GitLab's job status word; anything else is shown as a value. */
+function jobStatus(status: string): string {
+  return /^[a-z_]{1,30}$/.test(status) ? status : code(status);
 }

@@ -5,6 +5,8 @@
  * there, with control characters and line breaks removed.
  */
 
+import { factParts, isFact } from '../domain/diagnosis.js';
+
 const CONTROL =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
@@ -42,6 +44,46 @@ export function logBlock(lines: { number: number; text: string }[], maxLength = 
   });
   const fence = '`'.repeat(Math.max(3, longestRun(body.join('\n'), '`') + 1));
   return `${fence}text\n${body.join('\n')}\n${fence}`;
+}
+
+/** Our own words in prose: markdown specials escaped. Never for a value. */
+export function prose(text: string): string {
+  return text.replace(CONTROL, '').replace(/[\\`*_{}[\]<>#|@~]/g, '\\$&');
+}
+
+// A word of prose: letters and the punctuation around them, or a dash or
+// arrow alone; nothing GitLab could read as a reference, a link or markup.
+const PROSE_WORD = /^(?:\(?[A-Za-z’'"]+\)?[.,;:?!)"]?|[=→—–-])$/;
+
+/**
+ * Text whose values are not marked (a pattern's summary and advice, which
+ * the operator wrote, or a detail stored before values were marked): plain
+ * words stay prose, every other word (a path, a URL, a variable, a command)
+ * becomes code, so nothing in it can be a reference or a link.
+ */
+export function wordsMarkdown(text: string): string {
+  return text
+    .replace(CONTROL, '')
+    .split(/(\s+)/)
+    .map((word) => (/^\s*$/.test(word) || PROSE_WORD.test(word) ? word : codeWord(word)))
+    .join('');
+}
+
+/** A word as code, the punctuation that ends its sentence left outside. */
+function codeWord(word: string): string {
+  const m = /^(.+?)([.,;:]?)$/.exec(word);
+  return m ? `${code(m[1] ?? word)}${m[2] ?? ''}` : code(word);
+}
+
+/**
+ * A check detail or failure reason as markdown: our words as prose, every
+ * value (marked by `fact`) as code.
+ */
+export function factMarkdown(text: string): string {
+  if (!isFact(text)) return wordsMarkdown(text);
+  return factParts(text)
+    .map((part) => (part.value ? code(part.text) : prose(part.text)))
+    .join('');
 }
 
 /** Plain text placed in prose (our own words only); markdown specials escaped. */

@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../domain/diagnosis.js';
+import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
 import type { Project } from '../gitlab/port.js';
 import { findProject } from './common.js';
 import { apiTarget, cleanUrl, instanceOf, locate } from './gitlab-urls.js';
@@ -39,32 +39,47 @@ async function apiCallTarget(
 ): Promise<{ target: Target; rest?: string }> {
   if (!url) {
     return {
-      target: { kind: 'unknown', missing: 'The log does not show which API URL the job called.' },
+      target: {
+        kind: 'unknown',
+        missing: fact`The log does not show which API URL the job called.`,
+      },
     };
   }
   const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
   if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
   if (where.on === 'unknown') {
-    return { target: { kind: 'unknown', missing: `Cannot tell the project: ${where.why}.` } };
+    return {
+      target: {
+        kind: 'unknown',
+        missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
+      },
+    };
   }
   const api = apiTarget(where.path);
   if (api?.kind === 'variable') {
     if (/^\$\{?CI_PROJECT_(?:ID|PATH)\}?$/.test(api.variable)) {
       return {
-        target: { kind: 'found', project: projectA, how: 'The URL names the job’s own project.' },
+        target: {
+          kind: 'found',
+          project: projectA,
+          how: fact`The URL names the job’s own project.`,
+        },
         rest: api.rest,
       };
     }
     return {
       target: {
         kind: 'unknown',
-        missing: `The URL names the project with ${api.variable}, whose value the log does not show.`,
+        missing: fact`The URL names the project with ${api.variable}, whose value the log does not show.`,
       },
     };
   }
   if (api?.kind !== 'project') {
     return {
-      target: { kind: 'unknown', missing: `${cleanUrl(url)} does not address a single project.` },
+      target: {
+        kind: 'unknown',
+        missing: fact`${cleanUrl(url)} does not address a single project.`,
+      },
     };
   }
   const project = await findProject(input.gitlab, api.id);
@@ -73,7 +88,7 @@ async function apiCallTarget(
     target: {
       kind: 'found',
       project,
-      how: `The API URL names project ${project.pathWithNamespace}.`,
+      how: fact`The API URL names project ${project.pathWithNamespace}.`,
     },
     rest: api.rest,
   };

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import type { Diagnosis } from '../domain/diagnosis.js';
+import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
@@ -7,15 +7,12 @@ import { apiTarget, cleanUrl, instanceOf, locate } from './gitlab-urls.js';
 import { resolveJobTokenAccess, type Target } from './job-token-access.js';
 import type { ResolveInput } from './types.js';
 
-/** How many of the bot's projects it asks for the producing job before giving up. */
-const MAX_PROJECTS_SEARCHED = 50;
-
 /**
  * Artifacts of another job that the runner (needs:project) or a script (the
  * job artifacts API) could not download. The runner's line names only the
  * producing job's id, so B comes from, in order: the API URL of a script; the
- * job's pipeline config (`needs:project`), when the port can read files; the
- * projects the bot can read that have a job with that id.
+ * job's pipeline config (`needs:project`), when the port can read files.
+ * Never from a search: the note must not name a project the log did not.
  */
 export async function resolveArtifactsAccess(input: ResolveInput): Promise<Diagnosis> {
   const { gitlab, job, match } = input;
@@ -27,13 +24,13 @@ export async function resolveArtifactsAccess(input: ResolveInput): Promise<Diagn
   if (match.fields.url) {
     target = await urlTarget(input, match.fields.url, projectA);
   } else if (jobId !== undefined) {
-    const found = await producerOf(gitlab, job, projectA, jobId, jobName);
+    const found = await producerOf(gitlab, job, jobId, jobName);
     producer = found.job;
     target = found.target;
   } else {
     target = {
       kind: 'unknown',
-      missing: 'The log names neither the job whose artifacts were refused nor a URL.',
+      missing: fact`The log names neither the job whose artifacts were refused nor a URL.`,
     };
   }
   const name = match.fields.url
@@ -51,8 +48,8 @@ export async function resolveArtifactsAccess(input: ResolveInput): Promise<Diagn
               'artifacts',
               ok ? 'pass' : 'fail',
               ok
-                ? `Job ${producer.id} (${producer.name}) of ${b.pathWithNamespace} succeeded, so it has artifacts to give.`
-                : `Job ${producer.id} (${producer.name}) of ${b.pathWithNamespace} ended ${producer.status}, so it may have no artifacts.`,
+                ? fact`Job ${producer.id} (${producer.name}) of ${b.pathWithNamespace} succeeded, so it has artifacts to give.`
+                : fact`Job ${producer.id} (${producer.name}) of ${b.pathWithNamespace} ended ${producer.status}, so it may have no artifacts.`,
             );
             return ok ? 'pass' : 'fail';
           },
@@ -65,86 +62,60 @@ async function urlTarget(input: ResolveInput, url: string, projectA: Project): P
   const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
   if (where.on === 'other-host') return { kind: 'other-host', host: where.host };
   if (where.on === 'unknown') {
-    return { kind: 'unknown', missing: `Cannot tell the project: ${where.why}.` };
+    return {
+      kind: 'unknown',
+      missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
+    };
   }
   const api = apiTarget(where.path);
   if (api?.kind === 'variable') {
     if (/^\$\{?CI_PROJECT_(?:ID|PATH)\}?$/.test(api.variable)) {
-      return { kind: 'found', project: projectA, how: 'The URL names the job’s own project.' };
+      return { kind: 'found', project: projectA, how: fact`The URL names the job’s own project.` };
     }
     return {
       kind: 'unknown',
-      missing: `The URL names the project with ${api.variable}, whose value the log does not show.`,
+      missing: fact`The URL names the project with ${api.variable}, whose value the log does not show.`,
     };
   }
   if (api?.kind !== 'project') {
-    return { kind: 'unknown', missing: `${cleanUrl(url)} does not name a project.` };
+    return { kind: 'unknown', missing: fact`${cleanUrl(url)} does not name a project.` };
   }
   const project = await findProject(input.gitlab, api.id);
   if (!project) return { kind: 'not-found', path: String(api.id) };
-  return { kind: 'found', project, how: `The URL names project ${project.pathWithNamespace}.` };
+  return { kind: 'found', project, how: fact`The URL names project ${project.pathWithNamespace}.` };
 }
 
 async function producerOf(
   gitlab: GitlabPort,
   job: Job,
-  projectA: Project,
   jobId: number,
   jobName: string | undefined,
 ): Promise<{ target: Target; job?: Job }> {
   const fromConfig = await needsProjectOf(gitlab, job, jobName);
-  if (fromConfig) {
-    const project = await findProject(gitlab, fromConfig);
-    if (!project) return { target: { kind: 'not-found', path: fromConfig } };
-    const producer = await jobIn(gitlab, project.id, jobId);
+  if (!fromConfig) {
+    // Only a project the job's own configuration names: searching the bot's
+    // projects for the job id would name a project the log never named.
     return {
       target: {
-        kind: 'found',
-        project,
-        how: `The job's needs:project names ${project.pathWithNamespace}${producer ? `, which ran job ${jobId}` : ''}.`,
+        kind: 'unknown',
+        missing: jobName
+          ? fact`The log names only job ${jobId} (${jobName}), not its project, and the job's needs:project could not be read from its .gitlab-ci.yml.`
+          : fact`The log names only job ${jobId}, not its project, and the job's needs:project could not be read from its .gitlab-ci.yml.`,
       },
-      ...(producer ? { job: producer } : {}),
     };
   }
-  let candidates: { id: number; pathWithNamespace: string }[] = [];
-  try {
-    candidates = await gitlab.listMemberProjects();
-  } catch (error) {
-    if (!(error instanceof GitlabAuthError)) throw error;
-  }
-  // needs:project reaches into other projects, most often of the same top
-  // group; the job's own project comes last.
-  const top = `${projectA.pathWithNamespace.split('/')[0] ?? ''}/`.toLowerCase();
-  const others = candidates
-    .filter((p) => p.id !== projectA.id)
-    .sort(
-      (x, y) =>
-        Number(!x.pathWithNamespace.toLowerCase().startsWith(top)) -
-        Number(!y.pathWithNamespace.toLowerCase().startsWith(top)),
-    )
-    .slice(0, MAX_PROJECTS_SEARCHED);
-  for (const candidate of [
-    ...others,
-    { id: projectA.id, pathWithNamespace: projectA.pathWithNamespace },
-  ]) {
-    const producer = await jobIn(gitlab, candidate.id, jobId);
-    if (!producer) continue;
-    const project = await findProject(gitlab, candidate.id);
-    if (!project) continue;
-    return {
-      target: {
-        kind: 'found',
-        project,
-        how: `The log names only job ${jobId}${jobName ? ` (${jobName})` : ''}; it ran in ${project.pathWithNamespace}.`,
-      },
-      job: producer,
-    };
-  }
+  const project = await findProject(gitlab, fromConfig);
+  if (!project) return { target: { kind: 'not-found', path: fromConfig } };
+  const producer = await jobIn(gitlab, project.id, jobId);
   return {
     target: {
-      kind: 'unknown',
-      missing: `The log names only job ${jobId}${jobName ? ` (${jobName})` : ''}, not its project, and the job is in none of the ${others.length + 1} projects the bot can read. Give the bot the Reporter role in the project that runs it.`,
+      kind: 'found',
+      project,
+      how: producer
+        ? fact`The job's needs:project names ${project.pathWithNamespace}, which ran job ${jobId}.`
+        : fact`The job's needs:project names ${project.pathWithNamespace}.`,
     },
+    ...(producer ? { job: producer } : {}),
   };
 }
 

@@ -1,11 +1,19 @@
-import type { Check, Diagnosis, Evidence, Fix, ProjectInfo, Verdict } from '../domain/diagnosis.js';
+import type {
+  Check,
+  Diagnosis,
+  Evidence,
+  Fact,
+  Fix,
+  ProjectInfo,
+  Verdict,
+} from '../domain/diagnosis.js';
 import { GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import type { Match } from '../patterns/classify.js';
 import type { ResolveInput } from './types.js';
 
 /** Adds one verified (or unverifiable) fact to a diagnosis. */
-export type Recorder = (id: string, result: Check['result'], detail: string) => void;
+export type Recorder = (id: string, result: Check['result'], detail: Fact) => void;
 
 /** A check list and the recorder that fills it, all stamped with the resolver's clock. */
 export function checkList(now: () => Date): { checks: Check[]; check: Recorder } {

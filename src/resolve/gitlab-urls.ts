@@ -3,6 +3,8 @@
  * project a clone URL, an API URL or a package registry URL names. Pure.
  */
 
+import { fact, type Fact } from '../domain/diagnosis.js';
+
 /** Where this GitLab answers: its base URLs (no trailing slash), lower-cased. */
 export interface Instance {
   bases: string[];
@@ -39,7 +41,7 @@ export type UrlTarget =
   /** On this instance: the path below the instance's base (no leading slash). */
   | { on: 'instance'; path: string }
   | { on: 'other-host'; host: string }
-  | { on: 'unknown'; why: string };
+  | { on: 'unknown'; why: Fact };
 
 /** Drops quotes, `user:password@` and the `/` git adds after `.git`; the rest is kept as written. */
 export function cleanUrl(raw: string): string {
@@ -58,12 +60,12 @@ export function locate(raw: string, instance: Instance): UrlTarget {
     const rest = url.slice(variable[0].length);
     const api = /CI_API_V4_URL/.test(variable[0]) ? 'api/v4' : '';
     const project = /CI_PROJECT_URL|CI_REPOSITORY_URL/.test(variable[0]);
-    if (project) return { on: 'unknown', why: `the URL is the job's own (${variable[0]})` };
+    if (project) return { on: 'unknown', why: fact`the URL is the job's own (${variable[0]})` };
     const path = (rest.split(/[?#]/)[0] ?? '').replace(/^:\d+/, '').replace(/^\/+/, '');
     return { on: 'instance', path: api ? `${api}/${path}` : path };
   }
   const m = /^(?<scheme>https?):\/\/(?<host>[^/\s?#]+)(?<path>[^\s?#]*)/i.exec(url);
-  if (!m?.groups) return { on: 'unknown', why: `${url} is not an http(s) URL` };
+  if (!m?.groups) return { on: 'unknown', why: fact`${url} is not an http(s) URL` };
   if (/^\$\{?CI_SERVER_(?:HOST|FQDN)\}?(?::\d+)?$/.test(m.groups.host ?? '')) {
     return { on: 'instance', path: (m.groups.path ?? '').replace(/^\/+/, '') };
   }

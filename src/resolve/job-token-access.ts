@@ -18,7 +18,14 @@
  * decide the verdict, B was read from a URL (not guessed), and the project
  * names GitLab printed (when it did) agree with A and B.
  */
-import type { Check, Diagnosis, Fix, Resource } from '../domain/diagnosis.js';
+import {
+  fact,
+  type Check,
+  type Diagnosis,
+  type Fix,
+  type Fact,
+  type Resource,
+} from '../domain/diagnosis.js';
 import type { Project } from '../gitlab/port.js';
 import {
   baseDiagnosis,
@@ -38,13 +45,13 @@ export type Target =
       kind: 'found';
       project: Project;
       /** How B was found, one sentence for the checks list. */
-      how: string;
+      how: Fact;
       /** B was inferred (a package scope), not read from a URL or an id. */
       guessed?: boolean;
     }
   | { kind: 'other-host'; host: string }
   | { kind: 'not-found'; path: string }
-  | { kind: 'unknown'; missing: string };
+  | { kind: 'unknown'; missing: Fact };
 
 export interface AccessSpec {
   resource: Resource;
@@ -57,7 +64,7 @@ export interface AccessSpec {
    * When the job token cannot be used for this at all (an API endpoint that
    * does not take it), no allowlist or role would help.
    */
-  tokenUnusable?: string;
+  tokenUnusable?: Fact;
   /** Checks the resource itself in B (it exists, the job ran). */
   resourceCheck?: (b: Project, check: Recorder) => Promise<Check['result']>;
 }
@@ -87,7 +94,7 @@ export async function resolveJobTokenAccess(
     check(
       'target',
       'fail',
-      `The job reached ${target.host}, which is not this GitLab, so no setting of this GitLab is involved.`,
+      fact`The job reached ${target.host}, which is not this GitLab, so no setting of this GitLab is involved.`,
     );
     return {
       ...base,
@@ -100,7 +107,7 @@ export async function resolveJobTokenAccess(
     check(
       'target',
       'fail',
-      `No project the bot can see has the path ${target.path}: it does not exist, or it is private to people the bot is not among.`,
+      fact`No project the bot can see has the path ${target.path}: it does not exist, or it is private to people the bot is not among.`,
     );
     return {
       ...base,
@@ -121,7 +128,7 @@ export async function resolveJobTokenAccess(
     check(
       'job-token',
       'pass',
-      `${a.path} is the job's own project, which its job token may always reach: no allowlist is involved.`,
+      fact`${a.path} is the job's own project, which its job token may always reach: no allowlist is involved.`,
     );
   }
   if (spec.tokenUnusable) check('endpoint', 'fail', spec.tokenUnusable);
@@ -169,7 +176,7 @@ export async function resolveJobTokenAccess(
     check(
       'conclusion',
       'unknown',
-      `Everything else that can refuse this allows it, so the job token allowlist of ${b.path} is the likely cause.`,
+      fact`Everything else that can refuse this allows it, so the job token allowlist of ${b.path} is the likely cause.`,
     );
     return decide('allowlist-missing', false, key, allowlist);
   }
@@ -183,7 +190,7 @@ function publicScope(b: Project, check: Recorder): Check['result'] {
   check(
     'job-token',
     'pass',
-    `${b.pathWithNamespace} is public: job tokens of every project may read it.`,
+    fact`${b.pathWithNamespace} is public: job tokens of every project may read it.`,
   );
   return 'pass';
 }
@@ -204,7 +211,7 @@ function checkLogNames(
     check(
       'evidence',
       'unknown',
-      `The log says the request came from ${names.source}, but the job belongs to ${a.pathWithNamespace}.`,
+      fact`The log says the request came from ${names.source}, but the job belongs to ${a.pathWithNamespace}.`,
     );
   }
   if (names?.target && !same(names.target, b)) {
@@ -212,7 +219,7 @@ function checkLogNames(
     check(
       'evidence',
       'unknown',
-      `The log names the target ${names.target}, but the URL points to ${b.pathWithNamespace}.`,
+      fact`The log names the target ${names.target}, but the URL points to ${b.pathWithNamespace}.`,
     );
   }
   return consistent;

@@ -1,4 +1,4 @@
-import type { Check } from '../domain/diagnosis.js';
+import { fact, joinFacts, ownWords, type Check, type Fact } from '../domain/diagnosis.js';
 import { ROLE } from '../domain/roles.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
@@ -24,7 +24,7 @@ export async function checkJobTokenScope(
       check(
         'job-token',
         'unknown',
-        `The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace}: that needs the Maintainer role there.`,
+        fact`The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace}: that needs the Maintainer role there.`,
       );
       return 'unknown';
     }
@@ -35,7 +35,11 @@ export async function checkJobTokenScope(
     throw error;
   }
   if (!inboundEnabled) {
-    check('job-token', 'pass', `${b.pathWithNamespace} accepts CI job tokens from every project.`);
+    check(
+      'job-token',
+      'pass',
+      fact`${b.pathWithNamespace} accepts CI job tokens from every project.`,
+    );
     return 'pass';
   }
   const projects = await gitlab.listJobTokenAllowlist(b.id);
@@ -43,7 +47,7 @@ export async function checkJobTokenScope(
     check(
       'job-token',
       'pass',
-      `${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
@@ -59,14 +63,14 @@ export async function checkJobTokenScope(
     check(
       'job-token',
       'pass',
-      `${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    `${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+    fact`${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
   );
   return 'fail';
 }
@@ -85,28 +89,32 @@ async function checkThroughGraphql(
       check(
         'job-token',
         'unknown',
-        `The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace} (this GitLab shows them through GraphQL, to Maintainers only).`,
+        fact`The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace} (this GitLab shows them through GraphQL, to Maintainers only).`,
       );
       return 'unknown';
     }
     throw error;
   }
   if (!scope.inboundEnabled) {
-    check('job-token', 'pass', `${b.pathWithNamespace} accepts CI job tokens from every project.`);
+    check(
+      'job-token',
+      'pass',
+      fact`${b.pathWithNamespace} accepts CI job tokens from every project.`,
+    );
     return 'pass';
   }
   if (scope.allowlist.some((p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase())) {
     check(
       'job-token',
       'pass',
-      `${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    `${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+    fact`${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
   );
   return 'fail';
 }
@@ -115,9 +123,9 @@ export interface ReadAccessRule {
   /** What the user must be able to do, after "may" ("pull its images"). */
   need: string;
   /** Set when B lets everyone do it without a role (a public project). */
-  publicDetail?: string;
+  publicDetail?: Fact;
   /** Set when B lets every signed-in user do it (an internal project). */
-  internalDetail?: string;
+  internalDetail?: Fact;
 }
 
 /**
@@ -138,7 +146,7 @@ export async function checkUserAccess(
     return 'pass';
   }
   if (!user) {
-    check('user-access', 'unknown', 'GitLab did not say which user ran the job.');
+    check('user-access', 'unknown', fact`GitLab did not say which user ran the job.`);
     return 'unknown';
   }
   if (rule.internalDetail) {
@@ -150,7 +158,11 @@ export async function checkUserAccess(
     level = (await gitlab.getMember(b.id, user.id))?.accessLevel ?? 0;
   } catch (error) {
     if (error instanceof GitlabAuthError) {
-      check('user-access', 'unknown', `The bot cannot read the members of ${b.pathWithNamespace}.`);
+      check(
+        'user-access',
+        'unknown',
+        fact`The bot cannot read the members of ${b.pathWithNamespace}.`,
+      );
       return 'unknown';
     }
     throw error;
@@ -159,14 +171,17 @@ export async function checkUserAccess(
     check(
       'user-access',
       'pass',
-      `${user.username}, who ran the job, may read ${b.pathWithNamespace}.`,
+      fact`${user.username}, who ran the job, may read ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
   check(
     'user-access',
     'fail',
-    `${user.username}, who ran the job, has no role in ${b.pathWithNamespace} that lets them ${rule.need} (Reporter or more is needed).`,
+    joinFacts(
+      fact`${user.username}, who ran the job, has no role in ${b.pathWithNamespace} that lets them `,
+      ownWords(`${rule.need} (Reporter or more is needed).`),
+    ),
   );
   return 'fail';
 }
@@ -174,12 +189,21 @@ export async function checkUserAccess(
 /** Public and internal projects open their repository, packages and jobs by visibility. */
 export function visibilityRule(b: Project, need: string): ReadAccessRule {
   if (b.visibility === 'public') {
-    return { need, publicDetail: `${b.pathWithNamespace} is public, so anyone may ${need}.` };
+    return {
+      need,
+      publicDetail: joinFacts(
+        fact`${b.pathWithNamespace} is public, so anyone may `,
+        ownWords(`${need}.`),
+      ),
+    };
   }
   if (b.visibility === 'internal') {
     return {
       need,
-      internalDetail: `${b.pathWithNamespace} is internal, so every signed-in user may ${need}.`,
+      internalDetail: joinFacts(
+        fact`${b.pathWithNamespace} is internal, so every signed-in user may `,
+        ownWords(`${need}.`),
+      ),
     };
   }
   return { need };

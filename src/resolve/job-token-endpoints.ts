@@ -5,6 +5,7 @@
  * other endpoint ignores the token, so the request is anonymous and a
  * private project answers 404: no allowlist entry changes that.
  */
+import { fact, joinFacts, ownWords, type Fact } from '../domain/diagnosis.js';
 const ENDPOINTS: readonly { pattern: RegExp; since: [number, number]; what: string }[] = [
   { pattern: /^releases(?:\/|$)/, since: [15, 9], what: 'releases' },
   { pattern: /^packages(?:\/|$)/, since: [15, 9], what: 'packages' },
@@ -31,7 +32,7 @@ const ENDPOINTS: readonly { pattern: RegExp; since: [number, number]; what: stri
 export interface EndpointVerdict {
   accepted: boolean;
   /** For people: which endpoint, and since when it takes a job token. */
-  detail: string;
+  detail: Fact;
 }
 
 /** Whether `rest` (the path after `/projects/:id/`) takes a job token on `version`. */
@@ -42,17 +43,28 @@ export function endpointTakesJobToken(rest: string, version: string | undefined)
   if (!entry) {
     return {
       accepted: false,
-      detail: `GitLab does not accept CI_JOB_TOKEN on ${shown} and treats such a request as anonymous; only an access token can make it.`,
+      detail: fact`GitLab does not accept CI_JOB_TOKEN on ${shown} and treats such a request as anonymous; only an access token can make it.`,
     };
   }
   const [major, minor] = entry.since;
   if (!versionAtLeast(version, major, minor)) {
     return {
       accepted: false,
-      detail: `GitLab ${version} does not accept CI_JOB_TOKEN for ${entry.what} such as ${shown} and treats such a request as anonymous. GitLab ${major}.${minor} added that.`,
+      detail: joinFacts(
+        fact`GitLab ${version ?? '?'} does not accept CI_JOB_TOKEN for `,
+        ownWords(entry.what),
+        fact` such as ${shown} and treats such a request as anonymous. GitLab ${`${major}.${minor}`} added that.`,
+      ),
     };
   }
-  return { accepted: true, detail: `CI_JOB_TOKEN may call ${entry.what} such as ${shown} here.` };
+  return {
+    accepted: true,
+    detail: joinFacts(
+      fact`CI_JOB_TOKEN may call `,
+      ownWords(entry.what),
+      fact` such as ${shown} here.`,
+    ),
+  };
 }
 
 /** Unknown versions count as current ones (the advice then fits the newest GitLab). */

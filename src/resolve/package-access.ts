@@ -1,4 +1,4 @@
-import type { Check, Diagnosis } from '../domain/diagnosis.js';
+import { fact, joinFacts, ownWords, type Check, type Diagnosis } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
@@ -38,7 +38,7 @@ async function checkPackage(
     check(
       'package',
       'unknown',
-      'The log does not name the package, so the bot could not look for it.',
+      fact`The log does not name the package, so the bot could not look for it.`,
     );
     return 'unknown';
   }
@@ -47,21 +47,25 @@ async function checkPackage(
     packages = await gitlab.listPackages({ projectId: b.id }, { name: pkg });
   } catch (error) {
     if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) {
-      check('package', 'unknown', `The bot cannot list the packages of ${b.pathWithNamespace}.`);
+      check(
+        'package',
+        'unknown',
+        fact`The bot cannot list the packages of ${b.pathWithNamespace}.`,
+      );
       return 'unknown';
     }
     throw error;
   }
   const found = packages.filter((p) => p.name.toLowerCase() === pkg.toLowerCase());
   if (found.length === 0) {
-    check('package', 'fail', `${b.pathWithNamespace} has no package ${pkg}.`);
+    check('package', 'fail', fact`${b.pathWithNamespace} has no package ${pkg}.`);
     return 'fail';
   }
   const versions = found
     .map((p) => p.version)
     .slice(0, 5)
     .join(', ');
-  check('package', 'pass', `${b.pathWithNamespace} publishes ${pkg} (${versions}).`);
+  check('package', 'pass', fact`${b.pathWithNamespace} publishes ${pkg} (${versions}).`);
   return 'pass';
 }
 
@@ -75,14 +79,19 @@ async function packageTarget(
     : undefined;
   if (!url) {
     return {
-      target: { kind: 'unknown', missing: 'The log does not show the package registry URL.' },
+      target: { kind: 'unknown', missing: fact`The log does not show the package registry URL.` },
       ...(fieldPkg ? { pkg: fieldPkg } : {}),
     };
   }
   const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
   if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
   if (where.on === 'unknown') {
-    return { target: { kind: 'unknown', missing: `Cannot tell the project: ${where.why}.` } };
+    return {
+      target: {
+        kind: 'unknown',
+        missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
+      },
+    };
   }
   const api = apiTarget(where.path);
   const npm = /\/packages\/npm\/(?<pkg>\S+)$/.exec(where.path)?.groups?.pkg;
@@ -95,7 +104,7 @@ async function packageTarget(
       target: {
         kind: 'found',
         project,
-        how: `The package registry URL names project ${project.pathWithNamespace}.`,
+        how: fact`The package registry URL names project ${project.pathWithNamespace}.`,
       },
       ...withPkg,
     };
@@ -104,7 +113,7 @@ async function packageTarget(
     return {
       target: {
         kind: 'unknown',
-        missing: `The registry URL names the project with ${api.variable}, whose value the log does not show.`,
+        missing: fact`The registry URL names the project with ${api.variable}, whose value the log does not show.`,
       },
       ...withPkg,
     };
@@ -115,7 +124,7 @@ async function packageTarget(
   return {
     target: {
       kind: 'unknown',
-      missing: `${cleanUrl(url)} does not name a single project (a group or instance endpoint).`,
+      missing: fact`${cleanUrl(url)} does not name a single project (a group or instance endpoint).`,
     },
     ...withPkg,
   };
@@ -145,7 +154,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
   if (!m?.groups) {
     return {
       kind: 'unknown',
-      missing: `${pkg} has no scope, so the instance-level endpoint cannot say which project holds it.`,
+      missing: fact`${pkg} has no scope, so the instance-level endpoint cannot say which project holds it.`,
     };
   }
   const { scope, name } = m.groups as { scope: string; name: string };
@@ -155,7 +164,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
     return {
       kind: 'found',
       project: listed,
-      how: `GitLab lists ${pkg} in group ${scope}, published by ${listed.pathWithNamespace}.`,
+      how: fact`GitLab lists ${pkg} in group ${scope}, published by ${listed.pathWithNamespace}.`,
     };
   }
   const direct = await findProject(gitlab, `${scope}/${name}`);
@@ -176,13 +185,13 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
   if (!project) {
     return {
       kind: 'unknown',
-      missing: `The instance-level npm endpoint does not say which project of group ${scope} holds ${pkg}, and the bot found no project named ${name} there.`,
+      missing: fact`The instance-level npm endpoint does not say which project of group ${scope} holds ${pkg}, and the bot found no project named ${name} there.`,
     };
   }
   return {
     kind: 'found',
     project,
     guessed: true,
-    how: `The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${project.pathWithNamespace} (GitLab looks in group ${scope} for it).`,
+    how: fact`The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${project.pathWithNamespace} (GitLab looks in group ${scope} for it).`,
   };
 }

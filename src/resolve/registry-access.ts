@@ -1,4 +1,4 @@
-import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
+import { fact, type Check, type Diagnosis, type Fix } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { parseImageRef } from '../patterns/image-ref.js';
@@ -38,7 +38,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   };
 
   if (!ref) {
-    check('image', 'unknown', 'The log does not name the image.');
+    check('image', 'unknown', fact`The log does not name the image.`);
     return {
       ...base,
       verdict: 'unverifiable',
@@ -49,7 +49,11 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
 
   const host = registryHostOf(projectA) ?? (await registryHostFromAnyProject(gitlab, ref.path));
   if (!host) {
-    check('registry', 'unknown', "GitLab did not say where this instance's container registry is.");
+    check(
+      'registry',
+      'unknown',
+      fact`GitLab did not say where this instance's container registry is.`,
+    );
     return {
       ...base,
       verdict: 'unverifiable',
@@ -61,7 +65,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     check(
       'registry',
       'fail',
-      `The image is on ${ref.host ?? 'Docker Hub'}, not on this GitLab's registry (${host}).`,
+      fact`The image is on ${ref.host ?? 'Docker Hub'}, not on this GitLab's registry (${host}).`,
     );
     return {
       ...base,
@@ -70,11 +74,11 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
       rootCauseKey: `not-instance-registry:${a.id}:${ref.name.toLowerCase()}`,
     };
   }
-  check('registry', 'pass', `The image is on this GitLab's registry (${host}).`);
+  check('registry', 'pass', fact`The image is on this GitLab's registry (${host}).`);
 
   const owner = await findOwner(gitlab, ref.path);
   if (!owner) {
-    check('owner', 'fail', `No project the bot can see owns the image path ${ref.path}.`);
+    check('owner', 'fail', fact`No project the bot can see owns the image path ${ref.path}.`);
     return {
       ...base,
       verdict: 'project-not-found',
@@ -86,11 +90,11 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   const projectB = owner.project;
   const b = info(projectB);
   const target = { ...b, publiclyVisible: projectB.visibility !== 'private' };
-  check('owner', 'pass', `The image belongs to project ${b.path}.`);
+  check('owner', 'pass', fact`The image belongs to project ${b.path}.`);
   const withTarget = { ...base, target };
 
   if (projectB.containerRegistryAccessLevel === 'disabled') {
-    check('registry-enabled', 'fail', `The container registry of ${b.path} is turned off.`);
+    check('registry-enabled', 'fail', fact`The container registry of ${b.path} is turned off.`);
     return {
       ...withTarget,
       verdict: 'registry-disabled',
@@ -106,7 +110,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     check(
       'job-token',
       'pass',
-      'The image belongs to the job’s own project, which its job token may always read.',
+      fact`The image belongs to the job’s own project, which its job token may always read.`,
     );
   }
   const user = await checkUserAccess(gitlab, job, projectB, check);
@@ -117,7 +121,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     check(
       'evidence',
       'unknown',
-      "The denial was printed by the job's own script, not by the runner, so the bot does not act on it.",
+      fact`The denial was printed by the job's own script, not by the runner, so the bot does not act on it.`,
     );
   }
   const decide = decider(withTarget, trusted);
@@ -145,7 +149,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     check(
       'conclusion',
       'unknown',
-      `Everything else that can refuse this pull allows it, so the job token allowlist of ${b.path} is the likely cause.`,
+      fact`Everything else that can refuse this pull allows it, so the job token allowlist of ${b.path} is the likely cause.`,
     );
     const fix: Fix | undefined = trusted
       ? { kind: 'allowlist-add', target: b, source: a }
@@ -193,11 +197,11 @@ async function checkUserAccess(
   const result = await checkReadAccess(gitlab, job, b, check, {
     need: 'pull its images',
     ...(open && b.visibility === 'public'
-      ? { publicDetail: `${b.pathWithNamespace} is public, so anyone may pull its images.` }
+      ? { publicDetail: fact`${b.pathWithNamespace} is public, so anyone may pull its images.` }
       : {}),
     ...(open && b.visibility === 'internal'
       ? {
-          internalDetail: `${b.pathWithNamespace} is internal, so every signed-in user may pull its images.`,
+          internalDetail: fact`${b.pathWithNamespace} is internal, so every signed-in user may pull its images.`,
         }
       : {}),
   });
@@ -220,7 +224,7 @@ async function checkImageAndTag(
     repositories = await gitlab.listRegistryRepositories(b.id);
   } catch (error) {
     if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) {
-      check('image', 'unknown', `The bot cannot list the images of ${b.pathWithNamespace}.`);
+      check('image', 'unknown', fact`The bot cannot list the images of ${b.pathWithNamespace}.`);
       return { result: 'unknown' };
     }
     throw error;
@@ -229,7 +233,7 @@ async function checkImageAndTag(
     `${b.pathWithNamespace}${repositoryName ? `/${repositoryName}` : ''}`.toLowerCase();
   const repository = repositories.find((r) => r.path.toLowerCase() === wanted);
   if (!repository) {
-    check('image', 'fail', `${b.pathWithNamespace} has no image named ${wanted}.`);
+    check('image', 'fail', fact`${b.pathWithNamespace} has no image named ${wanted}.`);
     return {
       result: 'fail',
       verdict: 'image-not-found',
@@ -241,14 +245,14 @@ async function checkImageAndTag(
       },
     };
   }
-  check('image', 'pass', `The image ${wanted} exists.`);
+  check('image', 'pass', fact`The image ${wanted} exists.`);
   if (!tag) return { result: 'pass' };
   const tags = await gitlab.listRegistryTags(b.id, repository.id);
   if (tags.includes(tag)) {
-    check('tag', 'pass', `The tag ${tag} exists.`);
+    check('tag', 'pass', fact`The tag ${tag} exists.`);
     return { result: 'pass' };
   }
-  check('tag', 'fail', `The image has no tag ${tag}.`);
+  check('tag', 'fail', fact`The image has no tag ${tag}.`);
   return {
     result: 'fail',
     verdict: 'tag-not-found',

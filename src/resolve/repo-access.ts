@@ -1,4 +1,4 @@
-import type { Diagnosis } from '../domain/diagnosis.js';
+import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
 import { findProject } from './common.js';
 import { cleanUrl, instanceOf, locate, repositoryPath } from './gitlab-urls.js';
 import { resolveJobTokenAccess, type Target } from './job-token-access.js';
@@ -48,23 +48,26 @@ async function repositoryTarget(
   if (!url) {
     return {
       kind: 'unknown',
-      missing: 'The log does not show the URL of the repository that was refused.',
+      missing: fact`The log does not show the URL of the repository that was refused.`,
     };
   }
   const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
   if (where.on === 'other-host') return { kind: 'other-host', host: where.host };
   if (where.on === 'unknown') {
-    return { kind: 'unknown', missing: `Cannot tell the project: ${where.why}.` };
+    return {
+      kind: 'unknown',
+      missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
+    };
   }
   const path = repositoryPath(where.path);
   if (!path) {
-    return { kind: 'unknown', missing: `${cleanUrl(url)} does not name a project.` };
+    return { kind: 'unknown', missing: fact`${cleanUrl(url)} does not name a project.` };
   }
   const project = await findProject(input.gitlab, path);
   if (!project) return { kind: 'not-found', path };
   return {
     kind: 'found',
     project,
-    how: `The repository ${cleanUrl(url)} belongs to project ${project.pathWithNamespace}.`,
+    how: fact`The repository ${cleanUrl(url)} belongs to project ${project.pathWithNamespace}.`,
   };
 }

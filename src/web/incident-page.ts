@@ -1,3 +1,4 @@
+import { factText } from '../domain/diagnosis.js';
 import type { Action, Incident, Note, Occurrence } from '../store/index.js';
 import { formatTime, plural } from './format.js';
 import { externalLink, html, safeHref, type HtmlValue, type SafeHtml } from './html.js';
@@ -114,7 +115,7 @@ function checks(incident: Incident): SafeHtml {
                 >${c.result}</span
               >
             </td>
-            <td>${c.detail}</td>
+            <td>${factText(c.detail)}</td>
             <td class="nowrap">${formatTime(c.at)}</td>
           </tr>`,
       )}
@@ -181,7 +182,9 @@ function notes(list: readonly Note[]): SafeHtml {
 }
 
 function detailValue(value: unknown): HtmlValue {
-  if (typeof value === 'string') return safeHref(value) ? externalLink(value, value) : value;
+  if (typeof value === 'string') {
+    return safeHref(value) ? externalLink(value, value) : factText(value);
+  }
   return JSON.stringify(value) ?? String(value);
 }
 

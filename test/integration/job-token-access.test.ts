@@ -196,7 +196,7 @@ describe('job token denials: what the bot cannot see, and what is not an allowli
     });
     const body = h.botNotes()[0]?.body ?? '';
     expect(body).toContain("This is the job's own project, `team/app`");
-    expect(body).toContain('GitLab 18.0 added that.');
+    expect(body).toContain('GitLab `18.0` added that.');
     expect(body).toContain('project or group access token');
     expect(body).not.toContain('job_token_scope/allowlist');
   });

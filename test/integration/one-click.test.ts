@@ -372,7 +372,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
     const body = h.botNotes()[0]?.body ?? '';
     expect(body).toContain('**The one-click fix could not be applied.**');
-    expect(body).toContain('is not a Maintainer of containers/poetry');
+    expect(body).toContain('is not a Maintainer of `containers/poetry`');
     expect(body).toContain('**Job token permissions**');
     expect(allowlistWrites(h)).toEqual([]);
   });
@@ -394,7 +394,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
     await bot.poller.runCycle();
 
-    expect(h.botNotes()[0]?.body).toContain('is full (GitLab allows 200 entries)');
+    expect(h.botNotes()[0]?.body).toContain('is full (GitLab allows `200` entries)');
     expect(h.botNotes()[0]?.body).toContain('apply group');
     expect(allowlistWrites(h)).toEqual([]);
   });

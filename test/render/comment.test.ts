@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Diagnosis } from '../../src/domain/diagnosis.js';
+import { fact, type Diagnosis } from '../../src/domain/diagnosis.js';
 import { NOTE_MARKER, renderNote, type NoteEntry } from '../../src/render/comment.js';
 import { code, logBlock } from '../../src/render/markdown.js';
 import { maskSecrets } from '../../src/domain/secrets.js';
@@ -72,14 +72,13 @@ function seedDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
       {
         check: 'job-token',
         result: 'fail',
-        detail:
-          'containers/poetry only accepts CI job tokens from the projects on its allowlist, and team/app is not on it.',
+        detail: fact`${'containers/poetry'} only accepts CI job tokens from the projects on its allowlist, and ${'team/app'} is not on it.`,
         at,
       },
       {
         check: 'user-access',
         result: 'pass',
-        detail: 'alice, who ran the job, may read containers/poetry.',
+        detail: fact`${'alice'}, who ran the job, may read ${'containers/poetry'}.`,
         at,
       },
     ],

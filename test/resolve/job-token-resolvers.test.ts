@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Diagnosis } from '../../src/domain/diagnosis.js';
+import { factText, type Diagnosis } from '../../src/domain/diagnosis.js';
 import { createGitlabAdapter } from '../../src/gitlab/client.js';
 import type { GitlabPort } from '../../src/gitlab/port.js';
 import { loadLibrary } from '../../src/patterns/load.js';
@@ -100,13 +100,13 @@ describe('needs:project artifacts: finding the project the log does not name', (
       target: { id: platform.libs },
       resource: { kind: 'artifacts', name: `build-lib (job ${platform.libsJob.id})` },
     });
-    expect(d.checks[0]?.detail).toBe(
+    expect(factText(d.checks[0]?.detail ?? '')).toBe(
       `The job's needs:project names platform/libs, which ran job ${platform.libsJob.id}.`,
     );
   });
 
-  it('finds the job id among the projects the bot can read', async () => {
-    const { world, ids, platform, gitlab } = await setup();
+  it('names no project the log did not name: the job id alone is not searched for', async () => {
+    const { world, ids, gitlab } = await setup();
     const job = runJob(world, ids.projects.app, ids.users.alice, {
       name: 'package',
       needs: [{ project: 'platform/libs', job: 'build-lib', ref: 'main' }],
@@ -114,8 +114,9 @@ describe('needs:project artifacts: finding the project the log does not name', (
 
     const d = await diagnose(withoutConfig(gitlab), ids.projects.app, job.id);
 
-    expect(d.target?.id).toBe(platform.libs);
-    expect(d.checks[0]?.detail).toContain(`it ran in platform/libs`);
+    expect(d).toMatchObject({ verdict: 'unverifiable', confidence: 'suspected' });
+    expect(d.target).toBeUndefined();
+    expect(note(d)).not.toContain('platform');
   });
 
   it('is unverifiable, saying what is missing, when the producing project is hidden from the bot', async () => {
@@ -130,7 +131,9 @@ describe('needs:project artifacts: finding the project the log does not name', (
     const d = await diagnose(withoutConfig(gitlab), ids.projects.app, job.id);
 
     expect(d).toMatchObject({ verdict: 'unverifiable', confidence: 'suspected' });
-    expect(d.checks[0]?.detail).toContain('Give the bot the Reporter role');
+    expect(factText(d.checks[0]?.detail ?? '')).toContain(
+      'could not be read from its .gitlab-ci.yml',
+    );
     expect(note(d)).not.toContain('job_token_scope/allowlist');
   });
 });
@@ -171,7 +174,7 @@ describe('what is not an allowlist problem', () => {
     const d = await diagnose(gitlab, ids.projects.app, job.id);
 
     expect(d).toMatchObject({ patternId: 'package-access-denied', verdict: 'unverifiable' });
-    expect(d.checks[0]?.detail).toBe(
+    expect(factText(d.checks[0]?.detail ?? '')).toBe(
       'The registry URL names the project with ${TARGET_ID}, whose value the log does not show.',
     );
   });
@@ -206,7 +209,7 @@ describe('trust: the log only says which project; the API decides', () => {
       },
       evidence: { runnerPrefix: false },
     });
-    expect(d.checks.filter((c) => c.check === 'evidence').map((c) => c.detail)).toEqual([
+    expect(d.checks.filter((c) => c.check === 'evidence').map((c) => factText(c.detail))).toEqual([
       'The log says the request came from other-app, but the job belongs to team/app.',
       'The log names the target secrets, but the URL points to platform/shared.',
     ]);
