@@ -309,6 +309,16 @@ export interface Pipeline {
   ciConfig: string;
 }
 
+/** What the instance's GraphQL API offers; older GitLab versions lack parts of it. */
+export interface GraphqlSettings {
+  /** `Query.jobs(statuses:)`: the admin's list of every job of the instance. */
+  instanceJobs: boolean;
+  /** The `updatedAfter` argument of `Project.pipelines`. */
+  pipelinesUpdatedAfter: boolean;
+  /** A lower complexity limit than GitLab's 250 (300 for admins), to test how a client copes. */
+  maxComplexity?: number;
+}
+
 /** The runner every job runs on. */
 export interface RunnerInfo {
   id: number;

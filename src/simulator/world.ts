@@ -14,6 +14,7 @@ import type {
   AwardEmoji,
   Commit,
   Discussion,
+  GraphqlSettings,
   Group,
   Job,
   JobSpec,
@@ -131,6 +132,8 @@ export class World implements AccessView {
   externalUrl: string;
   /** The runner every job runs on. */
   readonly runner: RunnerInfo;
+  /** What the GraphQL API offers (all of it by default). */
+  readonly graphql: GraphqlSettings = { instanceJobs: true, pipelinesUpdatedAfter: true };
 
   readonly users: User[] = [];
   readonly groups: Group[] = [];

@@ -1,9 +1,12 @@
 /**
- * The sliver of GitLab's GraphQL API the bot uses on 15.9 to 15.11, where the
- * inbound job token allowlist has no REST API: reading a project's settings
- * and allowlist, and adding or removing a project. The request's operation
- * is recognised by its field names, not parsed: enough for a simulator.
+ * The sliver of GitLab's GraphQL API the bot uses. Discovery queries (the
+ * admin's `jobs`, `projects(ids:)` with failed pipelines, introspection) run
+ * on a real schema (../graphql). The 15.9 to 15.11 allowlist calls, where the
+ * inbound job token allowlist has no REST API (reading a project's settings
+ * and allowlist, adding or removing a project), are recognised by their field
+ * names, not parsed: enough for a simulator.
  */
+import { serveDiscoveryQuery } from '../graphql/execute.js';
 import { ok } from '../http.js';
 import type { Route } from '../router.js';
 import { route } from '../router.js';
@@ -23,6 +26,8 @@ function maintains(world: World, userId: number, project: Project): boolean {
 export function graphqlRoutes(): Route[] {
   return [
     route('POST', '/graphql', (ctx) => {
+      const discovery = serveDiscoveryQuery(ctx);
+      if (discovery) return discovery;
       const query = String(ctx.body.query ?? '');
       const variables = (ctx.body.variables ?? {}) as Record<string, string>;
       const world = ctx.world;
