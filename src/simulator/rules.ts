@@ -37,6 +37,8 @@ export interface AccessView {
   namespace(id: number): Namespace | undefined;
   /** Tags of an image on a registry other than the instance's, by `dockerHubKey`. */
   externalImageTags(key: string): ReadonlySet<string> | undefined;
+  /** Called when a job token is let into another project (the authentication log). */
+  recordJobTokenAuthorization?(origin: Project, accessed: Project): void;
 }
 
 /** Input of `evaluatePull`: the job's project and the user who started the job. */
@@ -188,10 +190,13 @@ export function inboundScopeEnforced(view: AccessView, target: Project): boolean
  */
 export function jobTokenAllows(view: AccessView, source: Project, target: Project): boolean {
   if (source.id === target.id) return true;
-  if (!inboundScopeEnforced(view, target)) return true;
-  if (target.jobTokenAllowlist.projectIds.includes(source.id)) return true;
   const ancestors = namespaceChain(view, source.namespaceId).map((ns) => ns.id);
-  return target.jobTokenAllowlist.groupIds.some((g) => ancestors.includes(g));
+  const allowed =
+    !inboundScopeEnforced(view, target) ||
+    target.jobTokenAllowlist.projectIds.includes(source.id) ||
+    target.jobTokenAllowlist.groupIds.some((g) => ancestors.includes(g));
+  if (allowed) view.recordJobTokenAuthorization?.(source, target);
+  return allowed;
 }
 
 /** Parses `host[:port]/path[:tag|@digest]` the way Docker normalises references. */
@@ -342,7 +347,13 @@ export function evaluatePull(
   if (owner.containerRegistryAccessLevel === 'disabled') return denied('registry-disabled', where);
   if (!canReadRegistry(view, request.userId, owner)) return denied('user-access', where);
   const source = view.project(request.projectId);
-  if (!source || !jobTokenAllows(view, source, owner)) return denied('job-token-scope', where);
+  // A public or internal project whose registry is open to everyone with access lets any job
+  // token pull (ProjectPolicy's job_token_container_registry); the allowlist guards the rest.
+  const openRegistry =
+    owner.visibility !== 'private' && owner.containerRegistryAccessLevel === 'enabled';
+  if (!source || (!openRegistry && !jobTokenAllows(view, source, owner))) {
+    return denied('job-token-scope', where);
+  }
 
   const repository = owner.registry.find((r) => r.name === repositoryName);
   const tag = repository?.tags.find((t) =>

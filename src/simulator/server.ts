@@ -13,8 +13,11 @@ import type { Route } from './router.js';
 import { matchRoute } from './router.js';
 import { discussionAndCommitRoutes } from './routes/discussions.js';
 import { graphqlRoutes } from './routes/graphql.js';
+import { handleOAuth } from './routes/oauth.js';
+import { oauthToken, scopeAllows } from './oauth.js';
 import { packageRoutes } from './routes/packages.js';
 import { instanceRoutes } from './routes/instance.js';
+import { issueRoutes } from './routes/issues.js';
 import { jobTokenScopeRoutes } from './routes/job-token-scope.js';
 import { jobRoutes } from './routes/jobs.js';
 import { mergeRequestRoutes } from './routes/merge-requests.js';
@@ -82,6 +85,7 @@ function allRoutes(): Route[] {
     ...discussionAndCommitRoutes(),
     ...graphqlRoutes(),
     ...packageRoutes(),
+    ...issueRoutes(),
   ];
 }
 
@@ -174,6 +178,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
           ? rawPath.slice(API_PREFIX.length)
           : '';
 
+    if (!apiPath && rawPath.startsWith('/oauth/')) {
+      const response = handleOAuth({
+        world,
+        method,
+        path: rawPath,
+        query,
+        body,
+        authorization: req.headers.authorization,
+      });
+      if (response) {
+        answer(res, record, response);
+        return;
+      }
+    }
+
     const fault = apiPath ? takeFault(sim.faults, method, apiPath) : undefined;
     if (fault) {
       const response = faultResponse(fault);
@@ -200,9 +219,26 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     const token = tokenOf(req);
-    const user: User | undefined = token === undefined ? undefined : world.userByToken(token);
+    const grant =
+      token === undefined ? undefined : oauthToken(world.oauth, token, world.now().getTime());
+    const user: User | undefined =
+      token === undefined
+        ? undefined
+        : (world.userByToken(token) ?? (grant ? world.user(grant.userId) : undefined));
     if (!user || user.state !== 'active') {
       answer(res, record, { status: 401, json: { message: '401 Unauthorized' } });
+      return;
+    }
+    if (grant && !scopeAllows(grant.scopes, method, apiPath)) {
+      answer(res, record, {
+        status: 403,
+        json: {
+          error: 'insufficient_scope',
+          error_description:
+            'The request requires higher privileges than provided by the access token.',
+          scope: 'api read_api',
+        },
+      });
       return;
     }
     record.userId = user.id;

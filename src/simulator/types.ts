@@ -130,6 +130,39 @@ export interface Project {
   /** Packages in the project's package registry (npm only, for now). */
   packages: Package[];
   commits: Map<string, Commit>;
+  /**
+   * Files of the repository's default branch by path (`.gitlab-ci.yml`, `.gitmodules`, included
+   * CI files), set with `world.setFile`; every ref reads them, except a pipeline's own SHA.
+   */
+  files: Map<string, string>;
+  /** Issues, oldest first. */
+  issues: Issue[];
+}
+
+/** An issue. Reactions on the issue itself (not on its notes) are `awards`. */
+export interface Issue {
+  id: number;
+  iid: number;
+  projectId: number;
+  title: string;
+  description: string;
+  authorId: number;
+  state: 'opened' | 'closed';
+  labels: string[];
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+  awards: AwardEmoji[];
+}
+
+/**
+ * One row of the job token authentication log (17.6+): a job of `originProjectId` used its
+ * token in `accessedProjectId` and was let in. GitLab keeps one row per pair, updated.
+ */
+export interface JobTokenAuthorization {
+  originProjectId: number;
+  accessedProjectId: number;
+  lastAuthorizedAt: Date;
 }
 
 /** A package version in a project's package registry. */
@@ -167,7 +200,7 @@ export interface AwardEmoji {
   createdAt: Date;
   updatedAt: Date;
   awardableId: number;
-  awardableType: 'Note';
+  awardableType: 'Note' | 'Issue';
 }
 
 /** A note (comment) on a merge request or in a commit discussion. */

@@ -9,6 +9,7 @@ import { dockerHubKey, evaluatePull, parseImageRef, versionAtLeast } from './rul
 import { executeJob, refreshPipelineStatus } from './ci.js';
 import { ciConfigOf } from './ci-config.js';
 import { extractQuickActions } from './quick-actions.js';
+import { createOAuthState, type OAuthState } from './oauth.js';
 import type {
   AccessLevel,
   AwardEmoji,
@@ -18,6 +19,7 @@ import type {
   Group,
   Job,
   JobSpec,
+  JobTokenAuthorization,
   MergeRequest,
   Namespace,
   Note,
@@ -150,6 +152,10 @@ export class World implements AccessView {
   readonly externalImages = new Map<string, Set<string>>();
   /** token → user id. */
   readonly tokens = new Map<string, number>();
+  /** The job token authentication log (kept from 17.6, as GitLab does). */
+  readonly jobTokenAuthLog: JobTokenAuthorization[] = [];
+  /** OAuth applications, sign-in passwords, grants and OAuth access tokens. */
+  readonly oauth: OAuthState = createOAuthState();
 
   private enforceOverride: boolean | undefined;
   private readonly clock: () => Date;
@@ -165,6 +171,7 @@ export class World implements AccessView {
     note: 2000,
     award: 3000,
     package: 4000,
+    issue: 5000,
   };
 
   constructor(init: WorldInit = {}) {
@@ -388,6 +395,8 @@ export class World implements AccessView {
       registry: [],
       packages: [],
       commits: new Map(),
+      files: new Map(),
+      issues: [],
     };
     this.projects.push(project);
     return project;
@@ -464,6 +473,16 @@ export class World implements AccessView {
     return pkg;
   }
 
+  /** Writes a file of the project's default branch (`.gitlab-ci.yml`, `.gitmodules`, …). */
+  setFile(projectId: number, path: string, content: string): void {
+    this.requireProject(projectId).files.set(path.replace(/^\/+/, ''), content);
+  }
+
+  /** A fresh id for entities kept outside this class (issues, their reactions). */
+  newId(kind: 'issue' | 'award'): number {
+    return this.nextId[kind]++;
+  }
+
   /** The pipeline that ran at `sha` in a project (newest first), for its CI config. */
   pipelineAt(projectId: number, sha: string): Pipeline | undefined {
     return [...this.pipelines].reverse().find((p) => p.projectId === projectId && p.sha === sha);
@@ -486,6 +505,25 @@ export class World implements AccessView {
     if (!this.group(groupId)) throw new Error(`no group ${groupId}`);
     if (!target.jobTokenAllowlist.groupIds.includes(groupId)) {
       target.jobTokenAllowlist.groupIds.push(groupId);
+    }
+  }
+
+  /**
+   * Records a successful cross-project job token authorization (`Ci::JobToken::Scope#accessible?`
+   * logs only those, and only from 17.6).
+   */
+  recordJobTokenAuthorization(origin: Project, accessed: Project): void {
+    if (origin.id === accessed.id || !versionAtLeast(this.version, '17.6.0')) return;
+    const row = this.jobTokenAuthLog.find(
+      (r) => r.originProjectId === origin.id && r.accessedProjectId === accessed.id,
+    );
+    if (row) row.lastAuthorizedAt = this.now();
+    else {
+      this.jobTokenAuthLog.push({
+        originProjectId: origin.id,
+        accessedProjectId: accessed.id,
+        lastAuthorizedAt: this.now(),
+      });
     }
   }
 

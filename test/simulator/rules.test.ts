@@ -141,6 +141,19 @@ describe('evaluatePull', () => {
     expect(pull(image, stranger.id)).toMatchObject({ ok: false, reason: 'user-access' });
   });
 
+  it('lets any job token pull from a public or internal project whose registry is open to everyone', () => {
+    const { world, tools, pull } = scenario();
+    tools.visibility = 'internal';
+
+    const open = pull(image);
+    tools.containerRegistryAccessLevel = 'private';
+    const membersOnly = pull(image);
+
+    expect(open.ok).toBe(true);
+    expect(membersOnly).toMatchObject({ ok: false, reason: 'job-token-scope' });
+    expect(world.enforceJobTokenAllowlist).toBe(false);
+  });
+
   it('hides missing projects behind the same denial', () => {
     const { pull } = scenario();
 

@@ -7,10 +7,10 @@
  * names, not parsed: enough for a simulator.
  */
 import { serveDiscoveryQuery } from '../graphql/execute.js';
-import { ok } from '../http.js';
+import { ok, type ApiResponse } from '../http.js';
 import type { Route } from '../router.js';
 import { route } from '../router.js';
-import { ACCESS, canReadProject, projectAccessLevel } from '../rules.js';
+import { ACCESS, canReadProject, projectAccessLevel, versionAtLeast } from '../rules.js';
 import type { Project } from '../types.js';
 import type { World } from '../world.js';
 
@@ -20,6 +20,64 @@ function isAdmin(world: World, userId: number): boolean {
 
 function maintains(world: World, userId: number, project: Project): boolean {
   return isAdmin(world, userId) || projectAccessLevel(world, userId, project) >= ACCESS.maintainer;
+}
+
+const AUTH_LOG_PAGE = 100;
+
+/**
+ * `project(fullPath){ ciJobTokenAuthLogs(first, after){ count nodes{ lastAuthorizedAt
+ * originProject{ fullPath } } pageInfo{ hasNextPage endCursor } } }`: 17.6+, Maintainers only
+ * (the resolver authorizes `admin_project`), rows whose origin project still exists.
+ */
+function authLogs(world: World, userId: number, variables: Record<string, unknown>): ApiResponse {
+  if (!versionAtLeast(world.version, '17.6.0')) {
+    return ok({
+      errors: [{ message: "Field 'ciJobTokenAuthLogs' doesn't exist on type 'Project'" }],
+    });
+  }
+  const path = typeof variables.path === 'string' ? variables.path : undefined;
+  const project = path === undefined ? undefined : world.projectByPath(path);
+  if (!project || !canReadProject(world, userId, project)) return ok({ data: { project: null } });
+  if (!maintains(world, userId, project)) {
+    return ok({
+      data: { project: { ciJobTokenAuthLogs: null } },
+      errors: [
+        {
+          message:
+            "The resource that you are attempting to access does not exist or you don't have permission to perform this action",
+          path: ['project', 'ciJobTokenAuthLogs'],
+        },
+      ],
+    });
+  }
+  const rows = world.jobTokenAuthLog.filter(
+    (r) => r.accessedProjectId === project.id && world.project(r.originProjectId) !== undefined,
+  );
+  const first = Math.min(Number(variables.first ?? AUTH_LOG_PAGE) || AUTH_LOG_PAGE, AUTH_LOG_PAGE);
+  const after =
+    typeof variables.after === 'string'
+      ? Number(Buffer.from(variables.after, 'base64').toString('utf8'))
+      : 0;
+  const start = Number.isInteger(after) && after > 0 ? after : 0;
+  const page = rows.slice(start, start + first);
+  const end = start + page.length;
+  return ok({
+    data: {
+      project: {
+        ciJobTokenAuthLogs: {
+          count: rows.length,
+          nodes: page.map((r) => ({
+            lastAuthorizedAt: r.lastAuthorizedAt.toISOString(),
+            originProject: { fullPath: world.project(r.originProjectId)?.pathWithNamespace },
+          })),
+          pageInfo: {
+            hasNextPage: end < rows.length,
+            endCursor: page.length ? Buffer.from(String(end)).toString('base64') : null,
+          },
+        },
+      },
+    },
+  });
 }
 
 /** `POST /api/graphql` (the server maps it to `/graphql`). */
@@ -71,6 +129,8 @@ export function graphqlRoutes(): Route[] {
         }
         return ok({ data: { [operation]: { errors: [] } } });
       }
+
+      if (query.includes('ciJobTokenAuthLogs')) return authLogs(world, userId, variables);
 
       if (query.includes('ciCdSettings') || query.includes('ciJobTokenScope')) {
         const project = visible(variables.path);

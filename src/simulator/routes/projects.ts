@@ -8,6 +8,7 @@ import { route } from '../router.js';
 import {
   ACCESS,
   canReadProject,
+  groupAccessLevel,
   hasProjectAccess,
   namespaceChain,
   projectAccessLevel,
@@ -175,6 +176,13 @@ export function projectRoutes(): Route[] {
         json.shared_projects = [];
       }
       return ok(json);
+    }),
+    route('GET', '/groups/:id/members/all/:user_id', (ctx) => {
+      const group = findGroup(ctx);
+      const user = ctx.world.user(Number(ctx.params.user_id));
+      const level = user ? groupAccessLevel(ctx.world, user.id, group.id) : 0;
+      if (!user || level === 0) throw notFound();
+      return ok(memberEntity(ctx.world, user, level, group.createdAt));
     }),
     route('GET', '/groups/:id/projects', (ctx) => {
       const group = findGroup(ctx);
