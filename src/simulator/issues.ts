@@ -50,20 +50,5 @@ export function awardIssueEmoji(
 ): AwardEmoji {
   const issue = issueOf(world, projectId, iid);
   if (!issue) throw new Error(`no issue #${iid} in project ${projectId}`);
-  world.requireUser(userId);
-  if (issue.awards.some((a) => a.userId === userId && a.name === name)) {
-    throw new Error('Name has already been taken');
-  }
-  const now = world.now();
-  const award: AwardEmoji = {
-    id: world.newId('award'),
-    name,
-    userId,
-    createdAt: now,
-    updatedAt: now,
-    awardableId: issue.id,
-    awardableType: 'Issue',
-  };
-  issue.awards.push(award);
-  return award;
+  return world.addAward(issue, 'Issue', userId, name);
 }

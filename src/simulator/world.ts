@@ -479,7 +479,7 @@ export class World implements AccessView {
   }
 
   /** A fresh id for entities kept outside this class (issues, their reactions). */
-  newId(kind: 'issue' | 'award'): number {
+  newId(kind: 'issue'): number {
     return this.nextId[kind]++;
   }
 
@@ -687,8 +687,18 @@ export class World implements AccessView {
   ): AwardEmoji {
     const note = this.notesOn(projectId, mrIid).find((n) => n.id === noteId);
     if (!note) throw new Error(`no note ${noteId} on !${mrIid}`);
+    return this.addAward(note, 'Note', userId, name);
+  }
+
+  /** A reaction on a note or an issue; throws if the user already gave that emoji. */
+  addAward(
+    awardable: { id: number; awards: AwardEmoji[] },
+    type: AwardEmoji['awardableType'],
+    userId: number,
+    name: string,
+  ): AwardEmoji {
     this.requireUser(userId);
-    if (note.awards.some((a) => a.userId === userId && a.name === name)) {
+    if (awardable.awards.some((a) => a.userId === userId && a.name === name)) {
       throw new Error('Name has already been taken');
     }
     const now = this.now();
@@ -698,10 +708,10 @@ export class World implements AccessView {
       userId,
       createdAt: now,
       updatedAt: now,
-      awardableId: note.id,
-      awardableType: 'Note',
+      awardableId: awardable.id,
+      awardableType: type,
     };
-    note.awards.push(award);
+    awardable.awards.push(award);
     return award;
   }
 
