@@ -171,7 +171,8 @@ async function registryHostFromAnyProject(gitlab: GitlabPort, imagePath: string)
   return owner ? registryHostOf(owner.project) : undefined;
 }
 
-async function findOwner(gitlab: GitlabPort, imagePath: string) {
+/** The project that owns an image path (the longest existing project path it starts with). */
+export async function findOwner(gitlab: GitlabPort, imagePath: string) {
   for (const candidate of ownerCandidates(imagePath)) {
     try {
       return {
