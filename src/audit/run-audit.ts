@@ -14,7 +14,7 @@ import type { Project, ProjectRef } from '../gitlab/port.js';
 import { findProject } from '../resolve/common.js';
 import { instanceOf, type Instance } from '../resolve/gitlab-urls.js';
 import { registryHostOf } from '../resolve/registry-host.js';
-import { createWatchList, type WatchSettings } from '../worker/watch-list.js';
+import { createWatchList, type WatchSettings } from '../pipeline/discover/watch-list.js';
 import { discoverUses } from './discover.js';
 import { planFixes } from './fixes.js';
 import type {
