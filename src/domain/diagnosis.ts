@@ -92,6 +92,12 @@ export interface Evidence {
   lineNumber: number;
   section: string | null;
   runnerPrefix: boolean;
+  /**
+   * The runner's own wording while it prepared the job: the only evidence a
+   * one-click change may rest on. Absent in diagnoses stored before it was
+   * recorded, which therefore earn no offer.
+   */
+  runnerWritten?: boolean;
 }
 
 export interface ProjectInfo {

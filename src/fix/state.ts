@@ -1,6 +1,7 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import type { Action } from '../store/index.js';
+import { isOfferable } from './offer.js';
 
 /** Action kinds of the one-click flow, as stored in the audit trail. */
 export const ACTION = {
@@ -25,7 +26,7 @@ export interface RetriedJob {
   status: string;
 }
 
-/** True when the incident's diagnosis carries a change the bot can make. */
+/** True when the incident's diagnosis carries a change the bot can make (offered or not). */
 export function hasOneClickFix(diagnosis: Diagnosis | undefined): boolean {
   return diagnosis?.fix?.kind === 'allowlist-add';
 }
@@ -67,14 +68,15 @@ export function fixStateOf(
   offer: { botUsername: string; reactions: boolean },
 ): FixState | undefined {
   if (!hasOneClickFix(diagnosis)) return undefined;
-  let state: FixState = {
-    kind: 'offered',
-    botUsername: offer.botUsername,
-    reactions: offer.reactions,
-    ...(diagnosis.fix?.kind === 'allowlist-add' && sourceGroupOf(diagnosis)
-      ? { sourceGroup: sourceGroupOf(diagnosis) as string }
-      : {}),
-  };
+  // Only an offerable diagnosis is offered; a change made before keeps its story.
+  let state: FixState | undefined = isOfferable(diagnosis)
+    ? {
+        kind: 'offered',
+        botUsername: offer.botUsername,
+        reactions: offer.reactions,
+        ...(sourceGroupOf(diagnosis) ? { sourceGroup: sourceGroupOf(diagnosis) as string } : {}),
+      }
+    : undefined;
   for (const action of actions) {
     const d = action.detail as Record<string, unknown>;
     if (action.kind === ACTION.write && action.status !== 'dry-run' && isSuccess(action.status)) {
@@ -96,7 +98,7 @@ export function fixStateOf(
       state = { kind: 'failed', reason: String(d.reason ?? 'GitLab refused the change.') };
     }
   }
-  if (state.kind === 'applied') {
+  if (state?.kind === 'applied') {
     state.retried = retriedJobs(actions).map((j) => ({
       jobName: j.jobName,
       jobUrl: j.jobUrl,

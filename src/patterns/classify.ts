@@ -18,6 +18,8 @@ export interface Match {
   fields: Record<string, string>;
   section: string | null;
   runnerPrefix: boolean;
+  /** The runner's own wording while it prepared the job (see `LogLine.runnerWritten`). */
+  runnerWritten: boolean;
 }
 
 export interface Classification {
@@ -101,6 +103,7 @@ function matchPattern(
       fields: deriveImageFields(fields),
       section: line.section,
       runnerPrefix: line.runnerPrefix,
+      runnerWritten: line.runnerWritten,
     };
   }
   return undefined;

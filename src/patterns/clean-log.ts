@@ -37,6 +37,15 @@ export interface LogLine {
    * did: a script can print anything, including fake section markers.
    */
   runnerPrefix: boolean;
+  /**
+   * True only for the runner's own wording while it prepares the job: a line
+   * in `prepare_executor` or `prepare_script` (or, from a runner that writes
+   * no section markers, before it gets the sources) that has the shape of a
+   * runner line. Git's `remote:` lines and everything `get_sources` or
+   * `download_artifacts` show may come from a foreign host or the project,
+   * and the script can print anything: none of that is runner-written.
+   */
+  runnerWritten: boolean;
   /** The line was longer than the cap and was cut. */
   truncated?: boolean;
   /**
@@ -89,6 +98,33 @@ const HAS_STRAY_CONTROLS = /[\x00-\x08\x0b-\x1f\x7f]/;
 const NEEDS_CLEANING = /[\x00-\x08\x0b-\x1f\x7f]/;
 const HAS_HIGH_BYTES = /[\x80-\xff]/;
 
+// The runner's sections in the order it opens them. A start marker naming a
+// section the runner has already left can only be forged.
+const SECTION_ORDER = [
+  'resolve_secrets',
+  'prepare_executor',
+  'prepare_script',
+  'get_sources',
+  'clear_worktree',
+  'restore_cache',
+  'download_artifacts',
+];
+const PREPARE_SECTIONS = new Set(['prepare_executor', 'prepare_script']);
+
+/**
+ * Lines the runner prints itself while preparing the job, anchored at the
+ * start: the pull failure warning and error of the Docker executor, the
+ * cluster events and errors of the Kubernetes executor, and the preparation
+ * errors of every executor. Evidence for a one-click change must have one
+ * of these shapes.
+ */
+const RUNNER_LINE_SHAPES =
+  /^(?:WARNING: Failed to pull image with policy "[\w-]{0,30}": |ERROR: Job failed(?: \(system failure\))?: |ERROR: Preparation failed: |WARNING: Preparation failed: |WARNING: Event retrieved from the cluster: )/;
+
+// Banners of runners that write no section markers: the sources come next.
+const SOURCES_BANNER =
+  /^(?:Getting source from Git repository|Fetching changes|Cloning repository|Skipping Git repository setup|Restoring cache|Downloading artifacts)/;
+
 const SCRIPT_SECTION = /^(?:step_|build_script$|user_script$)/;
 const SCRIPT_BANNER = /^Executing "(?:step_\w+|build_script)" stage of the job script/;
 const SKIP_NOTE_PREFIX = '[pipeline-diagnoser: ';
@@ -136,11 +172,16 @@ export function createByteLineCleaner(
   let lineNumber = 0;
   let section: string | null = null;
   let scriptStarted = false;
+  // How far the runner got in SECTION_ORDER, and whether it writes markers at all.
+  let furthest = -1;
+  let markersSeen = false;
+  let preparing = true;
   // A timestamped line marked '+' continues the one before it, so the
   // previous line is held until the next one is known.
   let held: { text: string; truncated: boolean } | null = null;
   let heldSection: string | null = null;
   let heldPrefix = true;
+  let heldWritten = false;
   let heldHit: boolean | undefined;
   const scanner = options.scanner;
   // Ends of keyword hits in the current chunk, ascending, and the next one to look at.
@@ -148,12 +189,19 @@ export function createByteLineCleaner(
   let nextHit = 0;
 
   // One object for every line: a 100 MB log has millions of lines.
-  const line: LogLine = { number: 0, text: '', section: null, runnerPrefix: true };
+  const line: LogLine = {
+    number: 0,
+    text: '',
+    section: null,
+    runnerPrefix: true,
+    runnerWritten: false,
+  };
   function emit(
     text: string,
     truncated: boolean,
     lineSection: string | null,
     prefix: boolean,
+    written: boolean,
     hit: boolean | undefined,
   ) {
     lineNumber += 1;
@@ -161,6 +209,7 @@ export function createByteLineCleaner(
     line.text = text;
     line.section = lineSection;
     line.runnerPrefix = prefix;
+    line.runnerWritten = written;
     // Assigned, never deleted: deleting properties would slow every access.
     line.truncated = truncated ? true : undefined;
     line.keywordHit = hit;
@@ -168,7 +217,7 @@ export function createByteLineCleaner(
   }
 
   function flushHeld() {
-    if (held) emit(held.text, held.truncated, heldSection, heldPrefix, heldHit);
+    if (held) emit(held.text, held.truncated, heldSection, heldPrefix, heldWritten, heldHit);
     held = null;
   }
 
@@ -177,10 +226,15 @@ export function createByteLineCleaner(
     return raw.replace(SECTION_MARKER, (...args: unknown[]) => {
       const groups = args[args.length - 1] as { kind: string; name: string };
       const name = groups.name;
+      markersSeen = true;
       if (groups.kind === 'start') {
-        const fakeRunnerSection = scriptStarted && PRE_SCRIPT_SECTIONS.has(name);
+        const order = SECTION_ORDER.indexOf(name);
+        const fakeRunnerSection =
+          (scriptStarted && PRE_SCRIPT_SECTIONS.has(name)) || (order !== -1 && order < furthest);
         if (!fakeRunnerSection) {
           section = name;
+          if (order !== -1) furthest = order;
+          if (!PREPARE_SECTIONS.has(name) && name !== 'resolve_secrets') preparing = false;
           if (SCRIPT_SECTION.test(name) || name === 'after_script') scriptStarted = true;
         }
       } else if (name === section && !PRE_SCRIPT_SECTIONS.has(name)) {
@@ -232,9 +286,15 @@ export function createByteLineCleaner(
     ) {
       scriptStarted = true;
     }
+    if (scriptStarted || (!markersSeen && SOURCES_BANNER.test(text))) preparing = false;
     held = { text, truncated };
     heldSection = shownSection;
     heldPrefix = !scriptStarted;
+    heldWritten =
+      preparing &&
+      !truncated &&
+      (markersSeen ? PREPARE_SECTIONS.has(shownSection ?? '') : shownSection === null) &&
+      RUNNER_LINE_SHAPES.test(text);
     heldHit = hit;
   }
 

@@ -194,15 +194,21 @@ function whatHappened(d: Diagnosis): string {
   const b = d.target ? code(d.target.path) : 'the project that owns it';
   const kind = kindOf(d);
   if (kind !== 'image') return whatHappenedToken(d, kind, a, b);
+  const pulled = d.evidence.runnerWritten
+    ? `The runner could not pull ${imageOf(d)}.`
+    : `The log says a pull of ${imageOf(d)} was refused (${d.evidence.runnerPrefix ? 'before the script started, but not in the runner’s own words' : 'printed while the job’s script ran'}).`;
   switch (d.verdict) {
     case 'allowlist-missing':
       if (!allowlistSeen(d)) {
         // Concluded by elimination: say it as what it is.
-        return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there and the user who ran the job may read it, so what is left is the allowlist of its project, ${b}: most likely ${a} is not on it. The bot may not read that list itself (see below).`;
+        return `${pulled} The error says "pull access denied", but the image is there and the user who ran the job may read it, so what is left is the allowlist of its project, ${b}: most likely ${a} is not on it. The bot may not read that list itself (see below).`;
       }
-      return `The runner could not pull ${imageOf(d)}. The error says "pull access denied", but the image is there: its project, ${b}, only lets CI jobs of the projects on its allowlist use it, and ${a} is not on that list. The job's credentials are checked against that list before anything else, so the job fails before its script starts.`;
+      if (d.confidence !== 'verified') {
+        return `${pulled} The error says "pull access denied"; most likely it is the allowlist of the image's project: ${a} is not on the job token allowlist of ${b}, as the bot checked.`;
+      }
+      return `${pulled} The error says "pull access denied", but the image is there: its project, ${b}, only lets CI jobs of the projects on its allowlist use it, and ${a} is not on that list. The job's credentials are checked against that list before anything else, so the job fails before its script starts.`;
     case 'user-lacks-access':
-      return `The runner could not pull ${imageOf(d)}. A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
+      return `${pulled} A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
     case 'tag-not-found':
       return `The image ${code(d.fields.image ?? '')} exists, but it has no tag ${code(d.fields.tag ?? '')}.`;
     case 'image-not-found':
@@ -242,7 +248,9 @@ function whatHappenedToken(d: Diagnosis, kind: Kind, a: string, b: string): stri
       if (!allowlistSeen(d)) {
         return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; everything else the bot could check allows this, so most likely ${a} is not on the job token allowlist of ${b}. The bot may not read that list itself (see below).`;
       }
-      return `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; here it is the job token allowlist: ${b} only lets CI jobs of the projects on its allowlist use their job token on it, and ${a} is not on that list.`;
+      return d.confidence === 'verified'
+        ? `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; here it is the job token allowlist: ${b} only lets CI jobs of the projects on its allowlist use their job token on it, and ${a} is not on that list.`
+        : `${tried[kind]} GitLab answers "not found" or "forbidden" whatever the reason; most likely it is the job token allowlist: ${a} is not on the allowlist of ${b}, as the bot checked.`;
     case 'user-lacks-access':
       return `${tried[kind]} A CI job reads other projects with the rights of the user who started it, and that user may not read ${b}. Adding ${a} to the allowlist of ${b} alone would not fix it.`;
     case 'resource-not-found':

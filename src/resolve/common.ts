@@ -33,6 +33,7 @@ export function evidenceOf(match: Match): Evidence {
     lineNumber: match.line,
     section: match.section,
     runnerPrefix: match.runnerPrefix,
+    runnerWritten: match.runnerWritten,
   };
 }
 

@@ -12,11 +12,10 @@
  * log is only used to say *which* project B the job tried; B is then looked
  * up through the API, A always comes from the job (API), and every fact the
  * verdict rests on (allowlist, role) is read from GitLab. A forged line can
- * therefore only make the bot propose adding A to B's allowlist when that
- * entry really is missing, and B's maintainers decide. Confidence says what
- * the API confirmed: `verified` only when the allowlist and role checks
- * decide the verdict, B was read from a URL (not guessed), and the project
- * names GitLab printed (when it did) agree with A and B.
+ * therefore only make the bot describe an entry that really is missing.
+ * Confidence is never more than "most likely" (`suspected`): the
+ * evidence is not the runner's own wording, so no one-click change is
+ * offered from it (see `fix/offer.ts`). The manual steps stay in the note.
  */
 import {
   fact,
@@ -154,7 +153,9 @@ export async function resolveJobTokenAccess(
     visibilityRule(projectB, spec.userNeeds),
   );
   const resource = spec.resourceCheck ? await spec.resourceCheck(projectB, check) : 'pass';
-  const decide = decider(withTarget, solid);
+  // Script output (and what get_sources or download_artifacts show) is never
+  // the runner's own wording: the verdict says "most likely", with no offer.
+  const decide = decider(withTarget, solid && input.match.runnerWritten);
 
   // GitLab checks the allowlist first, but adding A alone would not help a
   // user without a role in B: that is the cause to fix first (as for images).

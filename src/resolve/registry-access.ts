@@ -116,15 +116,18 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   const user = await checkUserAccess(gitlab, job, projectB, check);
   const image = await checkImageAndTag(gitlab, projectB, owner.repository, ref.name, tag, check);
 
-  const trusted = match.runnerPrefix;
+  const trusted = match.runnerWritten;
   if (!trusted) {
     check(
       'evidence',
       'unknown',
-      fact`The denial was printed by the job's own script, not by the runner, so the bot does not act on it.`,
+      match.runnerPrefix
+        ? fact`The denial is not in the runner's own words while it prepared the job (a git server or the project may have printed it), so the bot offers no change from it.`
+        : fact`The denial was printed while the job's script ran, not by the runner, so the bot offers no change from it.`,
     );
   }
   const decide = decider(withTarget, trusted);
+  const allowlist: Fix = { kind: 'allowlist-add', target: b, source: a };
 
   // The registry refuses the token before it looks for the image, so an
   // access failure explains "pull access denied" even when the tag is missing.
@@ -132,14 +135,11 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     return userLacksAccess(decide, b, job);
   }
   if (scope === 'fail') {
-    const fix: Fix | undefined = trusted
-      ? { kind: 'allowlist-add', target: b, source: a }
-      : undefined;
     return decide(
       'allowlist-missing',
       user.result === 'pass',
       `allowlist-missing:${b.id}<-${a.id}`,
-      fix,
+      allowlist,
     );
   }
   if (image.result === 'fail') return decide(image.verdict, true, image.key, image.fix);
@@ -151,10 +151,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
       'unknown',
       fact`Everything else that can refuse this pull allows it, so the job token allowlist of ${b.path} is the likely cause.`,
     );
-    const fix: Fix | undefined = trusted
-      ? { kind: 'allowlist-add', target: b, source: a }
-      : undefined;
-    return decide('allowlist-missing', false, `allowlist-missing:${b.id}<-${a.id}`, fix);
+    return decide('allowlist-missing', false, `allowlist-missing:${b.id}<-${a.id}`, allowlist);
   }
   if (scope === 'unknown' || user.result === 'unknown' || image.result === 'unknown') {
     return decide('unverifiable', false, `unverifiable:${b.id}<-${a.id}`);

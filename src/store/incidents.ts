@@ -14,6 +14,7 @@ export const Evidence = z.object({
   section: z.string().nullable(),
   /** True when the runner wrote the line, before the user's script could print anything. */
   runnerPrefix: z.boolean(),
+  runnerWritten: z.boolean().optional(),
 });
 export type Evidence = z.infer<typeof Evidence>;
 

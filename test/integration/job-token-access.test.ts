@@ -90,7 +90,9 @@ describe.each(CASES)('job token denial: $name', ({ pattern, spec, target, words 
     ]);
     const body = h.botNotes()[0]?.body ?? '';
     expect(body).toContain(words);
-    expect(body).toContain('is not on that list');
+    // The refusal is script (or git, or artifacts) output: most likely, and no offer.
+    expect(body).toContain('most likely it is the job token allowlist');
+    expect(body).not.toContain('Accept with one click');
     expect(body).toContain('**Job token permissions**');
     expect(h.world.quickActionsRun).toEqual([]);
     const incident = bot.store.incidents.listIncidents()[0];

@@ -353,7 +353,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(h.botNotes()[0]?.body).toContain('**Reverted.**');
   });
 
-  it('keeps the manual fix when the bot is not a Maintainer of B', async () => {
+  it('offers nothing when the bot cannot read the allowlist (a suspected verdict): the manual steps stay', async () => {
     h = await startHarness();
     h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
     h.runSeed();
@@ -371,10 +371,11 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     await bot.poller.runCycle();
 
     const body = h.botNotes()[0]?.body ?? '';
-    expect(body).toContain('**The one-click fix could not be applied.**');
-    expect(body).toContain('is not a Maintainer of `containers/poetry`');
+    expect(body).not.toContain('Accept with one click');
+    expect(body).toContain('most likely');
     expect(body).toContain('**Job token permissions**');
     expect(allowlistWrites(h)).toEqual([]);
+    expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(false);
   });
 
   it('says so when the allowlist is full, and suggests a group entry', async () => {

@@ -188,7 +188,7 @@ describe('the seed story: an image of another project behind its job token allow
     expect(h.botNotes()).toEqual([]);
   });
 
-  it('ignores a denial printed by the script: no allowlist proposal', async () => {
+  it('offers no change from a denial printed by the script: most likely, manual steps only', async () => {
     h = await startHarness({ botRole: 40 });
     h.world.runPipeline({
       projectId: h.ids.projects.app,
@@ -212,10 +212,11 @@ describe('the seed story: an image of another project behind its job token allow
     await bot.poller.runCycle();
 
     const incident = bot.store.incidents.listIncidents()[0];
-    expect(incident?.evidence?.runnerPrefix).toBe(false);
+    expect(incident?.evidence).toMatchObject({ runnerPrefix: false, runnerWritten: false });
+    expect(incident?.diagnosis).toMatchObject({ confidence: 'suspected' });
     const body = h.botNotes()[0]?.body ?? '';
-    expect(body).not.toContain('job_token_scope/allowlist');
-    expect(body).not.toContain('Job token permissions');
+    expect(body).not.toContain('Accept with one click');
+    expect(body).toContain('most likely');
     expect(body).toContain('printed while the job’s script ran');
   });
 });

@@ -91,7 +91,14 @@ describe('cleanLog', () => {
     const bytes = new Uint8Array([0x66, 0x6f, 0xff, 0xfe, 0x6f, 0x0a, 0xc3]);
 
     expect(cleanLog(long, { maxLineLength: 100 })).toEqual([
-      { number: 1, text: 'x'.repeat(100), section: null, runnerPrefix: true, truncated: true },
+      {
+        number: 1,
+        text: 'x'.repeat(100),
+        section: null,
+        runnerPrefix: true,
+        runnerWritten: false,
+        truncated: true,
+      },
     ]);
     expect(cleanLog(bytes).map((l) => l.text)).toEqual(['fo\uFFFD\uFFFDo', '\uFFFD']);
     expect(cleanLog('')).toEqual([]);
@@ -121,5 +128,89 @@ describe('cleanLog', () => {
     expect(lines[0]?.text).toBe('first');
     expect(lines.at(-1)).toMatchObject({ text: 'last line', runnerPrefix: false });
     expect(lines.some((l) => l.text.includes('characters of this log were skipped'))).toBe(true);
+  });
+});
+
+describe('runner-written lines: the runner’s own wording while it prepares the job', () => {
+  const denial =
+    "WARNING: Failed to pull image with policy \"always\": Error response from daemon: pull access denied for gitlab-registry.example.org/containers/poetry/img, repository does not exist or may require 'docker login': denied: requested access to the resource is denied (manager.go:237:0s)";
+  const written = (raw: string) =>
+    cleanLog(raw)
+      .filter((l) => l.runnerWritten)
+      .map((l) => l.text);
+
+  it('are the runner’s pull failure lines in prepare_executor and prepare_script', () => {
+    const raw = [
+      `${ESC}[0KRunning with gitlab-runner 17.5.0 (abc)`,
+      start('prepare_executor', 'Preparing the "docker" executor'),
+      'Pulling docker image gitlab-registry.example.org/containers/poetry/img:1 ...',
+      `${ESC}[0;33m${denial}${ESC}[0;m`,
+      `${end('prepare_executor')}${ESC}[31;1mERROR: Job failed: failed to pull image "x"${ESC}[0;m`,
+    ].join('\n');
+
+    expect(written(raw)).toEqual([denial, 'ERROR: Job failed: failed to pull image "x"']);
+  });
+
+  it('are never a git server’s `remote:` line, even one that overwrites itself with \\r', () => {
+    const raw = [
+      start('prepare_executor', 'Preparing the "docker" executor'),
+      `${end('prepare_executor')}${start('prepare_script', 'Preparing environment')}`,
+      `${end('prepare_script')}${start('get_sources', 'Getting source from Git repository')}`,
+      `remote: \r${denial}`,
+      `remote: ${denial}`,
+    ].join('\n');
+
+    const lines = cleanLog(raw);
+
+    expect(lines.at(-2)?.text).toBe(denial);
+    expect(lines.map((l) => l.runnerWritten)).toEqual([false, false, false, false, false]);
+  });
+
+  it('are never under a prepare section marker forged after the runner left it', () => {
+    const raw = [
+      start('prepare_executor', 'Preparing the "docker" executor'),
+      `${end('prepare_executor')}${start('get_sources', 'Getting source from Git repository')}`,
+      `remote: \r${end('get_sources')}${start('prepare_executor', denial)}`,
+      start('prepare_script', denial),
+    ].join('\n');
+
+    const lines = cleanLog(raw);
+
+    expect(lines.slice(2).map((l) => [l.section, l.runnerWritten])).toEqual([
+      ['get_sources', false],
+      ['get_sources', false],
+    ]);
+  });
+
+  it('are never what the script or the runner’s later stages print', () => {
+    const raw = [
+      start('prepare_executor', 'Preparing the "docker" executor'),
+      `${end('prepare_executor')}${start('download_artifacts', 'Downloading artifacts')}`,
+      'ERROR: Job failed: forbidden',
+      `${end('download_artifacts')}${start('step_script', 'Executing "step_script" stage of the job script')}`,
+      denial,
+    ].join('\n');
+
+    expect(written(raw)).toEqual([]);
+  });
+
+  it('from a runner without section markers: only before it gets the sources', () => {
+    const raw = [
+      'Running with gitlab-runner 10.8.0 (abc)',
+      'Using Docker executor with image x ...',
+      denial,
+      'Fetching changes...',
+      `remote: \r${denial}`,
+      denial,
+    ].join('\n');
+
+    expect(cleanLog(raw).map((l) => l.runnerWritten)).toEqual([
+      false,
+      false,
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

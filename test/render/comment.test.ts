@@ -62,6 +62,7 @@ function seedDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
       lineNumber: 7,
       section: 'prepare_executor',
       runnerPrefix: true,
+      runnerWritten: true,
     },
     fields: {
       image: 'gitlab-registry.example.org/containers/poetry/python3.11/rockylinux9',

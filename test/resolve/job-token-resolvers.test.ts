@@ -96,7 +96,8 @@ describe('needs:project artifacts: finding the project the log does not name', (
 
     expect(d).toMatchObject({
       verdict: 'allowlist-missing',
-      confidence: 'verified',
+      // Checked through the API, but the evidence is not the runner's: most likely.
+      confidence: 'suspected',
       target: { id: platform.libs },
       resource: { kind: 'artifacts', name: `build-lib (job ${platform.libsJob.id})` },
     });
@@ -226,7 +227,8 @@ describe('trust: the log only says which project; the API decides', () => {
 
     expect(d).toMatchObject({
       verdict: 'allowlist-missing',
-      confidence: 'verified',
+      // Checked through the API, but the evidence is not the runner's: most likely.
+      confidence: 'suspected',
       target: { id: platform.uiKit },
       resource: { kind: 'package', name: '@platform/ui-kit' },
     });

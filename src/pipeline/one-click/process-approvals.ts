@@ -1,6 +1,7 @@
 import type { Diagnosis } from '../../domain/diagnosis.js';
 import { authorise } from '../../fix/authorise.js';
 import { readApprovals, type Approval } from '../../fix/approvals.js';
+import { isOfferable } from '../../fix/offer.js';
 import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
@@ -108,7 +109,7 @@ async function handleApproval(
     const wantsRevert = approval.command === 'revert';
     const applicable = wantsRevert
       ? state?.kind === 'applied'
-      : state?.kind === 'offered' || state?.kind === 'failed';
+      : (state?.kind === 'offered' || state?.kind === 'failed') && isOfferable(diagnosis);
     if (!applicable) {
       record('ignored', {
         reason: `nothing to ${wantsRevert ? 'revert' : 'apply'}: ${state?.kind ?? 'no offer'}`,
