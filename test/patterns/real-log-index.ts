@@ -102,6 +102,18 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     "runner 11's lower-case 'ERROR: job failed: command terminated with exit code 137' is read as nothing",
   ],
   [
+    '134-zh-blog-ssh-executor-sudo-no-tty-process-exited.log',
+    "the ssh executor's 'ERROR: Job failed: Process exited with: 1.' is not read as a script failure",
+  ],
+  [
+    '142-ko-notes-windows-shell-14-4-pwsh-not-found-emoji.log',
+    'the system-failure line is indented and broken over three lines (with an emoji shortcode inside)',
+  ],
+  [
+    '143-zh-blog-ssh-executor-unsupported-openssh-key-retried.log',
+    "the ssh executor's 'ERROR: Preparation failed: ssh: unsupported key type' (retried) is not recognised",
+  ],
+  [
     '077-kaniko-2222-harbor-push-unauthorized.log',
     "kaniko's 'error checking push permissions ... UNAUTHORIZED ... action: push' is not read as a push denial",
   ],
