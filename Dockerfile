@@ -11,8 +11,8 @@
 # rebuild picks up patch releases but never a new Node major or a new glibc.
 FROM node:20-bookworm-slim AS build
 
-# better-sqlite3 compiles from source when no prebuilt binary can be fetched; this is its
-# toolchain. The package lists are removed in the same layer so they never reach an image.
+# better-sqlite3 and re2 compile from source when no prebuilt binary can be fetched; this is
+# their toolchain. The package lists are removed in the same layer so they never reach an image.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
@@ -34,8 +34,8 @@ RUN npm run build
 RUN npm prune --omit=dev
 
 
-# The same base as the build stage: better-sqlite3's compiled binary needs the same Node ABI
-# and glibc it was built against.
+# The same base as the build stage: the compiled binaries of better-sqlite3 and re2 need the
+# same Node ABI and glibc they were built against.
 FROM node:20-bookworm-slim
 
 # DIAGNOSER_DB lives on the volume so incidents survive a new container. The server must

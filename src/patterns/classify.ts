@@ -1,12 +1,17 @@
 import {
-  createByteLineCleaner,
-  fromByteString,
-  toByteString,
+  createLineTracker,
+  DEFAULT_MAX_LINE_LENGTH,
+  isTruncated,
+  lineBytes,
+  NO_MARKERS,
   type CleanOptions,
-  type LogLine,
+  type LinePlace,
 } from './clean-log.js';
 import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
+import { BlockCleaner, type CleanBlock } from './log-blocks.js';
+import { createBlockReader } from './log-reader.js';
+import type { Regex } from './regex.js';
 
 export interface Match {
   pattern: string;
@@ -32,104 +37,160 @@ export interface Classification {
 }
 
 /**
- * Streaming classifier: feed it cleaned lines, then ask for the result.
- * Memory is bounded by the context window, whatever the log's size.
+ * Streaming classifier: feed it the raw log in pieces of any size, then ask
+ * for the result. Memory is one block of the log, whatever its size.
  */
 export interface Classifier {
-  /** Takes a line from `createByteLineCleaner` (byte-string text). */
-  push(line: Readonly<LogLine>): void;
-  result(): Classification;
+  write(chunk: Uint8Array | string): void;
+  end(): Classification;
 }
 
-export function createClassifier(library: PatternLibrary): Classifier {
-  const found = new Map<string, Match>();
-  const window = Math.max(1, library.maxContext);
-  const recent: string[] = new Array<string>(window).fill('');
-  let count = 0;
-  const prefilter = library.prefilter;
+export function createClassifier(
+  library: PatternLibrary,
+  options: CleanOptions = {},
+): Classifier {
+  const maxLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+  const cleaner = new BlockCleaner(maxLength * 4);
+  const tracker = createLineTracker();
+  const found = new Map<number, Match>();
+  const skip = new Set<number>();
+  // The last lines of earlier blocks, oldest first, for context rules.
+  let history: Buffer[] = [];
+  let lines = 0;
 
-  function push(line: Readonly<LogLine>) {
-    const text = line.text;
-    if (line.keywordHit ?? prefilter(text)) {
-      const lower = text.toLowerCase();
-      for (const pattern of library.patterns) {
-        if (found.has(pattern.id)) continue;
-        const match = matchPattern(pattern, line, lower, recent, count, window);
-        if (match) found.set(pattern.id, match);
+  function onBlock(raw: Buffer, end: number) {
+    let block = cleaner.clean(raw, end, false);
+    if (library.scanner.needsFullClean(block)) block = cleaner.clean(raw, end, true);
+    const walk = walkBlock(block, maxLength);
+    for (const [line, index] of library.scanner.candidates(block, skip)) {
+      if (skip.has(index)) continue;
+      const pattern = library.patterns[index] as Pattern;
+      const place = walk(line);
+      const match = matchLine(pattern, block, line, place);
+      if (match) {
+        found.set(index, match);
+        skip.add(index);
       }
     }
-    recent[count % window] = text;
-    count += 1;
+    walk(block.count - 1);
+    keepHistory(block);
+    lines += block.count;
   }
 
-  function result(): Classification {
-    const matches = [...found.values()].sort(
-      (a, b) => b.priority - a.priority || a.line - b.line || a.pattern.localeCompare(b.pattern),
-    );
-    return { diagnosis: matches[0] ?? null, matches, lines: count };
-  }
-
-  return { push, result };
-}
-
-function matchPattern(
-  pattern: Pattern,
-  line: Readonly<LogLine>,
-  lower: string,
-  recent: readonly string[],
-  count: number,
-  window: number,
-): Match | undefined {
-  for (const rule of pattern.rules) {
-    const haystack = rule.ignoreCase ? lower : line.text;
-    if (!rule.keywords.some((k) => haystack.includes(k))) continue;
-    if (rule.runnerPrefix !== undefined && rule.runnerPrefix !== line.runnerPrefix) continue;
-    if (rule.sections && !(line.section && rule.sections.has(line.section))) continue;
-    const m = rule.regex.exec(line.text);
-    if (!m) continue;
-    const contextFields = matchContext(rule, recent, count, window);
-    if (!contextFields) continue;
-    const fields: Record<string, string> = { ...contextFields };
-    for (const [name, value] of Object.entries(m.groups ?? {})) {
-      if (value !== undefined && value !== '') fields[name] = value;
-    }
-    for (const name of Object.keys(fields)) fields[name] = fromByteString(fields[name] as string);
-    return {
-      pattern: pattern.id,
-      title: pattern.title,
-      priority: pattern.priority,
-      line: line.number,
-      text: fromByteString(line.text),
-      fields: deriveImageFields(fields),
-      section: line.section,
-      runnerPrefix: line.runnerPrefix,
-      runnerWritten: line.runnerWritten,
+  /** Feeds the tracker every line it must see, up to a given line; returns that line's place. */
+  function walkBlock(block: CleanBlock, maxLength: number) {
+    const markerLines = [...block.markers.keys()].sort((a, b) => a - b);
+    let next = 0;
+    let nextMarker = 0;
+    let place: LinePlace = tracker.steady();
+    return (target: number): LinePlace => {
+      while (next <= target) {
+        const markers = block.markers.get(next);
+        if (markers || !tracker.settled) {
+          const text = lineBytes(block, next, maxLength).toString('utf8');
+          place = tracker.line(markers ?? NO_MARKERS, text, isTruncated(block, next, maxLength));
+          next += 1;
+          continue;
+        }
+        while (nextMarker < markerLines.length && (markerLines[nextMarker] as number) < next) {
+          nextMarker += 1;
+        }
+        const marker = markerLines[nextMarker];
+        if (marker === undefined || marker > target) {
+          next = target + 1;
+          place = tracker.steady();
+        } else {
+          next = marker;
+        }
+      }
+      return place;
     };
   }
-  return undefined;
+
+  function matchLine(
+    pattern: Pattern,
+    block: CleanBlock,
+    line: number,
+    place: LinePlace,
+  ): Match | undefined {
+    const bytes = lineBytes(block, line, maxLength);
+    for (const rule of pattern.rules) {
+      if (rule.runnerPrefix !== undefined && rule.runnerPrefix !== place.runnerPrefix) continue;
+      if (rule.sections && !(place.section && rule.sections.has(place.section))) continue;
+      if (!rule.regex.compiled().test(bytes) || rule.unless?.compiled().test(bytes)) continue;
+      const contextFields = matchContext(rule, block, line);
+      if (!contextFields) continue;
+      const fields = { ...contextFields, ...groupsOf(rule.regex.compiled(), bytes) };
+      return {
+        pattern: pattern.id,
+        title: pattern.title,
+        priority: pattern.priority,
+        line: lines + line + 1,
+        text: bytes.toString('utf8'),
+        fields: deriveImageFields(fields),
+        ...place,
+      };
+    }
+    return undefined;
+  }
+
+  /** Fields from the rule's context lines, or undefined when a required one is missing. */
+  function matchContext(
+    rule: CompiledRule,
+    block: CleanBlock,
+    line: number,
+  ): Record<string, string> | undefined {
+    const fields: Record<string, string> = {};
+    for (const context of rule.context) {
+      let hit: Buffer | undefined;
+      const reach = Math.min(context.within, line + history.length);
+      for (let back = 1; back <= reach && !hit; back++) {
+        const before =
+          line - back >= 0
+            ? lineBytes(block, line - back, maxLength)
+            : (history[history.length - (back - line)] as Buffer);
+        if (context.regex.compiled().test(before) && !context.unless?.compiled().test(before)) {
+          hit = before;
+        }
+      }
+      if (!hit) {
+        if (context.required) return undefined;
+        continue;
+      }
+      for (const [name, value] of Object.entries(groupsOf(context.regex.compiled(), hit))) {
+        if (!(name in fields)) fields[name] = value;
+      }
+    }
+    return fields;
+  }
+
+  function keepHistory(block: CleanBlock) {
+    const keep = library.maxContext;
+    if (keep === 0) return;
+    const from = Math.max(0, block.count - keep);
+    const latest: Buffer[] = [];
+    for (let i = from; i < block.count; i++) latest.push(Buffer.from(lineBytes(block, i, maxLength)));
+    history = [...history, ...latest].slice(-keep);
+  }
+
+  const reader = createBlockReader(onBlock, { blockSize: options.blockSize, rawCap: maxLength * 4 });
+  return {
+    write: (chunk) => reader.write(chunk),
+    end() {
+      reader.end();
+      const matches = [...found.values()].sort(
+        (a, b) => b.priority - a.priority || a.line - b.line || a.pattern.localeCompare(b.pattern),
+      );
+      return { diagnosis: matches[0] ?? null, matches, lines };
+    },
+  };
 }
 
-/** Fields from the rule's context lines, or undefined when a required one is missing. */
-function matchContext(
-  rule: CompiledRule,
-  recent: readonly string[],
-  count: number,
-  window: number,
-): Record<string, string> | undefined {
+function groupsOf(regex: Regex, bytes: Buffer): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const context of rule.context) {
-    let hit: RegExpExecArray | null = null;
-    const reach = Math.min(context.within, count, window);
-    for (let back = 1; back <= reach && !hit; back++) {
-      hit = context.regex.exec(recent[(count - back) % window] ?? '');
-    }
-    if (!hit) {
-      if (context.required) return undefined;
-      continue;
-    }
-    for (const [name, value] of Object.entries(hit.groups ?? {})) {
-      if (value !== undefined && value !== '' && !(name in fields)) fields[name] = value;
-    }
+  const m = regex.exec(bytes);
+  for (const [name, value] of Object.entries(m?.groups ?? {})) {
+    if (value !== undefined && value.length > 0) fields[name] = value.toString('utf8');
   }
   return fields;
 }
@@ -140,11 +201,9 @@ export function classify(
   library: PatternLibrary,
   options: CleanOptions = {},
 ): Classification {
-  const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
-  cleaner.write(typeof log === 'string' ? toByteString(log) : bytesToByteString(log));
-  cleaner.end();
-  return classifier.result();
+  const classifier = createClassifier(library, options);
+  classifier.write(log);
+  return classifier.end();
 }
 
 /** Cleans and classifies a log given in pieces (a file read in blocks). */
@@ -153,13 +212,9 @@ export function classifyChunks(
   library: PatternLibrary,
   options: CleanOptions = {},
 ): Classification {
-  const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
-  for (const chunk of chunks) {
-    cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));
-  }
-  cleaner.end();
-  return classifier.result();
+  const classifier = createClassifier(library, options);
+  for (const chunk of chunks) classifier.write(chunk);
+  return classifier.end();
 }
 
 /** Cleans and classifies a log read piece by piece (a stream or an HTTP body). */
@@ -168,19 +223,7 @@ export async function classifyStream(
   library: PatternLibrary,
   options: CleanOptions = {},
 ): Promise<Classification> {
-  const classifier = createClassifier(library);
-  const cleaner = createByteLineCleaner(classifier.push, { scanner: library.prefilter, ...options });
-  for await (const chunk of chunks) {
-    // Latin-1 never splits a character across chunks: one byte, one char.
-    cleaner.write(typeof chunk === 'string' ? toByteString(chunk) : bytesToByteString(chunk));
-  }
-  cleaner.end();
-  return classifier.result();
-}
-
-function bytesToByteString(bytes: Uint8Array): string {
-  const buffer = Buffer.isBuffer(bytes)
-    ? bytes
-    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return buffer.toString('latin1');
+  const classifier = createClassifier(library, options);
+  for await (const chunk of chunks) classifier.write(chunk);
+  return classifier.end();
 }

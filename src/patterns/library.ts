@@ -1,4 +1,5 @@
-import type { Prefilter } from './prefilter.js';
+import type { RuleRegex } from './regex.js';
+import type { RuleScanner } from './scan.js';
 import type { ContextRule, PatternFile } from './schema.js';
 
 /** A pattern file with its regexes compiled, ready to classify with. */
@@ -9,25 +10,26 @@ export interface Pattern extends PatternFile {
 }
 
 export interface CompiledRule {
-  regex: RegExp;
-  /** Literals (byte strings; lower case when `ignoreCase`); a line must contain one to be tried. */
-  keywords: string[];
-  ignoreCase: boolean;
+  /** RE2, run on one cleaned line (UTF-8 bytes) at a time. */
+  regex: RuleRegex;
+  /** A line this also matches is not a match. */
+  unless?: RuleRegex;
   sections?: ReadonlySet<string>;
   runnerPrefix?: boolean;
   context: CompiledContext[];
 }
 
-export interface CompiledContext extends Omit<ContextRule, 'regex' | 'flags'> {
-  regex: RegExp;
+export interface CompiledContext extends Omit<ContextRule, 'regex' | 'flags' | 'unless'> {
+  regex: RuleRegex;
+  unless?: RuleRegex;
 }
 
 export interface PatternLibrary {
   /** Highest priority first, then by id, so the first hit is the best. */
   patterns: Pattern[];
   byId: ReadonlyMap<string, Pattern>;
-  /** One search for every keyword of every rule. */
-  prefilter: Prefilter;
+  /** The one pass over each block that finds the lines worth matching. */
+  scanner: RuleScanner;
   /** How many lines before a match any context rule looks at. */
   maxContext: number;
 }

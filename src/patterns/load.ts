@@ -1,13 +1,11 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import safeRegex from 'safe-regex2';
 import { parseDocument } from 'yaml';
 import { PatternLibraryError, type PatternProblem } from '../errors.js';
-import { toByteString } from './clean-log.js';
-import { deriveKeyword, toByteRegexSource } from './keywords.js';
-import { createPrefilter, type Keyword } from './prefilter.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
+import { checkRegex, countGroups, type RuleRegex } from './regex.js';
+import { createRuleScanner } from './scan.js';
 import { PatternFile } from './schema.js';
 
 /** The folder of patterns shipped with the bot (top-level `patterns/`). */
@@ -36,10 +34,12 @@ export function builtinPatternDir(): string {
 export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibrary {
   const problems: PatternProblem[] = [];
   const byId = new Map<string, Pattern>();
+  const builtin = builtinPatternDir();
   for (const dir of dirs) {
     const seenHere = new Map<string, string>();
+    const eager = resolve(dir) !== builtin;
     for (const file of listPatternFiles(dir, problems)) {
-      const pattern = loadPatternFile(file, problems);
+      const pattern = loadPatternFile(file, problems, eager);
       if (!pattern) continue;
       const earlier = seenHere.get(pattern.id);
       if (earlier) {
@@ -61,20 +61,16 @@ export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibr
 
 export function buildLibrary(list: Pattern[]): PatternLibrary {
   const patterns = [...list].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
-  const keywords = new Map<string, Keyword>();
   let maxContext = 0;
   for (const pattern of patterns) {
     for (const rule of pattern.rules) {
-      for (const text of rule.keywords) {
-        keywords.set(`${rule.ignoreCase ? 'i' : 'c'}:${text}`, { text, ignoreCase: rule.ignoreCase });
-      }
       for (const context of rule.context) maxContext = Math.max(maxContext, context.within);
     }
   }
   return {
     patterns,
     byId: new Map(patterns.map((p) => [p.id, p])),
-    prefilter: createPrefilter([...keywords.values()]),
+    scanner: createRuleScanner(patterns),
     maxContext,
   };
 }
@@ -111,7 +107,11 @@ function listPatternFiles(dir: string, problems: PatternProblem[]): string[] {
 }
 
 /** Parses, validates and compiles one file; problems are collected, not thrown. */
-export function loadPatternFile(file: string, problems: PatternProblem[]): Pattern | undefined {
+export function loadPatternFile(
+  file: string,
+  problems: PatternProblem[],
+  eager = true,
+): Pattern | undefined {
   const shown = relative(process.cwd(), file) || file;
   let text: string;
   try {
@@ -144,7 +144,9 @@ export function loadPatternFile(file: string, problems: PatternProblem[]): Patte
     });
   }
   const before = problems.length;
-  const rules = data.match.map((rule, index) => compileRule(rule, `match.${index}`, shown, problems));
+  const rules = data.match.map((rule, index) =>
+    compileRule(rule, `match.${index}`, shown, problems, eager),
+  );
   if (problems.length > before) return undefined;
   return { ...data, file: shown, rules: rules as CompiledRule[] };
 }
@@ -154,68 +156,49 @@ function compileRule(
   field: string,
   file: string,
   problems: PatternProblem[],
+  eager: boolean,
 ): CompiledRule | undefined {
-  const regex = compileRegex(rule.regex, rule.flags, `${field}.regex`, file, problems);
-  const context = (rule.context ?? []).map((ctx, i) => ({
-    ...ctx,
-    regex: compileRegex(ctx.regex, ctx.flags, `${field}.context.${i}.regex`, file, problems),
-  }));
-  const keywords = rule.keywords ?? [deriveKeyword(rule.regex)].filter((k) => k !== undefined);
-  const ignoreCase = (rule.flags ?? '').includes('i');
-  if (keywords.length === 0) {
-    problems.push({
-      file,
-      field: `${field}.keywords`,
-      reason:
-        'the regex has no literal of 3+ characters outside groups; list the words every matching line contains in "keywords"',
-    });
-  }
-  if (!regex || context.some((c) => !c.regex)) return undefined;
-  const compiled: CompiledRule = {
-    regex,
-    keywords: keywords.map((k) => toByteString(ignoreCase ? k.toLowerCase() : k)),
-    ignoreCase,
-    context: context as CompiledRule['context'],
-  };
+  const regex = compileChecked(rule.regex, rule.flags, `${field}.regex`, file, problems, eager);
+  const unless = rule.unless
+    ? compileChecked(rule.unless, rule.flags, `${field}.unless`, file, problems, eager)
+    : undefined;
+  const context = (rule.context ?? []).map((ctx, i) => {
+    const { regex: source, flags, unless: exclude, ...rest } = ctx;
+    const at = `${field}.context.${i}`;
+    const re = compileChecked(source, flags, `${at}.regex`, file, problems, eager);
+    const not = exclude ? compileChecked(exclude, flags, `${at}.unless`, file, problems, eager) : undefined;
+    if (!re || (exclude && !not)) return undefined;
+    return not ? { ...rest, regex: re, unless: not } : { ...rest, regex: re };
+  });
+  if (!regex || (rule.unless && !unless) || context.some((c) => !c)) return undefined;
+  const compiled: CompiledRule = { regex, context: context as CompiledRule['context'] };
+  if (unless) compiled.unless = unless;
   if (rule.sections) compiled.sections = new Set(rule.sections);
   if (rule.runnerPrefix !== undefined) compiled.runnerPrefix = rule.runnerPrefix;
   return compiled;
 }
 
-function compileRegex(
+/**
+ * Checks a regex for RE2; what RE2 cannot run, or a regex with unnamed
+ * groups, is a problem. `eager` compiles it in full now (user folders: few
+ * rules, and any problem shows at load); built-in rules compile on first use.
+ */
+function compileChecked(
   source: string,
   flags: string | undefined,
   field: string,
   file: string,
   problems: PatternProblem[],
-): RegExp | undefined {
-  let regex: RegExp;
-  const byteSource = toByteRegexSource(source);
-  if (byteSource === undefined) {
-    problems.push({
-      file,
-      field,
-      reason: 'non-ASCII characters are only allowed outside [...] classes; spell them out',
-    });
-    return undefined;
-  }
+  eager: boolean,
+): RuleRegex | undefined {
+  let regex: RuleRegex;
   try {
-    regex = new RegExp(byteSource, flags ?? '');
+    regex = checkRegex(source, flags, eager);
   } catch (error) {
-    problems.push({ file, field, reason: `is not a valid regex: ${(error as Error).message}` });
+    problems.push({ file, field, reason: (error as Error).message });
     return undefined;
   }
-  if (!safeRegex(regex)) {
-    problems.push({
-      file,
-      field,
-      reason: 'may backtrack catastrophically (nested or overlapping repetition); simplify it',
-    });
-    return undefined;
-  }
-  const probe = new RegExp(`${byteSource}|`, flags ?? '').exec('');
-  const captures = (probe?.length ?? 1) - 1;
-  const named = Object.keys(probe?.groups ?? {}).length;
+  const { captures, named } = countGroups(source);
   if (captures > named) {
     problems.push({
       file,

@@ -34,6 +34,8 @@ export const ContextRule = z
   .object({
     regex: z.string().min(1),
     flags: RegexFlags.optional(),
+    /** A line that also matches this regex does not count (RE2 has no negative lookahead). */
+    unless: z.string().min(1).optional(),
     /** How many lines before the matched line to look at. */
     within: z.number().int().min(1).max(100).default(30),
     /** When false the context only contributes fields and never blocks the match. */
@@ -46,12 +48,13 @@ export const MatchRule = z
   .object({
     regex: z.string().min(1),
     flags: RegexFlags.optional(),
+    /** A line that also matches this regex is not a match (RE2 has no negative lookahead). */
+    unless: z.string().min(1).optional(),
     /**
-     * Literal words one of which every matching line contains. A fast scan for
-     * them decides which lines the regex runs on. Derived from the regex when
-     * it has a plain literal run of three or more characters.
+     * Accepted so that older pattern files still load, and ignored: the
+     * engine finds the lines worth matching from the regex itself.
      */
-    keywords: z.array(z.string().min(3)).min(1).optional(),
+    keywords: z.array(z.string()).optional(),
     /** The line must lie in one of these runner sections. */
     sections: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/)).min(1).optional(),
     /** true: only lines the runner wrote before the script; false: only script output. */

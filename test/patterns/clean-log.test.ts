@@ -3,7 +3,6 @@ import {
   cleanLog,
   createLineCleaner,
   keepHeadAndTail,
-  resolveCarriageReturns,
   type LogLine,
 } from '../../src/patterns/clean-log.js';
 
@@ -60,7 +59,7 @@ describe('cleanLog', () => {
   });
 
   it('clears the line on an erase sequence even when it follows other text', () => {
-    expect(resolveCarriageReturns(`progress 99%\r${ESC}[2K`)).toBe('');
+    expect(cleanLog(`progress 99%\r${ESC}[2K`)[0]?.text).toBe('');
   });
 
   it('does not let a script fake its way back into the runner prefix', () => {
