@@ -1,10 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
-import { join } from 'node:path';
-import { loadConfig } from '../src/config/index.js';
-import { silentLogger } from '../src/log.js';
-import { createBot } from '../src/main.js';
+import { rmSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { seedStoryWorld, startSimulator } from '../src/simulator/index.js';
+import { createBenchBot } from './bench-bot.js';
 
 // A poll cycle over 1,000 watched projects against the GitLab simulator on
 // 127.0.0.1, through the real gitbeaker client: API requests made when idle
@@ -34,18 +31,7 @@ async function main() {
     });
   }
   const sim = await startSimulator({ world });
-  const folder = mkdtempSync(join(tmpdir(), 'diagnoser-bench-'));
-  const result = loadConfig({
-    env: {},
-    overrides: {
-      gitlabUrl: sim.url,
-      gitlabToken: ids.tokens.bot,
-      databasePath: join(folder, 'bench.db'),
-      watch: { projects: [], groups: ['fleet'] },
-    },
-  });
-  if (!result.config) throw new Error(result.errors.map((e) => e.message).join('\n'));
-  const bot = createBot(result.config, { logger: silentLogger() });
+  const { bot, folder } = createBenchBot(sim.url, ids.tokens.bot);
 
   const measure = async (label: string) => {
     sim.requests.length = 0;

@@ -1,15 +1,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLibrary } from '../src/patterns/load.js';
+import { ripgrepLiterals, ripgrepRegexes } from './ripgrep-patterns.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
-// Classifier throughput and memory on synthetic GitLab logs, compared with
-// ripgrep running the same regexes over the same file when it is installed.
+// Classifier throughput and memory on synthetic GitLab logs, in process and
+// as the whole `classify` command, next to ripgrep on the same file with the
+// library's literal phrases and with its regexes.
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const cli = join(here, '../src/cli.js');
 const dir = mkdtempSync(join(tmpdir(), 'diagnoser-bench-'));
 
 function machine(): string {
@@ -17,52 +20,63 @@ function machine(): string {
   return `${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
 }
 
-function ripgrepPatterns(): string[] {
-  // Same regexes in Rust's syntax. ripgrep joins them into one alternation,
-  // where repeated group names are an error, so groups become non-capturing.
-  return loadLibrary().patterns.flatMap((p) =>
-    p.rules.map(
-      (r) =>
-        (r.regex.flags.includes('i') ? '(?i)' : '') +
-        r.regex.source.replace(/\(\?<[A-Za-z]\w*>/g, '(?:').replace(/\\\//g, '/'),
-    ),
-  );
+function load(): string {
+  return loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 }
 
-function timeRipgrep(file: string, patternFile: string): number | undefined {
-  const probe = spawnSync('rg', ['--version']);
-  if (probe.status !== 0) return undefined;
-  const best: number[] = [];
+/** Best wall time of three runs of a command, in ms; undefined when it cannot run. */
+function bestOf3(file: string, args: string[]): number | undefined {
+  const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = process.hrtime.bigint();
-    // --no-unicode: \S, \w and friends mean what they mean in a JS regex without the u flag.
-    const run = spawnSync('rg', ['--no-unicode', '-c', '-f', patternFile, file], {
-      maxBuffer: 1 << 20,
-    });
-    if (run.status !== 0 && run.status !== 1) {
-      // Fall back to PCRE2 for regex features the default engine lacks.
-      const pcre = spawnSync('rg', ['-P', '--no-unicode', '-c', '-f', patternFile, file]);
-      if (pcre.status !== 0 && pcre.status !== 1) return undefined;
-    }
-    best.push(Number(process.hrtime.bigint() - started) / 1e6);
+    const run = spawnSync(file, args, { maxBuffer: 1 << 24 });
+    // ripgrep exits 1 when nothing matches.
+    if (run.status !== 0 && run.status !== 1) return undefined;
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
   }
-  return Math.min(...best);
+  return Math.min(...times);
 }
 
-function classifyInChild(file: string) {
+interface ChildRun {
+  ms: number;
+  cpuMs: number;
+  peakRssMb: number;
+  lines: number;
+  diagnosis: string;
+}
+
+function classifyInChild(file: string): ChildRun {
   const out = execFileSync(process.execPath, [join(here, 'classify-one.js'), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out) as { ms: number; peakRssMb: number; lines: number; diagnosis: string };
+  return JSON.parse(out) as ChildRun;
 }
 
+const mbps = (mb: number, ms: number | undefined) =>
+  ms === undefined ? 'n/a' : `${(mb / (ms / 1000)).toFixed(0)} MB/s`;
+const secs = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(3)} s`);
+const ratio = (a: number, b: number | undefined) =>
+  b === undefined ? 'n/a' : `${(a / b).toFixed(1)}x`;
+
 async function main() {
-  console.log(`machine: ${machine()}`);
-  const patternFile = join(dir, 'patterns.txt');
-  writeFileSync(patternFile, `${ripgrepPatterns().join('\n')}\n`);
-  console.log('size      lines      time      MB/s    peak RSS   ripgrep   ratio  diagnosis');
-  for (const mb of [1, 10, 100]) {
+  console.log(`machine: ${machine()}; load average ${load()}`);
+  const library = loadLibrary();
+  const regexFile = join(dir, 'regexes.txt');
+  const literalFile = join(dir, 'literals.txt');
+  const literals = ripgrepLiterals(library);
+  writeFileSync(regexFile, `${ripgrepRegexes(library).join('\n')}\n`);
+  writeFileSync(literalFile, `${literals.phrases.join('\n')}\n`);
+  const rules = library.patterns.reduce((n, p) => n + p.rules.length, 0);
+  console.log(
+    `library: ${library.patterns.length} patterns, ${rules} rules; ripgrep gets ${rules} regexes, ` +
+      `and ${literals.phrases.length} literal phrases (${literals.without} rules have none)`,
+  );
+  const rgOk = spawnSync('rg', ['--version']).status === 0;
+
+  for (const mb of [10, 100]) {
     const file = join(dir, `log-${mb}mb.log`);
     await writeSyntheticLog(file, mb * 2 ** 20);
     const size = statSync(file).size / 2 ** 20;
@@ -70,18 +84,30 @@ async function main() {
     const runs = [classifyInChild(file), classifyInChild(file)];
     const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
     const peak = Math.max(...runs.map((r) => r.peakRssMb));
-    const rg = timeRipgrep(file, patternFile);
+    const command = bestOf3(process.execPath, [cli, 'classify', file]);
+    const rgLiteral = rgOk ? bestOf3('rg', ['-F', '-c', '-f', literalFile, file]) : undefined;
+    const rgRegex = rgOk ? bestOf3('rg', ['-c', '-f', regexFile, file]) : undefined;
     console.log(
+      `\n${mb} MB synthetic log, ${best.lines} lines, diagnosis ${best.diagnosis}, peak RSS ${peak.toFixed(0)} MB`,
+    );
+    const rows: [string, number | undefined, string][] = [
       [
-        `${mb} MB`.padEnd(9),
-        String(best.lines).padStart(9),
-        `${(best.ms / 1000).toFixed(3)} s`.padStart(9),
-        (size / (best.ms / 1000)).toFixed(0).padStart(9),
-        `${peak.toFixed(0)} MB`.padStart(10),
-        (rg === undefined ? 'n/a' : `${(rg / 1000).toFixed(3)} s`).padStart(9),
-        (rg === undefined ? 'n/a' : `${(best.ms / rg).toFixed(2)}x`).padStart(7),
-        ` ${best.diagnosis}`,
-      ].join(' '),
+        'classifier, in process',
+        best.ms,
+        `CPU ${(best.cpuMs / 1000).toFixed(3)} s = ${mbps(size, best.cpuMs)} of CPU`,
+      ],
+      ['`pipeline-diagnoser classify` (whole command)', command, ''],
+      ['ripgrep, literal phrases (rg -F -f)', rgLiteral, ''],
+      ['ripgrep, the regexes (rg -f)', rgRegex, ''],
+    ];
+    console.log('| run | time | throughput | note |');
+    console.log('|---|---:|---:|---|');
+    for (const [name, ms, note] of rows) {
+      console.log(`| ${name} | ${secs(ms)} | ${mbps(size, ms)} | ${note} |`);
+    }
+    console.log(
+      `ratios: in process / rg literal ${ratio(best.ms, rgLiteral)}, in process / rg regexes ` +
+        `${ratio(best.ms, rgRegex)}, whole command / rg literal ${ratio(command ?? NaN, rgLiteral)}`,
     );
     rmSync(file);
   }
@@ -99,15 +125,16 @@ async function main() {
     ],
     ['empty log', Buffer.alloc(0)],
   ];
+  console.log('');
   for (const [name, bytes] of adversarial) {
     const file = join(dir, 'adversarial.log');
     writeFileSync(file, bytes);
     const r = classifyInChild(file);
-    const mbps = bytes.length ? (bytes.length / 2 ** 20 / (r.ms / 1000)).toFixed(0) : '-';
     console.log(
-      `${name}: ${(r.ms / 1000).toFixed(3)} s (${mbps} MB/s), peak RSS ${r.peakRssMb.toFixed(0)} MB, lines ${r.lines}, diagnosis ${r.diagnosis}`,
+      `${name}: ${secs(r.ms)} (${bytes.length ? mbps(bytes.length / 2 ** 20, r.ms) : '-'}), peak RSS ${r.peakRssMb.toFixed(0)} MB, lines ${r.lines}, diagnosis ${r.diagnosis}`,
     );
   }
+  console.log(`load average at the end ${load()}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -1,36 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
-import {
-  ConfigError,
-  GitlabAuthError,
-  GitlabNotFoundError,
-  GitlabTransientError,
-  PatternLibraryError,
-} from '../errors.js';
-import { StoreError } from '../store/index.js';
+import { Command } from 'commander';
 import { registerBotCommands } from './bot-commands.js';
 import { registerClassifyCommand } from './classify-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDiagnoseCommand } from './diagnose-command.js';
 import { registerIncidentsCommand } from './incidents-command.js';
-import { CliExit } from './exit.js';
 import { registerPatternsCommand } from './patterns-command.js';
-
-function packageVersion(): string {
-  // dist/src/cli/ after a build, src/cli/ in tests: look in both.
-  for (const up of ['../../../package.json', '../../package.json']) {
-    try {
-      const manifest = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as {
-        name?: string;
-        version: string;
-      };
-      if (manifest.name === 'pipeline-diagnoser') return manifest.version;
-    } catch {
-      // try the next folder up
-    }
-  }
-  return '0.0.0';
-}
+import { packageVersion, runProgram } from './run-program.js';
 
 export function buildProgram(): Command {
   const program = new Command('pipeline-diagnoser')
@@ -48,35 +23,5 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv);
-    return 0;
-  } catch (error) {
-    if (error instanceof CliExit) {
-      if (error.message) process.stderr.write(`${error.message}\n`);
-      return error.code;
-    }
-    if (error instanceof CommanderError) {
-      // Help and version end here with code 0; usage errors with 2.
-      return error.exitCode === 0 ? 0 : 2;
-    }
-    // Setup problems a user can fix: their message says how; no stack trace.
-    if (
-      error instanceof PatternLibraryError ||
-      error instanceof StoreError ||
-      error instanceof ConfigError ||
-      error instanceof GitlabAuthError
-    ) {
-      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof GitlabTransientError || error instanceof GitlabNotFoundError) {
-      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `pipeline-diagnoser: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    return 1;
-  }
+  return runProgram(buildProgram(), argv);
 }

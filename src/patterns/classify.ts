@@ -12,6 +12,7 @@ import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { BlockCleaner, type CleanBlock } from './log-blocks.js';
 import { createBlockReader } from './log-reader.js';
 import type { Regex } from './regex.js';
+import type { SetWorker } from './set-worker.js';
 
 export interface Match {
   pattern: string;
@@ -45,24 +46,80 @@ export interface Classifier {
   end(): Classification;
 }
 
+/**
+ * From this block on, a long log's set pass runs in a worker thread. The
+ * bot's logs (4 MiB by default) stay on the calling thread.
+ */
+const PARALLEL_AFTER_BLOCKS = 8;
+
 export function createClassifier(
   library: PatternLibrary,
   options: CleanOptions = {},
 ): Classifier {
   const maxLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
-  const cleaner = new BlockCleaner(maxLength * 4);
+  const scanner = library.scanner;
+  // Two cleaners in turn: a block waits for its set pass while the next one is cleaned.
+  const cleaners = [new BlockCleaner(maxLength * 4), new BlockCleaner(maxLength * 4)];
+  const fullCleaner = new BlockCleaner(maxLength * 4);
   const tracker = createLineTracker();
   const found = new Map<number, Match>();
   const skip = new Set<number>();
   // The last lines of earlier blocks, oldest first, for context rules.
   let history: Buffer[] = [];
   let lines = 0;
+  let blocks = 0;
+  let turn = 0;
+  let worker: SetWorker | undefined;
+  const rawCopies = [Buffer.alloc(0), Buffer.alloc(0)];
+  let pending: { block: CleanBlock; raw: Buffer; end: number; slot: number } | undefined;
 
   function onBlock(raw: Buffer, end: number) {
-    let block = cleaner.clean(raw, end, false);
-    if (library.scanner.needsFullClean(block)) block = cleaner.clean(raw, end, true);
+    blocks += 1;
+    const block = (cleaners[turn] as BlockCleaner).clean(raw, end, false);
+    if (blocks > PARALLEL_AFTER_BLOCKS && !worker) worker = acquireWorker();
+    if (!worker || block.text.length > worker.capacity) {
+      finishPending();
+      const hits = scanner.match(block.text);
+      if (scanner.needsFullClean(hits)) {
+        const full = fullCleaner.clean(raw, end, true);
+        processBlock(full, scanner.match(full.text));
+      } else {
+        processBlock(block, hits);
+      }
+      return;
+    }
+    // The raw bytes are kept in case the block turns out to need a full clean.
+    if ((rawCopies[turn] as Buffer).length < end) rawCopies[turn] = Buffer.allocUnsafe(end * 2);
+    const rawCopy = rawCopies[turn] as Buffer;
+    raw.copy(rawCopy, 0, 0, end);
+    const { slot, text } = worker.submit(block.text);
+    finishPending();
+    pending = { block: { ...block, text }, raw: rawCopy, end, slot };
+    turn ^= 1;
+  }
+
+  function acquireWorker(): SetWorker | undefined {
+    const candidate = scanner.worker();
+    return candidate?.acquire() ? candidate : undefined;
+  }
+
+  /** Takes the set's answer for the block in flight and matches it. */
+  function finishPending() {
+    if (!pending || !worker) return;
+    const { block, raw, end, slot } = pending;
+    pending = undefined;
+    const hits = worker.collect(slot) ?? scanner.match(block.text);
+    if (scanner.needsFullClean(hits)) {
+      const full = fullCleaner.clean(raw, end, true);
+      processBlock(full, scanner.match(full.text));
+    } else {
+      processBlock(block, hits);
+    }
+  }
+
+  function processBlock(block: CleanBlock, hits: readonly number[]) {
     const walk = walkBlock(block, maxLength);
-    for (const [line, index] of library.scanner.candidates(block, skip)) {
+    for (const [line, index] of scanner.candidates(block, hits, skip)) {
       if (skip.has(index)) continue;
       const pattern = library.patterns[index] as Pattern;
       const place = walk(line);
@@ -178,6 +235,9 @@ export function createClassifier(
     write: (chunk) => reader.write(chunk),
     end() {
       reader.end();
+      finishPending();
+      worker?.release();
+      worker = undefined;
       const matches = [...found.values()].sort(
         (a, b) => b.priority - a.priority || a.line - b.line || a.pattern.localeCompare(b.pattern),
       );
@@ -224,6 +284,12 @@ export async function classifyStream(
   options: CleanOptions = {},
 ): Promise<Classification> {
   const classifier = createClassifier(library, options);
-  for await (const chunk of chunks) classifier.write(chunk);
+  try {
+    for await (const chunk of chunks) classifier.write(chunk);
+  } catch (error) {
+    // Frees what the classifier holds (its worker thread) before the error goes on.
+    classifier.end();
+    throw error;
+  }
   return classifier.end();
 }

@@ -110,7 +110,7 @@ export function widenForScan(source: string): string {
  * repetition, or one other character. Enough to widen a regex and count its
  * groups; RE2 itself says whether it is valid.
  */
-function forEachToken(source: string, visit: (token: string) => void): void {
+export function forEachToken(source: string, visit: (token: string) => void): void {
   for (let i = 0; i < source.length; ) {
     const c = source[i] as string;
     let end = i + 1;

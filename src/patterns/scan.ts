@@ -1,7 +1,7 @@
 import RE2 from 're2';
 import { lineAt, type CleanBlock } from './log-blocks.js';
-import type { Pattern } from './library.js';
-import { inlineFlags, widenForScan, type Regex } from './regex.js';
+import { inlineFlags, widenForScan, type Regex, type RuleRegex } from './regex.js';
+import { startSetWorker, type SetWorker } from './set-worker.js';
 
 /**
  * The one pass over each block: an RE2.Set holding a widened form of every
@@ -10,67 +10,79 @@ import { inlineFlags, widenForScan, type Regex } from './regex.js';
  * block in which no rule can match costs one automaton run and nothing else.
  */
 export interface RuleScanner {
-  /** Candidate lines of the block: [line index, pattern index], by line. */
-  candidates(block: CleanBlock, skip: ReadonlySet<number>): [number, number][];
+  /** The members of the set that match somewhere in `text`. */
+  match(text: Buffer): number[];
+  /** The same set in a worker thread, started on first use; undefined when it cannot run. */
+  worker(): SetWorker | undefined;
   /** Whether the block has control characters the fast cleaning path leaves (see log-blocks.ts). */
-  needsFullClean(block: CleanBlock): boolean;
+  needsFullClean(hits: readonly number[]): boolean;
+  /** Candidate lines of the block: [line index, pattern index], by line. */
+  candidates(
+    block: CleanBlock,
+    hits: readonly number[],
+    skip: ReadonlySet<number>,
+  ): [number, number][];
 }
 
 // C0 controls other than tab, `\n` and a CRLF's `\r`, DEL, and the 8-bit CSI (U+009B).
 const STRAY_CONTROLS = '[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f\\x{9b}]';
 // Room for the set's automaton; past it RE2 gives up and every rule is tried.
 const SET_MEMORY = 64 << 20;
+// A block's cleaned text is at most a block, the lines held back and one capped line.
+const WORKER_SLOT_BYTES = 2 << 20;
 
 interface Member {
   pattern: number;
   finder: Regex;
 }
 
-export function createRuleScanner(patterns: readonly Pattern[]): RuleScanner {
+/** What the scanner reads of a pattern: its rules' regexes. */
+export interface ScannedPattern {
+  rules: readonly { regex: Pick<RuleRegex, 'source' | 'flags'> }[];
+}
+
+export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScanner {
   const members: Member[] = [];
   const sources: string[] = [];
   patterns.forEach((pattern, index) => {
     for (const rule of pattern.rules) {
-      const source = inlineFlags(rule.regex.source, rule.regex.flags);
       let finder: Regex;
       try {
         finder = new RE2(inlineFlags(widenForScan(rule.regex.source), rule.regex.flags), 'm');
       } catch {
         // The widening is an optimisation; the rule itself always works.
-        finder = new RE2(source, 'm');
+        finder = new RE2(inlineFlags(rule.regex.source, rule.regex.flags), 'm');
       }
       members.push({ pattern: index, finder });
       sources.push(finder.source);
     }
   });
   const controls = members.length;
-  const set = new RE2.Set([...sources, STRAY_CONTROLS], 'm', { maxMem: SET_MEMORY });
-  const all = Array.from({ length: controls + 1 }, (_, i) => i);
-  let lastText: Buffer | undefined;
-  let lastHits: number[] = [];
-
-  function hits(text: Buffer): number[] {
-    if (text === lastText) return lastHits;
-    let found: number[];
-    try {
-      found = set.match(text);
-    } catch {
-      // Out of memory for this block: let every rule look for itself.
-      found = all;
-    }
-    lastText = text;
-    lastHits = found;
-    return found;
-  }
+  sources.push(STRAY_CONTROLS);
+  const set = new RE2.Set(sources, 'm', { maxMem: SET_MEMORY });
+  const all = Array.from({ length: sources.length }, (_, i) => i);
+  let worker: SetWorker | undefined | null = null;
 
   return {
-    needsFullClean(block) {
-      return hits(block.text).includes(controls);
+    match(text) {
+      try {
+        return set.match(text);
+      } catch {
+        // Out of memory for this block: let every rule look for itself.
+        return all;
+      }
     },
-    candidates(block, skip) {
+    worker() {
+      if (worker === null) worker = startSetWorker(sources, SET_MEMORY, WORKER_SLOT_BYTES);
+      return worker;
+    },
+    needsFullClean(hits) {
+      return hits.includes(controls);
+    },
+    candidates(block, hits, skip) {
       const found: [number, number][] = [];
       const seen = new Set<number>();
-      for (const m of hits(block.text)) {
+      for (const m of hits) {
         const member = members[m];
         if (!member || skip.has(member.pattern)) continue;
         for (const line of findLines(block, member.finder)) {
@@ -80,8 +92,6 @@ export function createRuleScanner(patterns: readonly Pattern[]): RuleScanner {
           found.push([line, member.pattern]);
         }
       }
-      // Reset after each block: the text buffer is reused for the next one.
-      lastText = undefined;
       return found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     },
   };

@@ -17,6 +17,8 @@ const library = loadLibrary();
 const everyLine: PatternLibrary = {
   ...library,
   scanner: {
+    match: () => [],
+    worker: () => undefined,
     needsFullClean: () => true,
     candidates: (block) =>
       Array.from({ length: block.count }, (_, line) =>

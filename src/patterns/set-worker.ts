@@ -1,0 +1,119 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * Runs the rule set's pass over a block in a worker thread, so that on a
+ * second core the pass over one block overlaps the cleaning of the next.
+ * The hand-over is synchronous, through shared memory and Atomics, because
+ * `classify` is: two slots, used in turn.
+ */
+export interface SetWorker {
+  /** Bytes a slot holds. */
+  readonly capacity: number;
+  /** Starts the set on `text` in the next slot; returns the slot and its copy of the text. */
+  submit(text: Buffer): { slot: number; text: Buffer };
+  /** The set's answer for `slot`, or undefined when the worker did not give one in time. */
+  collect(slot: number): number[] | undefined;
+  /** The worker is shared by the classifiers of one library: one at a time. */
+  acquire(): boolean;
+  release(): void;
+}
+
+const IDLE = 0;
+const SUBMITTED = 1;
+const DONE = 2;
+// Slot states are ints 0 and 1; then each slot's text length and hit count.
+const LENGTH = 2;
+const COUNT = 4;
+const HITS = 6;
+// A worker that answers slower than this is taken for dead; the caller matches by itself.
+const DEADLINE_MS = 30_000;
+
+// CommonJS source, so that it runs the same from the TypeScript sources and from dist/.
+const THREAD = `
+const { workerData } = require('node:worker_threads');
+const RE2 = require('re2');
+const { sources, maxMem, control, slots, members } = workerData;
+const set = new RE2.Set(sources, 'm', { maxMem });
+const ctl = new Int32Array(control);
+const texts = slots.map((s) => Buffer.from(s));
+const all = Array.from({ length: members }, (_, i) => i);
+for (let slot = 0; ; slot ^= 1) {
+  Atomics.wait(ctl, slot, ${IDLE});
+  let hits;
+  try {
+    hits = set.match(texts[slot].subarray(0, ctl[${LENGTH} + slot]));
+  } catch {
+    hits = all;
+  }
+  const base = ${HITS} + slot * members;
+  for (let i = 0; i < hits.length; i++) ctl[base + i] = hits[i];
+  ctl[${COUNT} + slot] = hits.length;
+  Atomics.store(ctl, slot, ${DONE});
+  Atomics.notify(ctl, slot);
+}
+`;
+
+export function startSetWorker(
+  sources: string[],
+  maxMem: number,
+  capacity: number,
+): SetWorker | undefined {
+  const members = sources.length;
+  const control = new SharedArrayBuffer(4 * (HITS + 2 * members));
+  const slots = [new SharedArrayBuffer(capacity), new SharedArrayBuffer(capacity)];
+  const ctl = new Int32Array(control);
+  const texts = slots.map((s) => Buffer.from(s));
+  let alive = true;
+  let busy = false;
+  // The worker takes the slots in turn, so they are handed out in turn, whoever asks.
+  let next = 0;
+  let worker: Worker;
+  try {
+    worker = new Worker(THREAD, {
+      eval: true,
+      workerData: { sources, maxMem, control, slots, members },
+    });
+  } catch {
+    return undefined;
+  }
+  worker.unref();
+  worker.on('error', () => {
+    alive = false;
+  });
+  worker.on('exit', () => {
+    alive = false;
+  });
+
+  return {
+    capacity,
+    submit(text) {
+      const slot = next;
+      next ^= 1;
+      const copy = (texts[slot] as Buffer).subarray(0, text.length);
+      text.copy(copy);
+      ctl[LENGTH + slot] = text.length;
+      Atomics.store(ctl, slot, SUBMITTED);
+      Atomics.notify(ctl, slot);
+      return { slot, text: copy };
+    },
+    collect(slot) {
+      if (Atomics.wait(ctl, slot, SUBMITTED, DEADLINE_MS) === 'timed-out') {
+        alive = false;
+        void worker.terminate();
+        return undefined;
+      }
+      const base = HITS + slot * members;
+      const hits = Array.from(ctl.subarray(base, base + (ctl[COUNT + slot] as number)));
+      Atomics.store(ctl, slot, IDLE);
+      return hits;
+    },
+    acquire() {
+      if (!alive || busy) return false;
+      busy = true;
+      return true;
+    },
+    release() {
+      busy = false;
+    },
+  };
+}
