@@ -117,4 +117,12 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     '077-kaniko-2222-harbor-push-unauthorized.log',
     "kaniko's 'error checking push permissions ... UNAUTHORIZED ... action: push' is not read as a push denial",
   ],
+  [
+    '152-hexo-16-1-shell-prepare-environment-bash-logout.log',
+    "'ERROR: Job failed: prepare environment: exit status 1' with the shell-profile-loading hint (a failing ~/.bash_logout) is not recognised",
+  ],
+  [
+    '163-qemu-devel-container-build-cgroup-mountpoint.log',
+    "a lone 'cgroups: cgroup mountpoint does not exist: unknown' (container runtime on the runner host) is not recognised",
+  ],
 ]);
