@@ -1,7 +1,6 @@
 import type { Fix } from '../domain/diagnosis.js';
 import { ROLE } from '../domain/roles.js';
 import type { GitlabPort, GitlabUser } from '../gitlab/port.js';
-import { code } from '../render/markdown.js';
 
 type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
 
@@ -20,7 +19,9 @@ export async function authorise(
   userId: number,
   adding: boolean,
 ): Promise<Authorisation> {
-  const onlyMaintainers = `Only Maintainers and Owners of ${code(fix.target.path)} can accept this change`;
+  // Answers name no project: the person refused may not be able to see it.
+  const onlyMaintainers =
+    'Only Maintainers and Owners of the project whose allowlist changes can accept this change';
   if (userId === bot.id) {
     return {
       ok: false,
@@ -44,7 +45,8 @@ export async function authorise(
       ok: false,
       level,
       reason: `cannot see ${fix.source.path}, which GitLab requires to add it to an allowlist`,
-      answer: `GitLab lets only people who can see ${code(fix.source.path)} add it to an allowlist, and it is not visible to them`,
+      answer:
+        'GitLab lets only people who can see the project being added accept this change, and it is not visible to them',
     };
   }
   return { ok: true, level };

@@ -351,10 +351,17 @@ function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
         ? `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there; or the image is moved to a project they can read. Then retry the job.`
         : `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there, so that jobs they start may read ${THING[kindOf(d)]}. Then retry the job.`;
     case 'use-existing-tag':
+      // The tags of a private project are its members' to see.
+      if (d.target?.publiclyVisible === false) {
+        return `Use a tag that exists in ${code(d.target.path)} (its members can list them), or push ${code(fix.tag)} first.`;
+      }
       return fix.tags.length > 0
         ? `Use a tag that exists, for example ${fix.tags.map((t) => code(t)).join(', ')}, or push ${code(fix.tag)} first.`
         : `The image has no tags yet: push ${code(fix.tag)} first, then retry the job.`;
     case 'check-image-path':
+      if (d.target?.publiclyVisible === false) {
+        return `Check the image path; the members of ${code(d.target.path)} can see which images it has.`;
+      }
       return fix.candidates.length > 0
         ? `Check the image path. Images of that project: ${fix.candidates
             .slice(0, 5)

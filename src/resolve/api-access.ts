@@ -61,6 +61,7 @@ async function apiCallTarget(
       return {
         target: {
           kind: 'found',
+          named: projectA.pathWithNamespace,
           project: projectA,
           how: fact`The URL names the job’s own project.`,
         },
@@ -87,6 +88,7 @@ async function apiCallTarget(
   return {
     target: {
       kind: 'found',
+      named: String(api.id),
       project,
       how: fact`The API URL names project ${project.pathWithNamespace}.`,
     },

@@ -70,7 +70,12 @@ async function urlTarget(input: ResolveInput, url: string, projectA: Project): P
   const api = apiTarget(where.path);
   if (api?.kind === 'variable') {
     if (/^\$\{?CI_PROJECT_(?:ID|PATH)\}?$/.test(api.variable)) {
-      return { kind: 'found', project: projectA, how: fact`The URL names the job’s own project.` };
+      return {
+        kind: 'found',
+        named: projectA.pathWithNamespace,
+        project: projectA,
+        how: fact`The URL names the job’s own project.`,
+      };
     }
     return {
       kind: 'unknown',
@@ -82,7 +87,12 @@ async function urlTarget(input: ResolveInput, url: string, projectA: Project): P
   }
   const project = await findProject(input.gitlab, api.id);
   if (!project) return { kind: 'not-found', path: String(api.id) };
-  return { kind: 'found', project, how: fact`The URL names project ${project.pathWithNamespace}.` };
+  return {
+    kind: 'found',
+    named: String(api.id),
+    project,
+    how: fact`The URL names project ${project.pathWithNamespace}.`,
+  };
 }
 
 async function producerOf(
@@ -110,6 +120,7 @@ async function producerOf(
   return {
     target: {
       kind: 'found',
+      named: fromConfig,
       project,
       how: producer
         ? fact`The job's needs:project names ${project.pathWithNamespace}, which ran job ${jobId}.`

@@ -1,13 +1,15 @@
-import type {
-  Check,
-  Diagnosis,
-  Evidence,
-  Fact,
-  Fix,
-  ProjectInfo,
-  Verdict,
+import {
+  fact,
+  type Check,
+  type Diagnosis,
+  type Evidence,
+  type Fact,
+  type Fix,
+  type ProjectInfo,
+  type Verdict,
 } from '../domain/diagnosis.js';
-import { GitlabNotFoundError } from '../errors.js';
+import { ROLE } from '../domain/roles.js';
+import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import type { Match } from '../patterns/classify.js';
 import type { ResolveInput } from './types.js';
@@ -70,9 +72,50 @@ export function baseDiagnosis(
   };
 }
 
-/** B as a diagnosis names it: only as the log did when readers may not see it. */
-export function targetOf(project: Project): NonNullable<Diagnosis['target']> {
-  return { ...info(project), publiclyVisible: project.visibility !== 'private' };
+/**
+ * B as a note names it: by its path when anyone signed in may see it,
+ * otherwise only as the log (or the job's own configuration) named it.
+ * `publiclyVisible` then tells the note to list nothing of B's (image names,
+ * tags, package versions).
+ */
+export function targetOf(project: Project, named: string): NonNullable<Diagnosis['target']> {
+  const open = project.visibility !== 'private';
+  return {
+    ...info(project),
+    path: open ? project.pathWithNamespace : named,
+    publiclyVisible: open,
+  };
+}
+
+/**
+ * Whether the user who ran the job can see B: public, internal (every job
+ * runs as a signed-in user), or a member with any role. The bot publishes
+ * only what that user could see: anyone who can push a branch controls what
+ * a job names, and the note must not confirm that a hidden project exists.
+ */
+export async function jobUserSees(gitlab: GitlabPort, job: Job, b: Project): Promise<boolean> {
+  if (b.visibility === 'public') return true;
+  if (!job.user) return false;
+  if (b.visibility === 'internal') return true;
+  try {
+    return ((await gitlab.getMember(b.id, job.user.id))?.accessLevel ?? 0) >= ROLE.guest;
+  } catch (error) {
+    if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The check for a path no project answers to. The same words whether no
+ * project has it, the bot cannot see it, or the user who ran the job cannot:
+ * the note tells those apart for no one.
+ */
+export function noProjectSeen(check: Recorder, path: string): void {
+  check(
+    'target',
+    'fail',
+    fact`No project that both the bot and the user who ran the job can see has the path ${path}: it may be mistyped, or it is private to people they are not among.`,
+  );
 }
 
 /** A project by id or path, or undefined when GitLab answers 404 (missing or hidden). */

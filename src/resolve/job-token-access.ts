@@ -31,6 +31,8 @@ import {
   checkList,
   decider,
   info,
+  jobUserSees,
+  noProjectSeen,
   targetOf,
   userLacksAccess,
   type Recorder,
@@ -47,6 +49,8 @@ export type Target =
       how: Fact;
       /** B was inferred (a package scope), not read from a URL or an id. */
       guessed?: boolean;
+      /** B as the log (or the job's configuration) named it. */
+      named: string;
     }
   | { kind: 'other-host'; host: string }
   | { kind: 'not-found'; path: string }
@@ -102,24 +106,23 @@ export async function resolveJobTokenAccess(
       rootCauseKey: `not-instance-registry:${a.id}:${target.host}`,
     };
   }
-  if (target.kind === 'not-found') {
-    check(
-      'target',
-      'fail',
-      fact`No project the bot can see has the path ${target.path}: it does not exist, or it is private to people the bot is not among.`,
-    );
+  // A project the job's user cannot see is reported as one that does not exist.
+  const hidden = target.kind === 'found' && !(await jobUserSees(gitlab, job, target.project));
+  if (target.kind === 'not-found' || hidden) {
+    const path = target.kind === 'not-found' ? target.path : target.named;
+    noProjectSeen(check, path);
     return {
       ...base,
       verdict: 'project-not-found',
       confidence: 'suspected',
-      rootCauseKey: `project-not-found:${target.path.toLowerCase()}`,
+      rootCauseKey: `project-not-found:${path.toLowerCase()}`,
     };
   }
 
   const projectB = target.project;
   const b = info(projectB);
   check('target', target.guessed ? 'unknown' : 'pass', target.how);
-  const withTarget = { ...base, target: targetOf(projectB) };
+  const withTarget = { ...base, target: targetOf(projectB, target.named) };
   const consistent = checkLogNames(spec.logNames, projectA, projectB, check);
   const solid = consistent && !target.guessed;
 

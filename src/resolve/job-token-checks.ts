@@ -5,7 +5,10 @@ import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import type { Recorder } from './common.js';
 
 /**
- * Whether B's inbound allowlist lets A's job token in: the scope setting,
+ * Whether B's inbound allowlist lets A's job token in. The checks say only
+ * that one fact: B's settings and the other entries of its list are for
+ * B's Maintainers, not for the readers of A's merge request.
+ * The order: the scope setting,
  * then the project entries, then the group entries (A inside an allowed
  * group). 'unknown' when the bot may not read the settings (Maintainer
  * needed) or the instance has no REST API for them (before 16.0).
@@ -38,7 +41,7 @@ export async function checkJobTokenScope(
     check(
       'job-token',
       'pass',
-      fact`${b.pathWithNamespace} accepts CI job tokens from every project.`,
+      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
@@ -47,7 +50,7 @@ export async function checkJobTokenScope(
     check(
       'job-token',
       'pass',
-      fact`${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
@@ -63,14 +66,14 @@ export async function checkJobTokenScope(
     check(
       'job-token',
       'pass',
-      fact`${a.pathWithNamespace} is inside group ${viaGroup.fullPath}, which is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    fact`${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${b.pathWithNamespace}.`,
   );
   return 'fail';
 }
@@ -99,7 +102,7 @@ async function checkThroughGraphql(
     check(
       'job-token',
       'pass',
-      fact`${b.pathWithNamespace} accepts CI job tokens from every project.`,
+      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
@@ -107,14 +110,14 @@ async function checkThroughGraphql(
     check(
       'job-token',
       'pass',
-      fact`${a.pathWithNamespace} is on the allowlist of ${b.pathWithNamespace}.`,
+      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
     );
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    fact`${b.pathWithNamespace} only accepts CI job tokens from the projects on its allowlist, and ${a.pathWithNamespace} is not on it.`,
+    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${b.pathWithNamespace}.`,
   );
   return 'fail';
 }

@@ -61,11 +61,16 @@ async function checkPackage(
     check('package', 'fail', fact`${b.pathWithNamespace} has no package ${pkg}.`);
     return 'fail';
   }
-  const versions = found
-    .map((p) => p.version)
-    .slice(0, 5)
-    .join(', ');
-  check('package', 'pass', fact`${b.pathWithNamespace} publishes ${pkg} (${versions}).`);
+  // Versions of a private project's packages are for its members only.
+  if (b.visibility === 'private') {
+    check('package', 'pass', fact`${b.pathWithNamespace} publishes ${pkg}.`);
+  } else {
+    const versions = found
+      .map((p) => p.version)
+      .slice(0, 5)
+      .join(', ');
+    check('package', 'pass', fact`${b.pathWithNamespace} publishes ${pkg} (${versions}).`);
+  }
   return 'pass';
 }
 
@@ -103,6 +108,7 @@ async function packageTarget(
     return {
       target: {
         kind: 'found',
+        named: String(api.id),
         project,
         how: fact`The package registry URL names project ${project.pathWithNamespace}.`,
       },
@@ -163,6 +169,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
   if (listed) {
     return {
       kind: 'found',
+      named: pkg,
       project: listed,
       how: fact`GitLab lists ${pkg} in group ${scope}, published by ${listed.pathWithNamespace}.`,
     };
@@ -190,6 +197,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
   }
   return {
     kind: 'found',
+    named: `${scope}/${name}`,
     project,
     guessed: true,
     how: fact`The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${project.pathWithNamespace} (GitLab looks in group ${scope} for it).`,

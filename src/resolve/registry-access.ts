@@ -7,6 +7,9 @@ import {
   checkList,
   decider,
   info,
+  jobUserSees,
+  noProjectSeen,
+  targetOf,
   userLacksAccess,
   type Recorder,
 } from './common.js';
@@ -77,8 +80,9 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   check('registry', 'pass', fact`The image is on this GitLab's registry (${host}).`);
 
   const owner = await findOwner(gitlab, ref.path);
-  if (!owner) {
-    check('owner', 'fail', fact`No project the bot can see owns the image path ${ref.path}.`);
+  // A project the job's user cannot see is reported as one that does not exist.
+  if (!owner || !(await jobUserSees(gitlab, job, owner.project))) {
+    noProjectSeen(check, ref.path);
     return {
       ...base,
       verdict: 'project-not-found',
@@ -89,7 +93,7 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   }
   const projectB = owner.project;
   const b = info(projectB);
-  const target = { ...b, publiclyVisible: projectB.visibility !== 'private' };
+  const target = targetOf(projectB, owner.projectPath);
   check('owner', 'pass', fact`The image belongs to project ${b.path}.`);
   const withTarget = { ...base, target };
 
@@ -175,6 +179,7 @@ export async function findOwner(gitlab: GitlabPort, imagePath: string) {
       return {
         project: await gitlab.getProject(candidate.projectPath),
         repository: candidate.repository,
+        projectPath: candidate.projectPath,
       };
     } catch (error) {
       if (!(error instanceof GitlabNotFoundError)) throw error;

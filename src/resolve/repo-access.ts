@@ -67,6 +67,7 @@ async function repositoryTarget(
   if (!project) return { kind: 'not-found', path };
   return {
     kind: 'found',
+    named: path,
     project,
     how: fact`The repository ${cleanUrl(url)} belongs to project ${project.pathWithNamespace}.`,
   };

@@ -112,7 +112,7 @@ describe('pipeline-diagnoser diagnose', () => {
     const dry = await runCli(['diagnose', url], env);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain('registry-pull-denied → allowlist-missing (verified)');
-    expect(dry.stdout).toContain('only accepts CI job tokens from the projects on its allowlist');
+    expect(dry.stdout).toContain('is not on the CI/CD job token allowlist of');
     expect(h.botNotes()).toEqual([]);
 
     const posted = await runCli(['diagnose', 'team/app', String(job?.id), '--post'], env);

@@ -126,7 +126,8 @@ describe.each(CASES)('job token denial: $name', ({ pattern, spec, target, words 
   it('gives the access verdict when the allowlist is right but the user has no role there', async () => {
     const { platform, run } = await scenario();
     h.world.allowlistProject(target(platform), h.ids.projects.app);
-    // carol maintains team/app but is no member of the platform group.
+    // carol maintains team/app and sees B as a Guest, who may not read it with a job token.
+    h.world.addMember(target(platform), h.ids.users.carol, 10);
     const pipeline = run(spec, h.ids.users.carol);
     const bot = h.startBot();
 

@@ -106,7 +106,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
       .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body).toContain(
-      'Only Maintainers and Owners of `containers/poetry` can accept this change',
+      'Only Maintainers and Owners of the project whose allowlist changes can accept this change',
     );
     const refusal = bot.store.actions
       .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
@@ -235,7 +235,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
       .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
       .find((n) => n.authorId === h.ids.users.bot && n.body.includes('nothing was changed'));
     expect(reply?.body).toContain(
-      'GitLab lets only people who can see `team/app` add it to an allowlist',
+      'GitLab lets only people who can see the project being added accept this change',
     );
   });
 

@@ -24,7 +24,7 @@ describe('the seed story: an image of another project behind its job token allow
     const body = notes[0]?.body ?? '';
     expect(body).toContain(NOTE_MARKER);
     expect(body).toContain(
-      '`containers/poetry` only accepts CI job tokens from the projects on its allowlist, and `team/app` is not on it',
+      '`team/app` is not on the CI/CD job token allowlist of `containers/poetry`',
     );
     expect(body).toContain('**Job token permissions**');
     expect(body).toContain('Maintainer or Owner of `containers/poetry`');
@@ -75,7 +75,8 @@ describe('the seed story: an image of another project behind its job token allow
 
   it('says the user lacks access when the one who ran the pipeline may not read the image project, and allowlisting alone does not help', async () => {
     h = await startHarness({ botRole: 40 });
-    // carol maintains team/app but has no role in containers/poetry.
+    // carol maintains team/app and sees containers/poetry as a Guest, who may not pull.
+    h.world.addMember(h.ids.projects.poetry, h.ids.users.carol, 10);
     const pipeline = h.world.runPipeline({
       projectId: h.ids.projects.app,
       ref: 'refs/merge-requests/1/head',
@@ -114,9 +115,12 @@ describe('the seed story: an image of another project behind its job token allow
       patternId: 'image-not-found',
       verdict: 'tag-not-found',
     });
-    expect(h.botNotes()[0]?.body).toContain(
-      'Use a tag that exists, for example `1`, `1.5`, `1.5.1`',
+    // containers/poetry is private: its tags are for its members to list.
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain(
+      'Use a tag that exists in `containers/poetry` (its members can list them)',
     );
+    expect(body).not.toContain('`1.5.1`');
   });
 
   it('does not treat an image on Docker Hub as a GitLab setting', async () => {

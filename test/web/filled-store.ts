@@ -19,6 +19,8 @@ export async function fillStoreWithBot(): Promise<FilledStore> {
   const h = await startHarness({ botRole: 40 });
   const { ids, world } = h;
   h.runSeed(); // allowlist-missing, on team/app!1
+  // carol sees containers/poetry as a Guest, who may not pull its images.
+  world.addMember(ids.projects.poetry, ids.users.carol, 10);
   world.runPipeline({
     projectId: ids.projects.app,
     ref: 'refs/merge-requests/1/head',
