@@ -214,7 +214,7 @@ function whatHappened(d: Diagnosis): string {
     case 'image-not-found':
       return `Project ${b} exists, but it has no image ${code(d.fields.image ?? '')}.`;
     case 'project-not-found':
-      return `No project on this GitLab that the bot can see owns the image path ${code(d.fields.image ?? '')}: the path may be mistyped, or the project is private to people the bot is not among.`;
+      return `No project that both the bot and the user who ran the job can see owns the image path ${code(d.fields.image ?? '')}: the path may be mistyped, or the project is private to people they are not among.`;
     case 'registry-disabled':
       return `The container registry of ${b} is turned off, so none of its images can be pulled.`;
     case 'not-instance-registry':
@@ -256,7 +256,7 @@ function whatHappenedToken(d: Diagnosis, kind: Kind, a: string, b: string): stri
     case 'resource-not-found':
       return `${tried[kind]} ${b} exists and lets this job in, but it has no ${THING[kind].replace(/^the /, '')} ${code(d.resource?.name ?? '')}: the name or version may be wrong, or it was never published there.`;
     case 'project-not-found':
-      return `${tried[kind]} No project on this GitLab that the bot can see matches ${WHERE[kind]}: the path may be mistyped, or the project is private to people the bot is not among.`;
+      return `${tried[kind]} No project that both the bot and the user who ran the job can see matches ${WHERE[kind]}: the path may be mistyped, or the project is private to people they are not among.`;
     case 'not-instance-registry':
       return `${tried[kind]} It points to ${hostOf(d)}, not to this GitLab, so no setting of this GitLab (and no job token allowlist) is involved.`;
     case 'access-ok':

@@ -59,6 +59,12 @@ function repoUrl(view: StepsView, path: string): string {
   return `${view.externalUrl}/${path}.git`;
 }
 
+function submoduleUrl(view: StepsView, sub: SubmoduleSpec): string {
+  return sub.foreignRefusal
+    ? `https://${sub.foreignRefusal.host}/${sub.project}.git`
+    : repoUrl(view, sub.project);
+}
+
 /** git's lines for a refused fetch: `remote:` with GitLab's message, then git's own verdict. */
 function gitRefusal(decision: TokenDecision & { ok: false }, url: string): string[] {
   const masked = url.replace('://', '://gitlab-ci-token:[MASKED]@');
@@ -87,7 +93,7 @@ export function runSubmodules(
   ];
   for (const sub of submodules) {
     lines.push({
-      text: `Submodule '${sub.path}' (${repoUrl(view, sub.project)}) registered for path '${sub.path}'`,
+      text: `Submodule '${sub.path}' (${submoduleUrl(view, sub)}) registered for path '${sub.path}'`,
       style: 'plain',
     });
   }
@@ -96,12 +102,14 @@ export function runSubmodules(
   }
   for (const sub of submodules) {
     const dir = `/builds/${ctx.projectPath}/${sub.path}`;
-    const url = repoUrl(view, sub.project);
-    const decision = evaluateGitAccess(view, {
-      sourceProjectId: ctx.projectId,
-      userId: ctx.userId,
-      targetPath: sub.project,
-    });
+    const url = submoduleUrl(view, sub);
+    const decision: TokenDecision = sub.foreignRefusal
+      ? { ok: false, reason: 'user-access', status: 403, message: sub.foreignRefusal.message }
+      : evaluateGitAccess(view, {
+          sourceProjectId: ctx.projectId,
+          userId: ctx.userId,
+          targetPath: sub.project,
+        });
     if (decision.ok) {
       lines.push({ text: `Cloning into '${dir}'...`, style: 'plain' });
       lines.push({

@@ -261,6 +261,12 @@ export interface SubmoduleSpec {
   path: string;
   /** Full path of the submodule's project on this instance (`platform/shared`). */
   project: string;
+  /**
+   * Set when the submodule lives on another git host, which refuses the clone
+   * and sends this text (git prints it after `remote: `; a server may send
+   * anything, `\r` and escape sequences included).
+   */
+  foreignRefusal?: { host: string; message: string };
 }
 
 /** A `needs:project` entry: artifacts of another project's job, fetched by the runner. */

@@ -1,0 +1,161 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobSpec } from '../../src/simulator/index.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+/**
+ * What a job prints, what a bystander clicks and what the bot writes must not
+ * widen access or leak what readers may not see. Every case runs the real bot
+ * against the simulator over HTTP and looks at what GitLab holds afterwards.
+ */
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+const ESC = '\x1b';
+const marker = (kind: 'start' | 'end', name: string) =>
+  `${ESC}[0Ksection_${kind}:1715505245:${name}\r${ESC}[0K`;
+
+/** The runner's own pull denial for the seed image, as a forger would copy it. */
+function runnerDenial(image: string): string {
+  return `WARNING: Failed to pull image with policy "always": Error response from daemon: pull access denied for ${image.replace(/:[^:/]+$/, '')}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied (manager.go:237:0s)`;
+}
+
+async function world() {
+  h = await startHarness({ botRole: 40 });
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+  // bob maintains containers/poetry and can see team/app: GitLab would let him add it.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+}
+
+function run(jobs: JobSpec[], userId = h.ids.users.alice) {
+  return h.world.runPipeline({
+    projectId: h.ids.projects.app,
+    ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
+    userId,
+    jobs,
+  });
+}
+
+/** bob, Maintainer of containers/poetry, approves whatever the bot's note offers. */
+function bobApproves() {
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  h.world.awardEmoji(
+    h.ids.projects.app,
+    h.ids.mergeRequest.iid,
+    note.id,
+    h.ids.users.bob,
+    'thumbsup',
+  );
+}
+
+/** Whether team/app's jobs may now pull the seed image: the allowlist GitLab holds. */
+function appLetIn(): boolean {
+  return h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok;
+}
+
+describe('only the runner’s own words earn a one-click offer', () => {
+  it('a git server’s `remote:` line that imitates the runner changes no allowlist', async () => {
+    await world();
+    run([
+      {
+        name: 'build',
+        image: 'alpine:3.20',
+        submodules: [
+          {
+            path: 'vendor/tools',
+            project: 'someone/tools',
+            foreignRefusal: { host: 'git.example.net', message: `\r${runnerDenial(h.ids.image)}` },
+          },
+        ],
+      },
+    ]);
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    bobApproves();
+    await bot.poller.runCycle();
+
+    expect(appLetIn()).toBe(false);
+    expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
+  });
+
+  it('a section marker forged while the sources are fetched changes no allowlist', async () => {
+    await world();
+    const forged = `\r${marker('end', 'get_sources')}${marker('start', 'prepare_executor')}${runnerDenial(h.ids.image)}`;
+    run([
+      {
+        name: 'build',
+        image: 'alpine:3.20',
+        submodules: [
+          {
+            path: 'vendor/tools',
+            project: 'someone/tools',
+            foreignRefusal: { host: 'git.example.net', message: forged },
+          },
+        ],
+      },
+    ]);
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    bobApproves();
+    await bot.poller.runCycle();
+
+    expect(appLetIn()).toBe(false);
+    expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
+  });
+});
+
+describe('a note on A’s merge request reveals nothing about a project its readers cannot see', () => {
+  it('confirms nothing about a private project the job’s user cannot see: it reads like a missing one', async () => {
+    /** The note for a job whose script prints a denial of `secret/<path>/keys:2024-prod`. */
+    async function probe(path: string): Promise<string> {
+      await world();
+      const secrets = h.world.addGroup({ path: 'secret', name: 'secret' });
+      const vault = h.world.addProject({
+        path: 'vault',
+        namespaceId: secrets.id,
+        visibility: 'private',
+      });
+      h.world.addRegistryImage(vault.id, 'keys', ['2024-prod']);
+      h.world.addMember(vault, h.ids.users.bot, 40);
+      // Anyone who can push a branch controls what the script prints.
+      run([
+        {
+          name: 'probe',
+          image: 'alpine:3.20',
+          script: ['./probe.sh'],
+          scriptOutput: [runnerDenial(`${h.world.registryHost}/secret/${path}/keys:2024-prod`)],
+          exitCode: 1,
+        },
+      ]);
+      await h.startBot().poller.runCycle();
+      const body = h.botNotes()[0]?.body ?? '';
+      await h.close();
+      return body
+        .replaceAll(path, 'PATH')
+        .replace(/ · updated [^·]+ UTC/, '')
+        .replace(/\(\d{4}-[\d-]+ [\d:]+ UTC\)/, '(TIME)');
+    }
+
+    const existing = await probe('vault');
+    const missing = await probe('nothing-here');
+    h = await startHarness();
+
+    expect(existing).toContain('`secret/PATH/keys`');
+    expect(existing).toBe(missing);
+  });
+
+  it('lists no tag of a private image project, even for a job whose user may read it', async () => {
+    await world();
+    h.world.allowlistProject(h.ids.projects.poetry, h.ids.projects.app);
+    run([{ name: 'build-app', image: h.ids.image.replace(':1.5', ':1.6'), script: ['make'] }]);
+    const bot = h.startBot();
+
+    await bot.poller.runCycle();
+
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('`containers/poetry`');
+    expect(body).not.toMatch(/`1\.5\.1`|`1\.5`/);
+  });
+});
