@@ -23,6 +23,8 @@ export interface Bot {
   secrets: readonly string[];
   /** Writes skipped in dry-run, newest last (also logged). */
   skippedWrites: SkippedWrite[];
+  /** GitLab requests made so far (every call to the API, retries included). */
+  requestCount(): number;
   close(): void;
 }
 
@@ -42,7 +44,9 @@ export interface BotOptions {
  * Everything is created here and passed down; no module keeps state.
  */
 export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
-  const secrets = [config.gitlabToken, config.adminToken].filter((s): s is string => !!s);
+  const secrets = [config.gitlabToken, config.adminToken, config.oauth.secret].filter(
+    (s): s is string => !!s,
+  );
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets });
   const metrics =
     options.metrics ??
@@ -52,11 +56,15 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   // One clock for the poller and the queue, or due times drift apart.
   const store = options.store ?? openDatabase(config.databasePath, { now });
   const skippedWrites: SkippedWrite[] = [];
+  let requests = 0;
   const http = createGitlabAdapter({
     url: config.gitlabUrl,
     token: config.gitlabToken,
     timeoutMs: config.requestTimeoutMs,
-    onRequest: (event) => metrics.observeRequest(event),
+    onRequest: (event) => {
+      requests += 1;
+      metrics.observeRequest(event);
+    },
     ...(options.retry ? { retry: options.retry } : {}),
   });
   const cached = withCache(http, config.cacheTtlSeconds * 1000);
@@ -101,6 +109,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     metrics,
     secrets,
     skippedWrites,
+    requestCount: () => requests,
     close: () => store.close(),
   };
 }

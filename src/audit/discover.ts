@@ -5,7 +5,7 @@
  * GitLab cannot build it; the owner of an image is found the way the resolvers find it.
  */
 import { GitlabAuthError, GitlabNotFoundError, errorMessage } from '../errors.js';
-import type { Project } from '../gitlab/port.js';
+import type { GitlabPort, Project } from '../gitlab/port.js';
 import { parseImageRef } from '../patterns/image-ref.js';
 import { findProject } from '../resolve/common.js';
 import type { Instance } from '../resolve/gitlab-urls.js';
@@ -13,7 +13,7 @@ import { findOwner } from '../resolve/registry-access.js';
 import { sameRegistry } from '../resolve/registry-host.js';
 import { parseGitmodules, submoduleProject } from './gitmodules.js';
 import { parseCiYaml, referencesOf } from './references.js';
-import type { AuditGitlab, AuditKind, AuditProblem } from './types.js';
+import type { AuditKind, AuditProblem } from '../domain/audit.js';
 
 /** One way a source project's jobs reach a target project. */
 export interface Use {
@@ -32,7 +32,7 @@ export interface Discovery {
 const CI_FILE = '.gitlab-ci.yml';
 
 /** The file itself, or undefined when there is none. */
-async function rawFile(gitlab: AuditGitlab, projectId: number, path: string) {
+async function rawFile(gitlab: GitlabPort, projectId: number, path: string) {
   try {
     return await gitlab.getRawFile(projectId, path, 'HEAD');
   } catch (error) {
@@ -46,7 +46,7 @@ async function rawFile(gitlab: AuditGitlab, projectId: number, path: string) {
  * (its includes not followed, which the problems say), else nothing (with the reason).
  */
 async function readConfig(
-  gitlab: AuditGitlab,
+  gitlab: GitlabPort,
   project: Project,
   problems: AuditProblem[],
 ): Promise<{ config: Record<string, unknown>; resolved: boolean } | 'no-ci' | undefined> {
@@ -107,7 +107,7 @@ function predefined(project: Project, registryHost: string | undefined, instance
  * registry's host[:port] (images elsewhere are not this GitLab's business).
  */
 export async function discoverUses(
-  gitlab: AuditGitlab,
+  gitlab: GitlabPort,
   project: Project,
   registryHost: string | undefined,
   instance: Instance,

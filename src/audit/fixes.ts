@@ -5,7 +5,7 @@
  */
 import type { Project } from '../gitlab/port.js';
 import { allowlistNeedsGraphql, atLeast, parseVersion } from '../render/version-advice.js';
-import type { AuditFinding, AuditFix } from './types.js';
+import type { AuditFinding, AuditFix } from '../domain/audit.js';
 
 /** From this many projects of one group needing one target, the group is the entry. */
 export const SIBLINGS_FOR_GROUP = 3;

@@ -10,25 +10,18 @@ import {
   GitlabTransientError,
   errorMessage,
 } from '../errors.js';
-import type { Project, ProjectRef } from '../gitlab/port.js';
+import type { AuthLogEntry, GitlabPort, Project, ProjectRef } from '../gitlab/port.js';
 import { findProject } from '../resolve/common.js';
 import { instanceOf, type Instance } from '../resolve/gitlab-urls.js';
 import { registryHostOf } from '../resolve/registry-host.js';
 import { createWatchList, type WatchSettings } from '../pipeline/discover/watch-list.js';
 import { discoverUses } from './discover.js';
 import { planFixes } from './fixes.js';
-import type {
-  AuditFinding,
-  AuditGitlab,
-  AuditKind,
-  AuditProblem,
-  AuditReport,
-  AuthLogEntry,
-} from './types.js';
+import type { AuditFinding, AuditKind, AuditProblem, AuditReport } from '../domain/audit.js';
 import { judge, readScope, type TargetScope } from './verdict.js';
 
 export interface AuditOptions {
-  gitlab: AuditGitlab;
+  gitlab: GitlabPort;
   watch: WatchSettings;
   now: () => Date;
   /** GitLab requests made so far by this process (the report says how many the audit made). */
@@ -70,7 +63,7 @@ interface Pair {
 }
 
 /** Reads the auth log of a target; undefined where GitLab has none or shows none to the bot. */
-async function authLog(gitlab: AuditGitlab, target: Project): Promise<AuthLogEntry[] | undefined> {
+async function authLog(gitlab: GitlabPort, target: Project): Promise<AuthLogEntry[] | undefined> {
   try {
     return await gitlab.listJobTokenAuthLog(target.pathWithNamespace);
   } catch (error) {
@@ -143,12 +136,21 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
     },
   );
 
-  // The targets' authentication logs add what no configuration shows (scripts, API calls).
+  // The targets' authentication logs add what no configuration shows (scripts, API calls):
+  // the watched and discovered projects', and those the bot maintains (it reads no others).
   const targets = new Map<number, Project>(sources);
   for (const p of pairs.values()) targets.set(p.target.id, p.target);
+  for (const ref of await gitlab.listMemberProjects({ minAccessLevel: 40 })) {
+    if (targets.has(ref.id) || targets.size >= max * 2) continue;
+    const project = await findProject(gitlab, ref.id);
+    if (project) targets.set(project.id, project);
+  }
   for (const target of targets.values()) {
     for (const entry of (await authLog(gitlab, target)) ?? []) {
-      const origin = await findProject(gitlab, entry.originPath);
+      // Only the audited projects' jobs: the log of a shared project names many others.
+      const origin = [...sources.values()].find(
+        (p) => p.pathWithNamespace.toLowerCase() === entry.originPath.toLowerCase(),
+      );
       if (!origin || origin.id === target.id) continue;
       const known = [...pairs.values()].filter(
         (p) => p.source.id === origin.id && p.target.id === target.id,
@@ -187,7 +189,6 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
       via: [...new Set(p.via)],
       ...(p.lastUsed ? { lastUsed: p.lastUsed } : {}),
     });
-    if (!sources.has(p.source.id)) sources.set(p.source.id, p.source);
   }
   findings.sort(
     (a, b) =>

@@ -5,8 +5,8 @@
  * project's open registry needs no entry).
  */
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
-import type { Project } from '../gitlab/port.js';
-import type { AuditGitlab, AuditKind, AuditState } from './types.js';
+import type { GitlabPort, Project } from '../gitlab/port.js';
+import type { AuditKind, AuditState } from '../domain/audit.js';
 
 /** A target's job token settings as the bot could read them. */
 export type TargetScope =
@@ -21,7 +21,7 @@ export type TargetScope =
   | { readable: false; reason: string };
 
 /** Reads a target's settings and allowlists (REST from 16.0, GraphQL before). */
-export async function readScope(gitlab: AuditGitlab, target: Project): Promise<TargetScope> {
+export async function readScope(gitlab: GitlabPort, target: Project): Promise<TargetScope> {
   const path = target.pathWithNamespace;
   const cannot = `the bot cannot read the CI/CD job token settings of ${path} (Maintainer needed)`;
   try {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAuditCommand } from './audit-command.js';
 import { registerBotCommands } from './bot-commands.js';
 import { registerClassifyCommand } from './classify-command.js';
 import { registerDemoCommand } from './demo-command.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerBotCommands(program);
   registerDiagnoseCommand(program);
+  registerAuditCommand(program);
   registerIncidentsCommand(program);
   registerDemoCommand(program);
   registerClassifyCommand(program);

@@ -140,6 +140,30 @@ function checkPatternDirs(
   }
 }
 
+/** GitLab sign-in needs the application's ID and its secret together. */
+function checkOAuth(
+  config: Config,
+  values: ReadonlyMap<string, SettingValue>,
+  issues: IssueList,
+): void {
+  const { applicationId, secret, group } = config.oauth;
+  const label = (path: string) => values.get(path)?.label ?? ENV_BINDINGS[path]?.name ?? path;
+  if ((applicationId === undefined) !== (secret === undefined)) {
+    const missing = applicationId === undefined ? 'oauth.applicationId' : 'oauth.secret';
+    const given = applicationId === undefined ? 'oauth.secret' : 'oauth.applicationId';
+    issues.errors.push({
+      setting: label(missing),
+      message: `${label(missing)} is not set, but ${label(given)} is: GitLab sign-in needs both (copy them from the application registered on GitLab), or remove ${label(given)}`,
+    });
+  }
+  if (group !== undefined && applicationId === undefined) {
+    issues.warnings.push({
+      setting: label('oauth.group'),
+      message: `${label('oauth.group')} is set, but GitLab sign-in is not: set oauth.applicationId and oauth.secret, or remove it`,
+    });
+  }
+}
+
 /** Masks the token, and anything shaped like one, wherever a message might have picked it up. */
 function redact(list: ConfigIssue[], token: string | undefined): ConfigIssue[] {
   function clean(text: string): string {
@@ -204,6 +228,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
     checkUrlScheme(config, values, issues);
     checkSchedule(config, values, issues);
     checkPatternDirs(config, values, issues);
+    checkOAuth(config, values, issues);
   } else {
     issues.errors.push(...parsed.error.issues.map((issue) => toIssue(issue, values)));
   }
@@ -221,17 +246,20 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
 }
 
 /** The config as shown to people (logs, `--print-config`): the token is never included. */
-export type DescribedConfig = Omit<Config, 'gitlabToken' | 'adminToken'> & {
+export type DescribedConfig = Omit<Config, 'gitlabToken' | 'adminToken' | 'oauth'> & {
   gitlabToken: '[set]' | '[not set]';
   adminToken: '[set]' | '[not set]';
+  oauth: Omit<Config['oauth'], 'secret'> & { secret: '[set]' | '[not set]' };
 };
 
 /** A printable copy of `config` with the token replaced by `[set]` (or `[not set]`). */
 export function describeConfig(config: Config): DescribedConfig {
-  const { gitlabToken, adminToken, ...rest } = config;
+  const { gitlabToken, adminToken, oauth, ...rest } = config;
+  const { secret, ...app } = oauth;
   return {
     ...structuredClone(rest),
     gitlabToken: gitlabToken === undefined ? '[not set]' : '[set]',
     adminToken: adminToken === undefined ? '[not set]' : '[set]',
+    oauth: { ...app, secret: secret === undefined ? '[not set]' : '[set]' },
   };
 }

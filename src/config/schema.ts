@@ -237,6 +237,56 @@ export const Http = z
   .describe('The HTTP server for webhooks, the dashboard, /healthz and /metrics.');
 export type Http = z.infer<typeof Http>;
 
+const AuditSchedule = z
+  .string({ error: notA('a cron expression', 'write e.g. "17 3 * * *", or "off"') })
+  .trim()
+  .refine((value) => value === 'off' || isCronExpression(value), {
+    error: (issue) =>
+      `${showValue(issue.input)} is not a cron expression: use 5 fields, e.g. "17 3 * * *" (every night at 03:17), or "off"`,
+  });
+
+/** When `run` refreshes the job token readiness audit unless told otherwise: nightly. */
+export const DEFAULT_AUDIT_SCHEDULE = '17 3 * * *';
+
+export const Audit = z
+  .strictObject({
+    schedule: AuditSchedule.default(DEFAULT_AUDIT_SCHEDULE).describe(
+      'When `run` refreshes the job token readiness audit, as a cron expression, or "off".',
+    ),
+    maxProjects: wholeNumber(1, undefined, 2000)
+      .default(2000)
+      .describe('The most projects one audit reads (the rest is reported).'),
+  })
+  .describe('The job token readiness audit (`pipeline-diagnoser audit`).');
+
+// Like the tokens, messages never show the secret.
+const OAuthSecret = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined ? undefined : 'is not text: write the secret as a string',
+  })
+  .trim()
+  .min(1, { error: "is empty: copy the application's secret from GitLab" });
+
+export const OAuth = z
+  .strictObject({
+    applicationId: z
+      .string({ error: notA('an application ID', "copy the application's ID from GitLab") })
+      .trim()
+      .min(1, { error: "is empty: copy the application's ID from GitLab" })
+      .optional()
+      .describe(
+        'Application ID of the OAuth application registered on GitLab (scope read_user); turns on "Sign in with GitLab".',
+      ),
+    secret: OAuthSecret.optional().describe("That application's secret. Never printed or stored."),
+    group: fullPath('group')
+      .optional()
+      .describe(
+        'Members of this group (and its subgroups) may sign in, besides GitLab administrators.',
+      ),
+  })
+  .describe('Signing in to the dashboard with GitLab.');
+
 /** Every setting of the bot, with its default. URL and token are checked by loadConfig. */
 export const Config = z.strictObject({
   gitlabUrl: GitlabUrl.optional().describe(
@@ -293,6 +343,14 @@ export const Config = z.strictObject({
   adminToken: AdminToken.optional().describe(
     `Token that opens the dashboard and /metrics (send it as "Authorization: Bearer <token>", or open a page once with ?token=<token>). Required when http.host is not a loopback address; at least ${MIN_ADMIN_TOKEN_LENGTH} characters. Never printed or stored.`,
   ),
+  oauth: OAuth.default({}),
+  publicUrl: GitlabUrl.optional().describe(
+    "The dashboard's address as browsers reach it (e.g. https://diagnoser.example.com), for the GitLab sign-in redirect; default http://<http.host>:<http.port>.",
+  ),
+  sessionTtl: Duration.default('8h').describe(
+    `How long a dashboard sign-in lasts before it must be renewed (a number and a unit, ${DURATION_UNITS}).`,
+  ),
+  audit: Audit.default({ schedule: DEFAULT_AUDIT_SCHEDULE, maxProjects: 2000 }),
   // No schema default: the commands that prune fall back to DEFAULT_RETENTION.
   retention: Duration.optional().describe(
     `How long closed and fixed incidents are kept: \`run\` removes older ones every night, \`incidents prune\` on demand: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,

@@ -28,6 +28,13 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   'http.port': { name: 'DIAGNOSER_HTTP_PORT', kind: 'integer' },
   patternDirs: { name: 'DIAGNOSER_PATTERNS', kind: 'list' },
   adminToken: { name: 'DIAGNOSER_ADMIN_TOKEN', kind: 'text' },
+  'oauth.applicationId': { name: 'DIAGNOSER_OAUTH_APP_ID', kind: 'text' },
+  'oauth.secret': { name: 'DIAGNOSER_OAUTH_SECRET', kind: 'text' },
+  'oauth.group': { name: 'DIAGNOSER_ADMIN_GROUP', kind: 'text' },
+  publicUrl: { name: 'DIAGNOSER_PUBLIC_URL', kind: 'text' },
+  sessionTtl: { name: 'DIAGNOSER_SESSION_TTL', kind: 'text' },
+  'audit.schedule': { name: 'DIAGNOSER_AUDIT_SCHEDULE', kind: 'text' },
+  'audit.maxProjects': { name: 'DIAGNOSER_AUDIT_MAX_PROJECTS', kind: 'integer' },
   retention: { name: 'DIAGNOSER_RETENTION', kind: 'text' },
 };
 

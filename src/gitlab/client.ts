@@ -1,7 +1,9 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createGraphqlClient, graphqlJobTokenMethods } from './graphql.js';
+import { graphqlAuthLogMethods } from './graphql-auth-log.js';
 import type { GitlabPort } from './port.js';
 import { createRequester, type RequestEvent } from './request.js';
+import { issueMethods } from './rest-issues.js';
 import { jobTokenMethods } from './rest-job-token.js';
 import { jobMethods } from './rest-jobs.js';
 import { noteMethods } from './rest-notes.js';
@@ -34,5 +36,7 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     ...graphqlJobTokenMethods(graphql, request),
     ...registryMethods(api, request),
     ...noteMethods(api, request),
+    ...issueMethods(api, request),
+    ...graphqlAuthLogMethods(graphql, request),
   };
 }

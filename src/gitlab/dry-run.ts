@@ -62,6 +62,22 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
       onWrite({ method: 'replyToCommitDiscussion', args: [projectId, sha, discussionId, body] });
       return fakeNote(body);
     },
+    async createIssue(projectId, issue) {
+      onWrite({ method: 'createIssue', args: [projectId, issue] });
+      return {
+        iid: -++fakeId,
+        projectId,
+        title: issue.title,
+        description: issue.description,
+        state: 'opened',
+        webUrl: '',
+        createdAt: new Date().toISOString(),
+      };
+    },
+    async editIssue(projectId, iid, change) {
+      onWrite({ method: 'editIssue', args: [projectId, iid, change] });
+      return port.getIssue(projectId, iid);
+    },
     async editCommitDiscussionNote(projectId, sha, discussionId, noteId, body) {
       onWrite({
         method: 'editCommitDiscussionNote',

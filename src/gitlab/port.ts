@@ -126,6 +126,31 @@ export interface PackageInfo {
   projectId?: number;
 }
 
+/** `GET /projects/:id/ci/lint` of the default branch. */
+export interface CiLint {
+  valid: boolean;
+  errors: string[];
+  /** The configuration with `include:` and `extends:` applied; absent when it could not be built. */
+  mergedYaml?: string;
+}
+
+/** One row of a project's job token authentication log (17.6+). */
+export interface AuthLogEntry {
+  originPath: string;
+  lastAuthorizedAt: string;
+}
+
+export interface Issue {
+  iid: number;
+  projectId: number;
+  title: string;
+  description: string;
+  state: 'opened' | 'closed';
+  webUrl: string;
+  authorId?: number;
+  createdAt: string;
+}
+
 export interface InstanceVersion {
   version: string;
   revision?: string;
@@ -140,8 +165,8 @@ export interface GitlabPort {
   currentUser(): Promise<GitlabUser>;
   version(): Promise<InstanceVersion>;
 
-  /** Projects the bot is at least Reporter in. */
-  listMemberProjects(): Promise<ProjectRef[]>;
+  /** Projects the bot is at least Reporter (or `minAccessLevel`) in. */
+  listMemberProjects(options?: { minAccessLevel?: number }): Promise<ProjectRef[]>;
   /** Projects of a group and its subgroups. */
   listGroupProjects(groupPath: string): Promise<ProjectRef[]>;
   /** By numeric id or full path (case-insensitive); GitlabNotFoundError when absent or hidden. */
@@ -220,4 +245,28 @@ export interface GitlabPort {
     noteId: number,
     body: string,
   ): Promise<Note>;
+
+  /** The default branch's CI configuration as GitLab expands it. Needs Reporter. */
+  lintCiConfig(projectId: number): Promise<CiLint>;
+  /**
+   * Who used their job token in this project (its authentication log, 17.6+). Needs
+   * Maintainer (GitlabAuthError); GitlabNotFoundError before 17.6.
+   */
+  listJobTokenAuthLog(projectPath: string): Promise<AuthLogEntry[]>;
+  /** Effective group membership, inherited included; undefined when not a member. */
+  getGroupMember(groupPath: string, userId: number): Promise<Member | undefined>;
+
+  createIssue(
+    projectId: number,
+    issue: { title: string; description: string; labels?: string[] },
+  ): Promise<Issue>;
+  getIssue(projectId: number, iid: number): Promise<Issue>;
+  /** Changes the description and/or closes the issue. */
+  editIssue(
+    projectId: number,
+    iid: number,
+    change: { description?: string; close?: boolean },
+  ): Promise<Issue>;
+  /** Reactions on the issue itself. */
+  listIssueAwardEmoji(projectId: number, iid: number): Promise<AwardEmoji[]>;
 }

@@ -18,6 +18,7 @@ export function projectMethods(
   | 'getMember'
   | 'listMembers'
   | 'getGroup'
+  | 'getGroupMember'
 > {
   return {
     async currentUser() {
@@ -36,12 +37,12 @@ export function projectMethods(
       );
     },
 
-    async listMemberProjects() {
+    async listMemberProjects(options) {
       return read({ what: 'listing the projects the bot is a member of' }, async () =>
         S.ProjectBasic.array().parse(
           await api.Projects.all({
             membership: true,
-            minAccessLevel: 20,
+            minAccessLevel: options?.minAccessLevel ?? 20,
             simple: true,
             ...LIST_LIMIT,
           }),
@@ -90,6 +91,21 @@ export function projectMethods(
           await api.ProjectMembers.all(projectId, { includeInherited: true, ...LIST_LIMIT }),
         ),
       );
+    },
+
+    async getGroupMember(groupPath, userId) {
+      try {
+        return await read(
+          { what: `reading the membership of user ${userId} in group ${groupPath}` },
+          async () =>
+            S.Member.parse(
+              await api.GroupMembers.show(groupPath, userId, { includeInherited: true }),
+            ),
+        );
+      } catch (error) {
+        if (error instanceof GitlabNotFoundError) return undefined;
+        throw error;
+      }
     },
 
     async getGroup(idOrPath) {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type {
   AwardEmoji as AwardEmojiOut,
+  CiLint as CiLintOut,
+  Issue as IssueOut,
   CommitDiscussion as CommitDiscussionOut,
   GitlabUser,
   GroupRef,
@@ -163,7 +165,19 @@ export const Group = z
     name: z.string().optional(),
   })
   .transform((row): GroupRef => {
-    const group: GroupRef = { id: row.id, fullPath: row.full_path ?? row.name ?? String(row.id) };
+    // The allowlist lists groups without their path; a group's name may differ from it, but
+    // its address is `<GitLab>/groups/<full path>`.
+    const fromUrl = row.web_url
+      ? /\/groups\/(?<path>[^?#]+?)\/?$/.exec(row.web_url)?.groups?.path
+      : undefined;
+    const group: GroupRef = {
+      id: row.id,
+      fullPath:
+        row.full_path ??
+        (fromUrl ? decodeURIComponent(fromUrl) : undefined) ??
+        row.name ??
+        String(row.id),
+    };
     if (row.web_url) group.webUrl = row.web_url;
     return group;
   });
@@ -291,4 +305,39 @@ export const Package = z
     version: row.version,
     packageType: row.package_type,
     ...(row.project_id !== undefined ? { projectId: row.project_id } : {}),
+  }));
+
+/** `GET /projects/:id/ci/lint` (`Entities::Ci::Lint::Result`). */
+export const CiLint = z
+  .object({
+    valid: z.boolean(),
+    errors: z.array(z.string()).catch([]),
+    merged_yaml: z.string().nullable().optional().catch(undefined),
+  })
+  .transform((row): CiLintOut => ({
+    valid: row.valid,
+    errors: row.errors,
+    ...(row.merged_yaml ? { mergedYaml: row.merged_yaml } : {}),
+  }));
+
+export const Issue = z
+  .object({
+    iid: z.number(),
+    project_id: z.number(),
+    title: z.string(),
+    description: z.string().nullable().catch(''),
+    state: z.enum(['opened', 'closed']).catch('opened'),
+    web_url: z.string().catch(''),
+    author: z.object({ id: z.number() }).nullable().optional().catch(undefined),
+    created_at: z.string().catch(''),
+  })
+  .transform((row): IssueOut => ({
+    iid: row.iid,
+    projectId: row.project_id,
+    title: row.title,
+    description: row.description ?? '',
+    state: row.state,
+    webUrl: row.web_url,
+    ...(row.author ? { authorId: row.author.id } : {}),
+    createdAt: row.created_at,
   }));

@@ -52,7 +52,7 @@ const NOTE_ACTIONS = ['created', 'edited'] as const;
 const QUEUE_STATUSES = ['pending', 'done', 'failed'] as const;
 
 // The adapter's `what` starts with a verb; these are the ones that change GitLab.
-const WRITE_VERBS = new Set(['adding', 'removing', 'commenting', 'editing', 'retrying']);
+const WRITE_VERBS = new Set(['adding', 'removing', 'commenting', 'editing', 'retrying', 'opening']);
 // Pattern ids and verdicts are kebab-case; anything else (a hand-edited row) is not a label.
 const LABEL_VALUE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 

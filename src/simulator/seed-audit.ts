@@ -26,7 +26,7 @@ function yaml(lines: string[]): string {
 
 /**
  * Builds the world. Users: `dana` runs the pipelines (Developer of the sources, Reporter of
- * `tools`), `tina` maintains `tools`, `devon` is a Developer there, `eve` has no role, and the
+ * `tools`), `tina` maintains `tools` (and is a Guest of the sources, so she may add them), `devon` is a Developer there, `eve` has no role, and the
  * bot is Maintainer of `tools` (to read allowlists and logs) and Reporter elsewhere.
  */
 export function auditWorld(init: WorldInit = {}): { world: World; ids: AuditIds } {
@@ -53,6 +53,8 @@ export function auditWorld(init: WorldInit = {}): { world: World; ids: AuditIds 
   for (const group of [web, mobile, apps]) {
     world.addMember(group, dana.id, 30);
     world.addMember(group, bot.id, 20);
+    // GitLab lets only people who can see a project add it to an allowlist.
+    world.addMember(group, tina.id, 10);
   }
 
   const projects: Record<string, number> = {};

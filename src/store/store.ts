@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { createActionRepository, type ActionRepository } from './actions.js';
+import { createAuditRepository, type AuditRepository } from './audit.js';
 import type { StoreContext } from './context.js';
 import { createCursorRepository, type CursorRepository } from './cursors.js';
 import { createIncidentRepository, type IncidentRepository } from './incidents.js';
@@ -8,6 +9,7 @@ import { createMetaRepository, type MetaRepository } from './meta.js';
 import { createNoteRepository, type NoteRepository } from './notes.js';
 import { createOccurrenceRepository, type OccurrenceRepository } from './occurrences.js';
 import { createRetentionRepository, type RetentionRepository } from './retention.js';
+import { createSessionRepository, type SessionRepository } from './sessions.js';
 import { createStatsRepository, type StatsRepository } from './stats.js';
 import type { Clock } from './time.js';
 
@@ -26,6 +28,10 @@ export interface Store {
   readonly stats: StatsRepository;
   /** Removing old closed and fixed incidents (`incidents prune`). */
   readonly retention: RetentionRepository;
+  /** The job token readiness audit's latest reports. */
+  readonly audit: AuditRepository;
+  /** Dashboard sign-ins. */
+  readonly sessions: SessionRepository;
   /**
    * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
    * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
@@ -59,6 +65,8 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     meta: createMetaRepository(context),
     stats: createStatsRepository(context),
     retention: createRetentionRepository(context),
+    audit: createAuditRepository(context),
+    sessions: createSessionRepository(context),
     transaction(fn) {
       return db.transaction(fn)();
     },

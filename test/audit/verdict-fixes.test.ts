@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planFixes } from '../../src/audit/fixes.js';
-import type { AuditFinding } from '../../src/audit/types.js';
+import type { AuditFinding } from '../../src/domain/audit.js';
 import { judge, type TargetScope } from '../../src/audit/verdict.js';
 import type { Project } from '../../src/gitlab/port.js';
 

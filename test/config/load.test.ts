@@ -55,6 +55,9 @@ describe('defaults', () => {
       cacheTtlSeconds: 600,
       patternDirs: [],
       http: { host: '127.0.0.1', port: 8080 },
+      oauth: {},
+      sessionTtl: '8h',
+      audit: { schedule: '17 3 * * *', maxProjects: 2000 },
     });
     expect(parseDuration(result.config?.lookback ?? '')).toBe(86_400_000);
   });
@@ -608,5 +611,45 @@ describe('the token stays secret', () => {
 
     expect(result.errors.length).toBeGreaterThan(0);
     expect(text).not.toContain(TOKEN);
+  });
+});
+
+describe('GitLab sign-in and the audit', () => {
+  it('needs the application ID and its secret together, and never shows the secret', () => {
+    const secret = 'gloas-0123456789abcdef0123456789abcdef';
+    const half = loadConfig({ env: { ...GITLAB, DIAGNOSER_OAUTH_SECRET: secret } });
+    const whole = loadConfig({
+      env: {
+        ...GITLAB,
+        DIAGNOSER_OAUTH_APP_ID: 'app-id',
+        DIAGNOSER_OAUTH_SECRET: secret,
+        DIAGNOSER_ADMIN_GROUP: 'platform/admins',
+        DIAGNOSER_AUDIT_SCHEDULE: 'off',
+      },
+    });
+
+    expect(half.errors).toEqual([
+      {
+        setting: 'DIAGNOSER_OAUTH_APP_ID',
+        message: expect.stringMatching(
+          /^DIAGNOSER_OAUTH_APP_ID is not set, but DIAGNOSER_OAUTH_SECRET is/,
+        ),
+      },
+    ]);
+    expect(whole.config?.oauth).toEqual({
+      applicationId: 'app-id',
+      secret,
+      group: 'platform/admins',
+    });
+    expect(whole.config?.audit.schedule).toBe('off');
+    expect(JSON.stringify(describeConfig(whole.config as Config))).not.toContain(secret);
+  });
+
+  it('refuses an audit schedule that is neither cron nor off', () => {
+    const result = loadConfig({ env: { ...GITLAB, DIAGNOSER_AUDIT_SCHEDULE: 'nightly' } });
+
+    expect(result.errors[0]?.message).toMatch(
+      /^DIAGNOSER_AUDIT_SCHEDULE "nightly" is not a cron expression/,
+    );
   });
 });

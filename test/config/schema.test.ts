@@ -18,6 +18,9 @@ describe('Config defaults', () => {
       cacheTtlSeconds: 600,
       patternDirs: [],
       http: { host: '127.0.0.1', port: 8080 },
+      oauth: {},
+      sessionTtl: '8h',
+      audit: { schedule: '17 3 * * *', maxProjects: 2000 },
     });
   });
 
@@ -58,6 +61,13 @@ describe('configReference', () => {
       'http.host',
       'http.port',
       'adminToken',
+      'oauth.applicationId',
+      'oauth.secret',
+      'oauth.group',
+      'publicUrl',
+      'sessionTtl',
+      'audit.schedule',
+      'audit.maxProjects',
       'retention',
     ]);
     expect(reference).toContainEqual({

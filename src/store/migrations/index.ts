@@ -1,7 +1,13 @@
 import { migration as initial } from './001-initial.js';
 import { migration as incidentDiagnosis } from './002-incident-diagnosis.js';
 import { migration as reportIndexes } from './003-report-indexes.js';
+import { migration as auditAndSessions } from './004-audit-and-sessions.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
-export const migrations: readonly Migration[] = [initial, incidentDiagnosis, reportIndexes];
+export const migrations: readonly Migration[] = [
+  initial,
+  incidentDiagnosis,
+  reportIndexes,
+  auditAndSessions,
+];

@@ -1,5 +1,3 @@
-import type { GitlabPort } from '../gitlab/port.js';
-
 /** How a job reaches another project with its job token. */
 export type AuditKind = 'image' | 'artifacts' | 'submodule' | 'auth-log';
 
@@ -66,28 +64,3 @@ export interface AuditReport {
   findings: AuditFinding[];
   problems: AuditProblem[];
 }
-
-/** `GET /projects/:id/ci/lint` of the default branch. */
-export interface CiLint {
-  valid: boolean;
-  errors: string[];
-  /** The configuration with `include:` and `extends:` applied; absent when it could not be built. */
-  mergedYaml?: string;
-}
-
-/** One row of a project's job token authentication log (17.6+). */
-export interface AuthLogEntry {
-  originPath: string;
-  lastAuthorizedAt: string;
-}
-
-/** What the audit asks GitLab: the port, and two reads only it needs. */
-export type AuditGitlab = GitlabPort & {
-  /** The default branch's CI configuration as GitLab expands it. Needs Reporter. */
-  lintCiConfig(projectId: number): Promise<CiLint>;
-  /**
-   * The project's job token authentication log. Needs Maintainer (GitlabAuthError);
-   * GitlabNotFoundError before 17.6.
-   */
-  listJobTokenAuthLog(projectPath: string): Promise<AuthLogEntry[]>;
-};
