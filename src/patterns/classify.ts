@@ -118,7 +118,7 @@ export function createClassifier(
   }
 
   function processBlock(block: CleanBlock, hits: readonly number[]) {
-    const walk = walkBlock(block, maxLength);
+    const walk = walkBlock(block, hits);
     for (const [line, index] of scanner.candidates(block, hits, skip)) {
       if (skip.has(index)) continue;
       const pattern = library.patterns[index] as Pattern;
@@ -134,32 +134,33 @@ export function createClassifier(
     lines += block.count;
   }
 
-  /** Feeds the tracker every line it must see, up to a given line; returns that line's place. */
-  function walkBlock(block: CleanBlock, maxLength: number) {
-    const markerLines = [...block.markers.keys()].sort((a, b) => a - b);
+  /**
+   * Feeds the tracker the lines that can change its state (marker lines and
+   * trigger lines), in order up to a given line, and returns that line's place.
+   */
+  function walkBlock(block: CleanBlock, hits: readonly number[]) {
+    // Once the script has started no text changes the state: only markers do.
+    const triggers = tracker.settled ? [] : scanner.triggerLines(block, hits);
+    const stops = [...new Set([...block.markers.keys(), ...triggers])].sort((a, b) => a - b);
     let next = 0;
-    let nextMarker = 0;
+    let nextStop = 0;
     let place: LinePlace = tracker.steady();
+    const visit = (line: number) => {
+      const text = lineBytes(block, line, maxLength).toString('utf8');
+      const truncated = isTruncated(block, line, maxLength);
+      return tracker.line(block.markers.get(line) ?? NO_MARKERS, text, truncated);
+    };
     return (target: number): LinePlace => {
-      while (next <= target) {
-        const markers = block.markers.get(next);
-        if (markers || !tracker.settled) {
-          const text = lineBytes(block, next, maxLength).toString('utf8');
-          place = tracker.line(markers ?? NO_MARKERS, text, isTruncated(block, next, maxLength));
-          next += 1;
-          continue;
-        }
-        while (nextMarker < markerLines.length && (markerLines[nextMarker] as number) < next) {
-          nextMarker += 1;
-        }
-        const marker = markerLines[nextMarker];
-        if (marker === undefined || marker > target) {
-          next = target + 1;
-          place = tracker.steady();
-        } else {
-          next = marker;
-        }
+      if (target < next) return place;
+      while (nextStop < stops.length && (stops[nextStop] as number) < target) {
+        const stop = stops[nextStop] as number;
+        nextStop += 1;
+        if (stop >= next) visit(stop);
       }
+      if (nextStop < stops.length && stops[nextStop] === target) nextStop += 1;
+      // The target itself is looked at when its place can depend on its text.
+      place = tracker.settled && !block.markers.has(target) ? tracker.steady() : visit(target);
+      next = target + 1;
       return place;
     };
   }

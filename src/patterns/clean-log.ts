@@ -102,6 +102,20 @@ const SCRIPT_SECTION = /^(?:step_|build_script$|user_script$)/;
 const SCRIPT_BANNER = /^Executing "(?:step_\w+|build_script)" stage of the job script/;
 const SKIP_NOTE_PREFIX = '[pipeline-diagnoser: ';
 
+/**
+ * RE2 regexes for every line whose text can change the tracker's state
+ * (besides its markers): where the script starts and where the runner
+ * fetches the sources. A caller that skips lines must still give these to
+ * `line` (the classifier finds them in its one pass over each block); keep
+ * them in step with the tests in `line` below.
+ */
+export const TRACKER_TRIGGERS = [
+  '^\\$ ',
+  '^\\[pipeline-diagnoser: ',
+  SCRIPT_BANNER.source,
+  SOURCES_BANNER.source,
+];
+
 export function createLineTracker(): LineTracker {
   let section: string | null = null;
   let scriptStarted = false;

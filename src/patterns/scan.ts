@@ -1,4 +1,5 @@
 import RE2 from 're2';
+import { TRACKER_TRIGGERS } from './clean-log.js';
 import { lineAt, type CleanBlock } from './log-blocks.js';
 import { inlineFlags, widenForScan, type Regex, type RuleRegex } from './regex.js';
 import { startSetWorker, type SetWorker } from './set-worker.js';
@@ -16,6 +17,8 @@ export interface RuleScanner {
   worker(): SetWorker | undefined;
   /** Whether the block has control characters the fast cleaning path leaves (see log-blocks.ts). */
   needsFullClean(hits: readonly number[]): boolean;
+  /** Lines that may change the line tracker's state (see `TRACKER_TRIGGERS`), in order. */
+  triggerLines(block: CleanBlock, hits: readonly number[]): number[];
   /** Candidate lines of the block: [line index, pattern index], by line. */
   candidates(
     block: CleanBlock,
@@ -59,6 +62,11 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
   });
   const controls = members.length;
   sources.push(STRAY_CONTROLS);
+  const triggers = new Map<number, Regex>();
+  for (const trigger of TRACKER_TRIGGERS) {
+    triggers.set(sources.length, new RE2(trigger, 'm'));
+    sources.push(trigger);
+  }
   const set = new RE2.Set(sources, 'm', { maxMem: SET_MEMORY });
   const all = Array.from({ length: sources.length }, (_, i) => i);
   let worker: SetWorker | undefined | null = null;
@@ -78,6 +86,14 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
     },
     needsFullClean(hits) {
       return hits.includes(controls);
+    },
+    triggerLines(block, hits) {
+      const lines = new Set<number>();
+      for (const m of hits) {
+        const finder = triggers.get(m);
+        if (finder) for (const line of findLines(block, finder)) lines.add(line);
+      }
+      return [...lines].sort((a, b) => a - b);
     },
     candidates(block, hits, skip) {
       const found: [number, number][] = [];

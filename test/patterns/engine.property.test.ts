@@ -20,6 +20,7 @@ const everyLine: PatternLibrary = {
     match: () => [],
     worker: () => undefined,
     needsFullClean: () => true,
+    triggerLines: (block) => Array.from({ length: block.count }, (_, line) => line),
     candidates: (block) =>
       Array.from({ length: block.count }, (_, line) =>
         library.patterns.map((_p, index) => [line, index] as [number, number]),
