@@ -4,8 +4,10 @@ import { seedStoryWorld, startSimulator } from '../src/simulator/index.js';
 import { createBenchBot } from './bench-bot.js';
 
 // A poll cycle over 1,000 watched projects against the GitLab simulator on
-// 127.0.0.1, through the real gitbeaker client: API requests made when idle
-// and with 10 new failures, and the time from a job's failure to its note.
+// 127.0.0.1, through the real gitbeaker client, listing each project through
+// REST (the per-project mode, where GraphQL is missing): API requests made
+// when idle and with 10 new failures, and the time from a job's failure to its
+// note. bench/discovery.ts measures the GraphQL modes.
 
 const PROJECTS = 1_000;
 const FAILURES = 10;
@@ -31,7 +33,7 @@ async function main() {
     });
   }
   const sim = await startSimulator({ world });
-  const { bot, folder } = createBenchBot(sim.url, ids.tokens.bot);
+  const { bot, folder } = createBenchBot(sim.url, ids.tokens.bot, { discovery: 'per-project' });
 
   const measure = async (label: string) => {
     sim.requests.length = 0;

@@ -76,6 +76,20 @@ export class GitlabRequestError extends Error {
   }
 }
 
+/** GitLab refused a GraphQL query as too complex; a smaller one may pass. */
+export class GitlabQueryTooComplexError extends GitlabRequestError {
+  override name = 'GitlabQueryTooComplexError';
+  constructor(
+    message: string,
+    /** GitLab's score of the refused query. */
+    readonly complexity: number,
+    /** The caller's limit. */
+    readonly limit: number,
+  ) {
+    super(message, 200, `complexity ${complexity} over ${limit}`);
+  }
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -86,6 +86,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     settings: {
       watch: config.watch,
       lookbackMs: parseDuration(config.lookback),
+      discovery: config.discovery,
       offerMaxAgeMs: parseDuration(config.offerMaxAge),
     },
   });

@@ -203,6 +203,13 @@ export const LogLevel = z.enum(LOG_LEVELS, {
 });
 export type LogLevel = z.infer<typeof LogLevel>;
 
+/** How the bot finds failed jobs (see the README, "How polling works"). */
+export const DISCOVERY_MODES = ['auto', 'instance', 'batched', 'per-project'] as const;
+
+export const Discovery = z.enum(DISCOVERY_MODES, {
+  error: notA('a discovery mode', `use one of ${DISCOVERY_MODES.join(', ')}`),
+});
+
 export const DEFAULT_DATABASE_PATH = './data/diagnoser.db';
 export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;
 
@@ -307,6 +314,9 @@ export const Config = z.strictObject({
   watch: Watch.default({ projects: [], groups: [] }),
   lookback: Duration.default('24h').describe(
     `How far back the very first cycle looks for failed jobs: a number and a unit (${DURATION_UNITS}), e.g. 24h.`,
+  ),
+  discovery: Discovery.default('auto').describe(
+    'How failed jobs are found: instance (one GraphQL list of the whole instance; an administrator token), batched (GraphQL, 100 projects per request), per-project (REST, one request per project), or auto: the cheapest the instance and token allow.',
   ),
   offerMaxAge: Duration.default('14d').describe(
     `How long a one-click fix offered in a comment waits for approval; older offers are no longer checked (a number and a unit, ${DURATION_UNITS}).`,

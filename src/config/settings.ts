@@ -21,6 +21,7 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   'watch.projects': { name: 'DIAGNOSER_WATCH_PROJECTS', kind: 'list' },
   'watch.groups': { name: 'DIAGNOSER_WATCH_GROUPS', kind: 'list' },
   lookback: { name: 'DIAGNOSER_LOOKBACK', kind: 'text' },
+  discovery: { name: 'DIAGNOSER_DISCOVERY', kind: 'lowercase' },
   offerMaxAge: { name: 'DIAGNOSER_OFFER_MAX_AGE', kind: 'text' },
   dryRun: { name: 'DIAGNOSER_DRY_RUN', kind: 'boolean' },
   logLevel: { name: 'LOG_LEVEL', kind: 'lowercase' },

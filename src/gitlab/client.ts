@@ -1,6 +1,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createGraphqlClient, graphqlJobTokenMethods } from './graphql.js';
 import { graphqlAuthLogMethods } from './graphql-auth-log.js';
+import { graphqlDiscoveryMethods } from './graphql-discovery.js';
 import type { GitlabPort } from './port.js';
 import { createRequester, type RequestEvent } from './request.js';
 import { issueMethods } from './rest-issues.js';
@@ -34,6 +35,7 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     ...jobMethods(api, request),
     ...jobTokenMethods(api, request),
     ...graphqlJobTokenMethods(graphql, request),
+    ...graphqlDiscoveryMethods(graphql, request),
     ...registryMethods(api, request),
     ...noteMethods(api, request),
     ...issueMethods(api, request),

@@ -1,5 +1,10 @@
 import { GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/rest';
-import { GitlabAuthError, GitlabRequestError } from '../errors.js';
+import {
+  GitlabAuthError,
+  GitlabQueryTooComplexError,
+  GitlabRequestError,
+  GitlabTransientError,
+} from '../errors.js';
 import type { CallContext } from './map-error.js';
 import type { GitlabPort } from './port.js';
 import type { Requester } from './request.js';
@@ -35,21 +40,57 @@ export function createGraphqlClient(options: GraphqlOptions) {
         cause: { description: body, request: new Request(url), response },
       });
     }
-    const payload = (await response.json()) as { data?: T; errors?: { message: string }[] };
+    const payload = await readPayload<T>(response, context);
     const problems = payload.errors?.map((e) => e.message) ?? [];
-    if (problems.length > 0 || !payload.data) {
-      const description = problems.join('; ') || 'no data';
-      throw new GitlabRequestError(
-        `GitLab's GraphQL API refused ${context.what}: ${description}`,
-        200,
-        description,
-      );
-    }
+    if (problems.length > 0 || !payload.data) throw refusal(problems, context);
     return payload.data;
   };
 }
 
-type Graphql = ReturnType<typeof createGraphqlClient>;
+async function readPayload<T>(
+  response: Response,
+  context: CallContext,
+): Promise<{ data?: T; errors?: { message: string }[] }> {
+  const text = await response.text();
+  try {
+    const payload = JSON.parse(text) as unknown;
+    if (payload !== null && typeof payload === 'object') return payload;
+  } catch {
+    // answered below
+  }
+  throw new GitlabRequestError(
+    `GitLab's GraphQL API answered ${context.what} with something other than JSON`,
+    response.status,
+    text.slice(0, 200),
+  );
+}
+
+/** GitLab's GraphQL errors as the port's: too complex, timed out, or refused. */
+function refusal(problems: string[], context: CallContext): Error {
+  const description = problems.join('; ') || 'no data';
+  // graphql-ruby's MaxQueryComplexity message.
+  const tooComplex = /Query has complexity of (\d+), which exceeds max complexity of (\d+)/.exec(
+    description,
+  );
+  if (tooComplex) {
+    return new GitlabQueryTooComplexError(
+      `GitLab found the query too complex while ${context.what}: ${description}`,
+      Number(tooComplex[1]),
+      Number(tooComplex[2]),
+    );
+  }
+  // Gitlab::Graphql::Timeout: the query ran out of time on GitLab's side.
+  if (problems.some((p) => /^Timeout on /.test(p))) {
+    return new GitlabTransientError(`GitLab timed out while ${context.what}: ${description}`);
+  }
+  return new GitlabRequestError(
+    `GitLab's GraphQL API refused ${context.what}: ${description}`,
+    200,
+    description,
+  );
+}
+
+export type Graphql = ReturnType<typeof createGraphqlClient>;
 
 interface ScopeData {
   project: {

@@ -12,6 +12,8 @@ export interface GitlabUser {
   username: string;
   name: string;
   bot?: boolean;
+  /** An instance admin (GitLab says so only to admins, about themselves). */
+  isAdmin?: boolean;
 }
 
 export interface ProjectRef {
@@ -156,6 +158,50 @@ export interface InstanceVersion {
   revision?: string;
 }
 
+/** A failed job as a listing finds it: enough to queue it; the worker reads the rest. */
+export interface FailedJobRef {
+  id: number;
+  projectId: number;
+  pipelineId: number;
+  createdAt: string;
+  finishedAt?: string;
+}
+
+/** One page of a GraphQL connection. */
+export interface GraphqlPage<T> {
+  items: T[];
+  hasNextPage: boolean;
+  endCursor?: string;
+}
+
+/** What the instance's GraphQL API offers for finding failures (learnt by introspection). */
+export interface DiscoveryFeatures {
+  /** `Query.jobs(statuses:)`: every failed job of the instance in one list (admins only). */
+  instanceJobs: boolean;
+  /** `projects(ids:)` → `pipelines(status:, updatedAfter:)` → `jobs(statuses:)`. */
+  failedPipelines: boolean;
+  /** The highest complexity the bot's queries may have (GitLab: 250, 300 for admins). */
+  maxComplexity: number;
+}
+
+/** How much one failed-pipelines query asks for. */
+export interface FailedPipelinesPlan {
+  /** Projects per query (GitLab pages at 100). */
+  projects: number;
+  /** Failed pipelines per project; more are asked for with `pipelinesAfter`. */
+  pipelines: number;
+  /** Failed jobs per pipeline; `moreJobs` says when a pipeline has more. */
+  jobs: number;
+}
+
+/** One project's failed pipelines updated after a time, each with its failed jobs. */
+export interface ProjectFailures {
+  projectId: number;
+  pipelines: { id: number; jobs: FailedJobRef[]; moreJobs: boolean }[];
+  /** Set when the project has more such pipelines: the cursor to ask for them. */
+  morePipelines?: string;
+}
+
 export interface GitlabPort {
   /** The instance's address, for links. */
   readonly baseUrl: string;
@@ -174,6 +220,25 @@ export interface GitlabPort {
 
   /** One bounded page of failed jobs, newest first. */
   listFailedJobs(projectId: number, options: { perPage: number; page: number }): Promise<Job[]>;
+  /** What GraphQL offers for finding failures (one introspection query). */
+  discoveryFeatures(): Promise<DiscoveryFeatures>;
+  /**
+   * One page of the instance's failed jobs, newest first. Admins only: GitLab
+   * answers anyone else with an empty list.
+   */
+  listInstanceFailedJobs(page: {
+    first: number;
+    after?: string;
+  }): Promise<GraphqlPage<FailedJobRef>>;
+  /**
+   * Failed pipelines updated after `updatedAfter` in each project, with their
+   * failed jobs, in one GraphQL query; GitlabQueryTooComplexError when GitLab
+   * finds the plan too big. `pipelinesAfter` continues one project's list.
+   */
+  listFailedPipelines(
+    projectIds: readonly number[],
+    query: { updatedAfter: string; plan: FailedPipelinesPlan; pipelinesAfter?: string },
+  ): Promise<ProjectFailures[]>;
   getJob(projectId: number, jobId: number): Promise<Job>;
   /** The raw log, cut to its first and last `maxBytes / 2` when larger. */
   getJobLog(projectId: number, jobId: number, maxBytes: number): Promise<string>;

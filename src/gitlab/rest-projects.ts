@@ -1,5 +1,5 @@
 import { GitlabNotFoundError } from '../errors.js';
-import { LIST_LIMIT, type Api } from './api.js';
+import { ALL_PAGES, LIST_LIMIT, type Api } from './api.js';
 import type { GitlabPort } from './port.js';
 import type { Requester } from './request.js';
 import * as S from './schema.js';
@@ -44,7 +44,7 @@ export function projectMethods(
             membership: true,
             minAccessLevel: options?.minAccessLevel ?? 20,
             simple: true,
-            ...LIST_LIMIT,
+            ...ALL_PAGES,
           }),
         ),
       );
@@ -58,7 +58,7 @@ export function projectMethods(
             await api.Groups.allProjects(groupPath, {
               includeSubgroups: true,
               simple: true,
-              ...LIST_LIMIT,
+              ...ALL_PAGES,
             }),
           ),
       );

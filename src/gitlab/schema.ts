@@ -27,12 +27,15 @@ export const User = z
     username: z.string(),
     name: z.string().catch(''),
     bot: z.boolean().optional().catch(undefined),
+    // Only in GET /user answered to an admin (Entities::UserWithAdmin).
+    is_admin: z.boolean().optional().catch(undefined),
   })
   .transform((row): GitlabUser => ({
     id: row.id,
     username: row.username,
     name: row.name,
     ...(row.bot ? { bot: true } : {}),
+    ...(row.is_admin ? { isAdmin: true } : {}),
   }));
 
 const ProjectBasicRow = z.object({

@@ -3,6 +3,7 @@ import type { Job } from '../gitlab/port.js';
 import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
+import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
 import type { WatchSettings } from './discover/watch-list.js';
 import { runOneClick } from './one-click/process-approvals.js';
 import type { OneClickReport } from './one-click/types.js';
@@ -15,10 +16,12 @@ export interface PollSettings {
   watch: WatchSettings;
   /** How far back the first look at a project goes. */
   lookbackMs: number;
-  /** Jobs per page when listing failures. */
+  /** Jobs per page when listing one project's failures through REST. */
   perPage?: number;
-  /** Pages read at most per project and cycle (after a long pause). */
-  maxPages?: number;
+  /** How failures are found; `auto` (default) picks the cheapest the instance allows. */
+  discovery?: DiscoverySetting;
+  /** In the instance mode, how often every watched project is swept as well. */
+  sweepEveryMs?: number;
   /** Jobs diagnosed at most per cycle; the rest wait in the queue. */
   maxJobsPerCycle?: number;
   /** How long the list of watched projects is reused. */
@@ -41,6 +44,8 @@ export interface CycleReport {
   projects: number;
   /** Quiet projects left out of this cycle. */
   projectsSkipped?: number;
+  /** How failures were found (see DiscoveryMode). */
+  discovery?: DiscoveryMode;
   newJobs: number;
   outcomes: JobOutcome[];
   /** Jobs put back in the queue for a later cycle. */
@@ -62,7 +67,8 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
   const { logger, now } = deps;
   const settings = {
     perPage: 20,
-    maxPages: 5,
+    discovery: 'auto' as DiscoverySetting,
+    sweepEveryMs: 10 * 60_000,
     maxJobsPerCycle: 200,
     watchListTtlMs: 10 * 60_000,
     maxAttempts: 8,

@@ -47,6 +47,7 @@ describe('defaults', () => {
       schedule: '* * * * *',
       watch: { projects: [], groups: [] },
       lookback: '24h',
+      discovery: 'auto',
       offerMaxAge: '14d',
       dryRun: false,
       logLevel: 'info',
@@ -387,6 +388,12 @@ describe('errors name the setting as written and the fix', () => {
       { DIAGNOSER_LOOKBACK: '1 day' },
       'DIAGNOSER_LOOKBACK',
       'DIAGNOSER_LOOKBACK "1 day" is not a duration: write a number and a unit (s, m, h, d or w), e.g. 24h, 30m or 7d',
+    ],
+    [
+      'an unknown discovery mode',
+      { DIAGNOSER_DISCOVERY: 'graphql' },
+      'DIAGNOSER_DISCOVERY',
+      'DIAGNOSER_DISCOVERY "graphql" is not a discovery mode: use one of auto, instance, batched, per-project',
     ],
     [
       'a project given as a URL',

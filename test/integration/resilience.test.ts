@@ -63,7 +63,11 @@ describe('one note per merge request, across failures and restarts', () => {
     const report = await fresh.poller.runCycle();
 
     expect(report.outcomes).toMatchObject([{ note: { action: 'unchanged' } }]);
-    expect(h.sim.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    // Reads only: GETs, and GraphQL queries (no mutation).
+    const writes = h.sim.requests.filter(
+      (r) => r.method !== 'GET' && !String(r.body?.query).trimStart().startsWith('query'),
+    );
+    expect(writes).toEqual([]);
   });
 });
 
@@ -102,7 +106,7 @@ describe('GitLab failures lose no work', () => {
     h = await startHarness({ botRole: 40 });
     h.runSeed();
     h.sim.faults.push({ path: /\/projects\/\d+\/jobs$/, status: 503, retryAfter: 120, times: 1 });
-    const bot = h.startBot();
+    const bot = h.startBot({ discovery: 'per-project' });
 
     const refused = await bot.poller.runCycle();
     h.clock.advance(60_000);
@@ -121,7 +125,7 @@ describe('GitLab failures lose no work', () => {
     h = await startHarness({ botRole: 40 });
     h.runSeed();
     h.sim.faults.push({ path: /\/projects\/\d+\/jobs$/, status: 429, retryAfter: 30, times: 40 });
-    const bot = h.startBot();
+    const bot = h.startBot({ discovery: 'per-project' });
 
     const limited = await bot.poller.runCycle();
     h.sim.faults.length = 0;
@@ -157,7 +161,7 @@ describe('GitLab failures lose no work', () => {
     expect(report.outcomes).toHaveLength(1);
   });
 
-  it('costs one request per watched project when nothing new failed', async () => {
+  it('costs one request per watched project when nothing new failed (per-project)', async () => {
     h = await startHarness({ botRole: 40 });
     // A failure without a one-click offer: no approvals to look for.
     h.world.runPipeline({
@@ -166,7 +170,7 @@ describe('GitLab failures lose no work', () => {
       userId: h.ids.users.alice,
       jobs: [{ name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] }],
     });
-    const bot = h.startBot({ cacheTtlSeconds: 600 });
+    const bot = h.startBot({ cacheTtlSeconds: 600, discovery: 'per-project' });
     await bot.poller.runCycle();
     h.sim.requests.length = 0;
 
@@ -189,7 +193,7 @@ describe('GitLab failures lose no work', () => {
     const iid = h.ids.mergeRequest.iid;
     const note = h.botNotes()[0]?.id;
     expect(h.sim.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
-      `GET /api/v4/projects/${h.ids.projects.app}/jobs`,
+      'POST /api/graphql',
       `GET /api/v4/projects/${h.ids.projects.app}/merge_requests/${iid}/notes/${note}/award_emoji`,
       `GET /api/v4/projects/${h.ids.projects.app}/merge_requests/${iid}/notes`,
     ]);
@@ -197,9 +201,9 @@ describe('GitLab failures lose no work', () => {
 });
 
 describe('large fleets', () => {
-  it('polls quiet projects less often, and a failing one again at once', async () => {
+  it('polls quiet projects less often, and a failing one again at once (per-project)', async () => {
     h = await startHarness({ botRole: 40 });
-    const bot = h.startBot();
+    const bot = h.startBot({ discovery: 'per-project' });
     const polls: number[] = [];
     for (let cycle = 0; cycle < 8; cycle++) {
       h.sim.requests.length = 0;

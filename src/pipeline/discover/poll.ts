@@ -1,23 +1,33 @@
 import { GitlabTransientError, errorMessage } from '../../errors.js';
-import type { Job } from '../../gitlab/port.js';
+import { planFailedPipelines } from '../../gitlab/failed-pipelines-plan.js';
+import type { Job, ProjectRef } from '../../gitlab/port.js';
 import type { PipelineDeps } from '../deps.js';
 import type { Problem } from '../pause.js';
+import { createBatchPlanner, sweepFailedPipelines, type BatchPlanner } from './failed-pipelines.js';
 import { findNewFailures } from './find-failures.js';
+import { findInstanceFailures } from './instance-jobs.js';
+import { createModeChooser, type DiscoveryMode, type DiscoverySetting } from './mode.js';
 import { createQuietPacing } from './quiet-projects.js';
 import { createWatchList, type WatchSettings } from './watch-list.js';
 
 export interface PollSourceSettings {
   watch: WatchSettings;
-  /** How far back the first look at a project goes. */
+  /** How far back the first look goes. */
   lookbackMs: number;
-  /** Jobs per page when listing failures. */
+  /** Jobs per page when listing one project's failures through REST. */
   perPage: number;
-  /** Pages read at most per project and cycle (after a long pause). */
-  maxPages: number;
-  /** How long the list of watched projects is reused. */
+  /** How long the list of watched projects (and the mode) is reused. */
   watchListTtlMs: number;
-  /** The most cycles a quiet project is left out between polls (0: never). */
+  /** The most cycles a quiet project is left out between REST polls (0: never). */
   maxQuietSkip: number;
+  /** How failures are found; `auto` picks the cheapest the instance allows. */
+  discovery: DiscoverySetting;
+  /**
+   * In the instance mode, how often every watched project is swept as well:
+   * the instance list is read down to the highest job id seen, so a long job
+   * that fails late, after many newer failures, is found by the sweep.
+   */
+  sweepEveryMs: number;
 }
 
 export interface PollReport {
@@ -26,15 +36,20 @@ export interface PollReport {
   projectsSkipped?: number;
   newJobs: number;
   problems: Problem[];
+  /** How failures were found this cycle. */
+  discovery?: DiscoveryMode;
 }
 
+/** Diagnose what was just queued: a project's jobs, or every due job. */
+export type Found = (projectId?: number) => Promise<'ok' | 'pause'>;
+
 /**
- * The poll source: lists the new failed jobs of every watched project into
- * the durable queue. After each project with new failures it calls
- * `found`, so they are diagnosed at once rather than after the whole sweep
- * (a large fleet takes minutes to list); `found` answering 'pause' stops
- * the poll. A failure in one project never stops the others; an outage
- * (GitlabTransientError) is thrown to the caller.
+ * The poll source: finds the new failed jobs of every watched project and
+ * puts them in the durable queue, the cheapest way the instance allows (see
+ * DiscoveryMode). After each step that queued something it calls `found`, so
+ * jobs are diagnosed at once rather than after the whole sweep; `found`
+ * answering 'pause' stops the poll. A failure in one project never stops the
+ * others; an outage (GitlabTransientError) is thrown to the caller.
  */
 export function createPollSource(
   deps: Pick<PipelineDeps, 'gitlab' | 'store' | 'logger' | 'now'>,
@@ -42,16 +57,24 @@ export function createPollSource(
 ) {
   const { gitlab, store, logger, now } = deps;
   const watchedProjects = createWatchList(gitlab, settings.watch, settings.watchListTtlMs, now);
+  const modes = createModeChooser(gitlab, settings.discovery, settings.watchListTtlMs, now, logger);
   const quiet = createQuietPacing(settings.maxQuietSkip);
+  let planner: { limit: number; planner: BatchPlanner } | undefined;
+  let lastSweep = Number.NEGATIVE_INFINITY;
 
-  return async function poll(
+  function plannerFor(limit: number): BatchPlanner {
+    if (planner?.limit !== limit) {
+      planner = { limit, planner: createBatchPlanner(planFailedPipelines(limit)) };
+    }
+    return planner.planner;
+  }
+
+  async function pollEach(
+    projects: readonly ProjectRef[],
     report: PollReport,
     seen: Map<number, Job>,
-    found: (projectId: number) => Promise<'ok' | 'pause'>,
+    found: Found,
   ): Promise<'ok' | 'pause'> {
-    quiet.nextCycle();
-    const projects = await watchedProjects(report.problems);
-    report.projects = projects.length;
     for (const project of projects) {
       if (!quiet.isDue(project.id)) {
         report.projectsSkipped = (report.projectsSkipped ?? 0) + 1;
@@ -69,5 +92,53 @@ export function createPollSource(
       }
     }
     return 'ok';
+  }
+
+  return async function poll(
+    report: PollReport,
+    seen: Map<number, Job>,
+    found: Found,
+  ): Promise<'ok' | 'pause'> {
+    quiet.nextCycle();
+    const projects = await watchedProjects(report.problems);
+    report.projects = projects.length;
+    const discovery = await modes.current(report.problems);
+    report.discovery = discovery.mode;
+
+    if (discovery.mode === 'instance') {
+      const watched = new Set(projects.map((p) => p.id));
+      try {
+        const added = await findInstanceFailures(gitlab, store, watched, settings.lookbackMs, now);
+        report.newJobs += added;
+        if (added > 0 && (await found()) === 'pause') return 'pause';
+      } catch (error) {
+        if (error instanceof GitlabTransientError) throw error;
+        report.problems.push({
+          where: 'failed jobs of the instance (GraphQL)',
+          message: errorMessage(error),
+        });
+        modes.forget();
+      }
+      if (now().getTime() - lastSweep < settings.sweepEveryMs) return 'ok';
+    }
+
+    let rest: readonly ProjectRef[] = projects;
+    if (discovery.mode !== 'per-project' && discovery.batched) {
+      const sweep = await sweepFailedPipelines(
+        { gitlab, store, now },
+        projects,
+        plannerFor(discovery.maxComplexity),
+        { lookbackMs: settings.lookbackMs, seen, problems: report.problems },
+        async (added) => {
+          report.newJobs += added;
+          return found();
+        },
+      );
+      if (sweep.outcome === 'pause') return 'pause';
+      rest = sweep.leftOver;
+    }
+    const outcome = await pollEach(rest, report, seen, found);
+    if (outcome === 'ok') lastSweep = now().getTime();
+    return outcome;
   };
 }
