@@ -8,6 +8,8 @@ export type FixState =
       reactions: boolean;
       /** The group of A that `apply group` would allow instead, if any. */
       sourceGroup?: string;
+      /** Set when the note carries several offers: the reply must name this incident. */
+      choose?: number;
     }
   | {
       kind: 'applied';

@@ -11,6 +11,8 @@ export interface Approval {
   userId: number;
   username: string;
   command: Command;
+  /** The incident a reply names (`@bot apply 12`): needed on a note with several offers. */
+  incidentId?: number;
   /** The reply's note id, to answer it. */
   replyNoteId?: number;
   at: string;
@@ -18,13 +20,20 @@ export interface Approval {
 
 const APPROVAL_EMOJI = new Set(['thumbsup', '+1']);
 
-/** `@bot apply`, `@bot apply group`, `@bot revert`, anywhere in a reply. */
-export function parseCommand(body: string, botUsername: string): Command | undefined {
+/** `@bot apply`, `@bot apply group`, `@bot revert`, each with an optional incident number. */
+export function parseCommand(
+  body: string,
+  botUsername: string,
+): { command: Command; incidentId?: number } | undefined {
   const escaped = botUsername.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
-  const m = new RegExp(`(?:^|\\s)@${escaped}\\s+(apply(?:\\s+group)?|revert)\\b`, 'i').exec(body);
+  const m = new RegExp(
+    `(?:^|\\s)@${escaped}\\s+(apply(?:\\s+group)?|revert)\\b(?:\\s+(\\d{1,12})\\b)?`,
+    'i',
+  ).exec(body);
   if (!m?.[1]) return undefined;
   const word = m[1].toLowerCase().replace(/\s+/, ' ');
-  return word === 'apply group' ? 'apply-group' : (word as Command);
+  const command = word === 'apply group' ? 'apply-group' : (word as Command);
+  return m[2] ? { command, incidentId: Number(m[2]) } : { command };
 }
 
 /**
@@ -76,14 +85,14 @@ function commands(replies: Note[], bot: GitlabUser): Approval[] {
   const approvals: Approval[] = [];
   for (const reply of replies) {
     if (reply.system || reply.authorId === bot.id) continue;
-    const command = parseCommand(reply.body, bot.username);
-    if (!command) continue;
+    const parsed = parseCommand(reply.body, bot.username);
+    if (!parsed) continue;
     approvals.push({
       key: `note:${reply.id}`,
       via: 'reply',
       userId: reply.authorId,
       username: reply.authorUsername,
-      command,
+      ...parsed,
       replyNoteId: reply.id,
       at: reply.createdAt,
     });

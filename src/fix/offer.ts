@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Diagnosis } from '../domain/diagnosis.js';
 
 /**
@@ -20,4 +21,73 @@ export function isOfferable(d: Diagnosis | undefined): boolean {
     fix.target.id === d.target.id &&
     fix.source.id === d.project.id
   );
+}
+
+/** The offer a note shows for one incident, as recorded in its trail. */
+export interface RecordedOffer {
+  /** Which note (`merge_request:<iid>` or `commit:<sha>`). */
+  target: string;
+  /** What was offered: changes when the change or the way to choose it changes. */
+  offer: string;
+  /** When GitLab wrote the note version that made this offer. */
+  offeredAt: string;
+}
+
+/**
+ * What one offer is: the change (B, A) and whether the note carries other
+ * offers (then the approver must name the incident). A new hash is a new
+ * offer, and approvals of the old one no longer count.
+ */
+export function offerHash(
+  entry: { incidentId: number; diagnosis: Diagnosis },
+  offersOnNote: number,
+): string {
+  const fix = entry.diagnosis.fix;
+  const change = fix?.kind === 'allowlist-add' ? `${fix.target.id}<-${fix.source.id}` : '';
+  return createHash('sha256')
+    .update(`${entry.incidentId}:${change}:${offersOnNote > 1 ? 'named' : 'single'}`)
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The newest offer recorded for a note. */
+export function latestOffer(
+  actions: readonly { kind: string; detail: Record<string, unknown> }[],
+  target: string,
+): RecordedOffer | undefined {
+  for (const action of [...actions].reverse()) {
+    const d = action.detail;
+    if (action.kind === 'fix-offered' && d.target === target) {
+      return {
+        target,
+        offer: typeof d.offer === 'string' ? d.offer : '',
+        offeredAt: typeof d.offeredAt === 'string' ? d.offeredAt : '',
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * An approval counts only for the offer it could have seen: given after
+ * GitLab wrote that offer. A 👍 left on the note before the offer was added
+ * (a "thanks", say) approves nothing.
+ */
+export function approvesOffer(approvalAt: string, offer: RecordedOffer | undefined): boolean {
+  if (!offer?.offeredAt) return false;
+  return Date.parse(approvalAt) >= Date.parse(offer.offeredAt);
+}
+
+/**
+ * The one incident an approval is for. A reply may name it
+ * (`@bot apply 12`); a bare reaction or reply counts only on a note with a
+ * single open offer. Never more than one: one approval, one change.
+ */
+export function chosenIncident(
+  named: number | undefined,
+  open: readonly number[],
+): { id: number } | { id?: undefined; why: 'not-on-note' | 'ambiguous' | 'none' } {
+  if (named !== undefined) return open.includes(named) ? { id: named } : { why: 'not-on-note' };
+  if (open.length === 1) return { id: open[0] as number };
+  return { why: open.length === 0 ? 'none' : 'ambiguous' };
 }

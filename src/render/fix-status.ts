@@ -8,11 +8,14 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
   const source = code(d.project.path);
   switch (state.kind) {
     case 'offered': {
-      const how = state.reactions
-        ? `react with :thumbsup: to this comment, or reply ${code(`@${state.botUsername} apply`)}`
-        : `reply ${code(`@${state.botUsername} apply`)} to this comment`;
+      const apply = `@${state.botUsername} apply${state.choose ? ` ${state.choose}` : ''}`;
+      // A reaction cannot say which of several offers it accepts.
+      const how =
+        state.reactions && !state.choose
+          ? `react with :thumbsup: to this comment, or reply ${code(apply)}`
+          : `reply ${code(apply)} to this comment`;
       const group = state.sourceGroup
-        ? ` To allow every project of the group ${code(state.sourceGroup)} instead, reply ${code(`@${state.botUsername} apply group`)} (broader; not recommended unless several projects need it).`
+        ? ` To allow every project of the group ${code(state.sourceGroup)} instead, reply ${code(`@${state.botUsername} apply group${state.choose ? ` ${state.choose}` : ''}`)} (broader; not recommended unless several projects need it).`
         : '';
       return [
         `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} who can see ${source} may ${how}. It then adds ${source} to the allowlist of ${target}, retries the failed jobs and reports back here.`,

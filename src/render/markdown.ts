@@ -97,7 +97,8 @@ export function escapeText(text: string): string {
  */
 export function link(label: string, url: string): string {
   const safeUrl = /^https?:\/\/[^\s()<>[\]"'`]+$/.test(url);
-  return safeUrl ? `[${escapeText(label)}](${url})` : code(label);
+  // A line break in a label would end the link and leave the rest as live text.
+  return safeUrl ? `[${escapeText(label.replace(/[\r\n]+/g, ' '))}](${url})` : code(label);
 }
 
 /** Last line of defence against quick actions: no line may start with `/`. */

@@ -159,3 +159,71 @@ describe('a note on A’s merge request reveals nothing about a project its read
     expect(body).not.toMatch(/`1\.5\.1`|`1\.5`/);
   });
 });
+
+describe('an approval counts for one offer, the one it could see', () => {
+  it('a 👍 given before the offer was added to the note applies nothing', async () => {
+    await world();
+    // A first failure gets a note with no offer (an image on Docker Hub)...
+    run([{ name: 'lint', image: 'library/nodejs-missing:20', script: ['npm run lint'] }]);
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
+    // ...which bob thanks with a 👍.
+    bobApproves();
+    // Then the image of containers/poetry is denied: the same note now offers the change.
+    h.runSeed();
+    await bot.poller.runCycle();
+    expect(h.botNotes()[0]?.body).toContain('Accept with one click');
+
+    await bot.poller.runCycle();
+
+    expect(appLetIn()).toBe(false);
+  });
+
+  it('one 👍 on a note with two offers changes no allowlist; a reply naming one changes that one', async () => {
+    await world();
+    const containers = h.ids.groups.containers;
+    const ruby = h.world.addProject({
+      path: 'ruby',
+      namespaceId: containers,
+      visibility: 'private',
+    });
+    h.world.addRegistryImage(ruby.id, 'ruby', ['3']);
+    h.world.addMember(ruby, h.ids.users.alice, 20);
+    h.world.addMember(ruby, h.ids.users.bob, 40);
+    h.world.addMember(ruby, h.ids.users.bot, 40);
+    const rubyImage = `${h.world.registryHost}/containers/ruby/ruby:3`;
+    run([
+      { name: 'build-app', image: h.ids.image, script: ['make'] },
+      { name: 'test-app', image: rubyImage, script: ['rake'] },
+    ]);
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const rubyLetIn = () =>
+      h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, rubyImage).ok;
+
+    bobApproves();
+    await bot.poller.runCycle();
+
+    expect(appLetIn()).toBe(false);
+    expect(rubyLetIn()).toBe(false);
+    const incidents = bot.store.incidents.listIncidents();
+    const poetryIncident = incidents.find((i) => i.targetProjectId === h.ids.projects.poetry);
+    const answer = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot)
+      .at(-1);
+    expect(answer?.body).toContain(`@diagnoser-bot apply ${poetryIncident?.id}`);
+
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      `@diagnoser-bot apply ${poetryIncident?.id}`,
+    );
+    await bot.poller.runCycle();
+
+    expect(appLetIn()).toBe(true);
+    expect(rubyLetIn()).toBe(false);
+  });
+});

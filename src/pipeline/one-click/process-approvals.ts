@@ -1,7 +1,8 @@
 import type { Diagnosis } from '../../domain/diagnosis.js';
 import { authorise } from '../../fix/authorise.js';
 import { readApprovals, type Approval } from '../../fix/approvals.js';
-import { isOfferable } from '../../fix/offer.js';
+import { code } from '../../render/markdown.js';
+import { approvesOffer, chosenIncident, isOfferable, latestOffer } from '../../fix/offer.js';
 import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
@@ -89,52 +90,100 @@ async function handleApproval(
   changed: Set<number>,
 ) {
   const { store } = deps;
-  const refusals: string[] = [];
-  for (const incident of incidents) {
-    const diagnosis = diagnosisOf(incident) as Diagnosis;
-    const fix = diagnosis.fix as AllowlistFix;
-    const state = fixStateOf(store.actions.listActions(incident.id), diagnosis, {
+  const wantsRevert = approval.command === 'revert';
+  const where = `${note.targetKind}:${note.targetKey}`;
+  const stateOf = (incident: Incident) =>
+    fixStateOf(store.actions.listActions(incident.id), diagnosisOf(incident) as Diagnosis, {
       botUsername: bot.username,
       reactions: note.targetKind === 'merge_request',
     });
-    const record = (status: string, extra: Record<string, unknown> = {}) =>
-      store.actions.recordAction({
-        incidentId: incident.id,
-        kind: ACTION.approval,
-        actor: approval.username,
-        status,
-        detail: { key: approval.key, via: approval.via, command: approval.command, ...extra },
-      });
-
-    const wantsRevert = approval.command === 'revert';
-    const applicable = wantsRevert
+  const open = incidents.filter((incident) => {
+    const state = stateOf(incident);
+    return wantsRevert
       ? state?.kind === 'applied'
-      : (state?.kind === 'offered' || state?.kind === 'failed') && isOfferable(diagnosis);
-    if (!applicable) {
-      record('ignored', {
-        reason: `nothing to ${wantsRevert ? 'revert' : 'apply'}: ${state?.kind ?? 'no offer'}`,
+      : (state?.kind === 'offered' || state?.kind === 'failed') &&
+          isOfferable(diagnosisOf(incident));
+  });
+  const record = (incident: Incident, status: string, extra: Record<string, unknown> = {}) =>
+    store.actions.recordAction({
+      incidentId: incident.id,
+      kind: ACTION.approval,
+      actor: approval.username,
+      status,
+      detail: { key: approval.key, via: approval.via, command: approval.command, ...extra },
+    });
+
+  // One approval, one change: a note with several offers needs the incident named.
+  const chosen = chosenIncident(
+    approval.incidentId,
+    open.map((i) => i.id),
+  );
+  if (chosen.id === undefined) {
+    for (const incident of incidents) {
+      record(incident, 'ignored', {
+        reason:
+          chosen.why === 'ambiguous'
+            ? 'several offers on the note: the approval must name the incident'
+            : `nothing to ${wantsRevert ? 'revert' : 'apply'}`,
       });
-      continue;
     }
-    // Checked now, when the approval is acted on: roles change.
-    const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, !wantsRevert);
-    if (!allowed.ok) {
-      record('refused', { reason: allowed.reason, accessLevel: allowed.level });
-      report.refused += 1;
-      refusals.push(allowed.answer);
-      continue;
+    if (chosen.why === 'ambiguous') {
+      await answerOnce(
+        deps,
+        note,
+        approval,
+        open[0]?.id,
+        `This comment offers several changes, and one approval makes one: reply ${open
+          .map((i) => code(`@${bot.username} ${approval.command.replace('-', ' ')} ${i.id}`))
+          .join(' or ')} to choose`,
+      );
     }
-    record('allowed', { accessLevel: allowed.level });
-    const result = wantsRevert
-      ? await revert(deps, incident, fix)
-      : await apply(deps, incident, fix, approval);
-    if (result.status === 'applied' && !wantsRevert) report.applied += 1;
-    changed.add(incident.id);
-    if (!wantsRevert && result.status !== 'failed') {
-      report.retried += await retryAffectedJobs(deps, incident);
-    }
+    return;
   }
-  if (refusals.length > 0 && approval.via === 'reply') {
-    await answerRefusal(deps, note, approval, [...new Set(refusals)], incidents[0]?.id);
+  const incident = open.find((i) => i.id === chosen.id) as Incident;
+  const fix = (diagnosisOf(incident) as Diagnosis).fix as AllowlistFix;
+  // Bound to the offer: an approval older than the offer it would accept counts for nothing.
+  if (
+    !wantsRevert &&
+    !approvesOffer(approval.at, latestOffer(store.actions.listActions(incident.id), where))
+  ) {
+    record(incident, 'ignored', {
+      reason: 'given before the offer was made, or on an older offer',
+    });
+    return;
   }
+  // Checked now, when the approval is acted on: roles change.
+  const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, !wantsRevert);
+  if (!allowed.ok) {
+    record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
+    report.refused += 1;
+    if (approval.via === 'reply') {
+      await answerOnce(deps, note, approval, incident.id, allowed.answer);
+    }
+    return;
+  }
+  record(incident, 'allowed', { accessLevel: allowed.level });
+  const result = wantsRevert
+    ? await revert(deps, incident, fix)
+    : await apply(deps, incident, fix, approval);
+  if (result.status === 'applied' && !wantsRevert) report.applied += 1;
+  changed.add(incident.id);
+  if (!wantsRevert && result.status !== 'failed') {
+    report.retried += await retryAffectedJobs(deps, incident);
+  }
+}
+
+/** Answers a person at most once per incident, however often they ask. */
+async function answerOnce(
+  deps: PipelineDeps,
+  note: StoredNote,
+  approval: Approval,
+  incidentId: number | undefined,
+  answer: string,
+) {
+  const answered = deps.store.actions
+    .listActions(incidentId ?? 0)
+    .some((a) => a.kind === ACTION.reply && a.actor === approval.username);
+  if (incidentId !== undefined && answered) return;
+  await answerRefusal(deps, note, approval, [answer], incidentId);
 }

@@ -1,4 +1,5 @@
 import { isNoteworthy, type Diagnosis } from '../../domain/diagnosis.js';
+import { latestOffer, offerHash } from '../../fix/offer.js';
 import { ACTION, fixStateOf } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { renderNote, type NoteEntry } from '../../render/comment.js';
@@ -39,6 +40,13 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
       ...(fixState ? { fixState } : {}),
     });
   }
+  // Several offers on one note: each names its incident, so one approval makes one change.
+  const offered = entries.filter((e) => e.fixState?.kind === 'offered');
+  if (offered.length > 1) {
+    for (const e of offered) {
+      if (e.fixState?.kind === 'offered') e.fixState = { ...e.fixState, choose: e.incidentId };
+    }
+  }
   return entries.sort((a, b) => a.incidentId - b.incidentId);
 }
 
@@ -64,6 +72,7 @@ export async function publishNote(
   const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
   if (note.action === 'unchanged') return note;
   const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
+  const offers = entries.filter((e) => e.fixState?.kind === 'offered').length;
   for (const entry of entries) {
     store.actions.recordAction({
       incidentId: entry.incidentId,
@@ -71,16 +80,19 @@ export async function publishNote(
       status: 'ok',
       detail: where,
     });
-    const offered = store.actions
-      .listActions(entry.incidentId)
-      .some((a) => a.kind === ACTION.offered && a.detail.target === where.target);
-    if (entry.fixState?.kind === 'offered' && !offered) {
-      store.actions.recordAction({
-        incidentId: entry.incidentId,
-        kind: ACTION.offered,
-        status: 'ok',
-        detail: where,
-      });
+    // Each version of an offer is recorded with the time GitLab wrote it:
+    // only approvals given after that time count (fix/offer.ts).
+    if (entry.fixState?.kind === 'offered') {
+      const offer = offerHash(entry, offers);
+      const latest = latestOffer(store.actions.listActions(entry.incidentId), where.target);
+      if (latest?.offer !== offer) {
+        store.actions.recordAction({
+          incidentId: entry.incidentId,
+          kind: ACTION.offered,
+          status: 'ok',
+          detail: { ...where, offer, offeredAt: note.at ?? deps.now().toISOString() },
+        });
+      }
     }
   }
   return note;

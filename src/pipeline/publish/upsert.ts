@@ -15,6 +15,8 @@ export interface PublishResult {
   action: 'created' | 'edited' | 'unchanged';
   noteId: number;
   url: string;
+  /** When GitLab says this version of the note was written (absent when unchanged). */
+  at?: string;
 }
 
 /**
@@ -41,24 +43,28 @@ export async function upsertNote(
   }
   if (existing) {
     try {
-      if (target.kind === 'merge_request') {
-        await gitlab.editMergeRequestNote(
-          target.projectId,
-          Number(target.key),
-          existing.noteId,
-          body,
-        );
-      } else {
-        await gitlab.editCommitDiscussionNote(
-          target.projectId,
-          target.key,
-          existing.discussionId ?? '',
-          existing.noteId,
-          body,
-        );
-      }
+      const edited =
+        target.kind === 'merge_request'
+          ? await gitlab.editMergeRequestNote(
+              target.projectId,
+              Number(target.key),
+              existing.noteId,
+              body,
+            )
+          : await gitlab.editCommitDiscussionNote(
+              target.projectId,
+              target.key,
+              existing.discussionId ?? '',
+              existing.noteId,
+              body,
+            );
       save(store, target, existing.noteId, existing.discussionId, hash, incidentIds);
-      return { action: 'edited', noteId: existing.noteId, url: noteUrl(target, existing.noteId) };
+      return {
+        action: 'edited',
+        noteId: existing.noteId,
+        url: noteUrl(target, existing.noteId),
+        at: edited.updatedAt ?? edited.createdAt,
+      };
     } catch (error) {
       // Someone deleted the note: post a new one rather than give up.
       if (!(error instanceof GitlabNotFoundError)) throw error;
@@ -67,12 +73,18 @@ export async function upsertNote(
   if (target.kind === 'merge_request') {
     const note = await gitlab.createMergeRequestNote(target.projectId, Number(target.key), body);
     save(store, target, note.id, null, hash, incidentIds);
-    return { action: 'created', noteId: note.id, url: noteUrl(target, note.id) };
+    return {
+      action: 'created',
+      noteId: note.id,
+      url: noteUrl(target, note.id),
+      at: note.createdAt,
+    };
   }
   const discussion = await gitlab.createCommitDiscussion(target.projectId, target.key, body);
   const noteId = discussion.notes[0]?.id ?? 0;
   save(store, target, noteId, discussion.id, hash, incidentIds);
-  return { action: 'created', noteId, url: noteUrl(target, noteId) };
+  const at = discussion.notes[0]?.createdAt;
+  return { action: 'created', noteId, url: noteUrl(target, noteId), ...(at ? { at } : {}) };
 }
 
 async function findOwnNote(
