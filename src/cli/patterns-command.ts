@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { runExamples } from '../patterns/examples.js';
@@ -10,6 +10,13 @@ import {
   readRealLogs,
   type PrecisionReport,
 } from '../patterns/precision.js';
+import {
+  AccuracyThresholds,
+  belowThresholds,
+  measureAccuracy,
+  type AccuracyReport,
+} from '../patterns/accuracy.js';
+import { formatAccuracy } from './accuracy-report.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { CliExit } from './exit.js';
 
@@ -68,10 +75,25 @@ export function registerPatternsCommand(program: Command): void {
       '--real-logs <file>',
       'INDEX.tsv of real job logs (each must be won by its expected pattern; default: test/fixtures/real-logs/INDEX.tsv)',
     )
+    .option(
+      '--holdout <file>',
+      'INDEX.tsv of the hold-out real logs, measured as a whole (default: test/fixtures/real-logs/holdout/INDEX.tsv)',
+    )
+    .option(
+      '--thresholds <file>',
+      'JSON file with the top-1 accuracy and false-positive limits to meet (default: test/fixtures/real-logs/thresholds.json)',
+    )
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
     .option('--json', 'print the whole report as JSON')
     .action(
-      (options: { corpus?: string; realLogs?: string; patterns?: string[]; json?: boolean }) => {
+      (options: {
+        corpus?: string;
+        realLogs?: string;
+        holdout?: string;
+        thresholds?: string;
+        patterns?: string[];
+        json?: boolean;
+      }) => {
         const library = loadPatternsOrExit(options.patterns);
         const root = dirname(builtinPatternDir());
         const corpusDir = options.corpus ?? join(root, 'test/fixtures/precision');
@@ -86,10 +108,30 @@ export function registerPatternsCommand(program: Command): void {
           [...(existsSync(corpusDir) ? readCorpus(corpusDir) : []), ...readRealLogs(realIndex)],
           readRealFixtureCounts(realIndex),
         );
-        process.stdout.write(
-          options.json ? `${JSON.stringify(report, null, 2)}\n` : formatPrecision(report),
+        const holdoutIndex =
+          options.holdout ?? join(root, 'test/fixtures/real-logs/holdout/INDEX.tsv');
+        const thresholds = readThresholdsOrExit(
+          options.thresholds ?? join(root, 'test/fixtures/real-logs/thresholds.json'),
         );
-        if (report.falsePositives.length > 0 || report.misses.length > 0) throw new CliExit(1);
+        const dev = measureAccuracy(library, readRealLogs(realIndex));
+        const holdout = measureAccuracy(library, readRealLogs(holdoutIndex));
+        const below = [
+          ...belowThresholds('dev', dev, thresholds),
+          ...belowThresholds('holdout', holdout, thresholds),
+        ];
+        process.stdout.write(
+          options.json
+            ? `${JSON.stringify({ ...report, accuracy: { dev, holdout: withoutFiles(holdout) }, below }, null, 2)}\n`
+            : [
+                formatPrecision(report),
+                formatAccuracy('Real logs, development set', dev, { showFiles: true }),
+                formatAccuracy('Real logs, hold-out set', holdout, { showFiles: false }),
+                ...below.map((line) => `BELOW THRESHOLD ${line}\n`),
+              ].join('\n'),
+        );
+        if (report.falsePositives.length > 0 || report.misses.length > 0 || below.length > 0) {
+          throw new CliExit(1);
+        }
       },
     );
 }
@@ -116,4 +158,42 @@ export function formatPrecision(report: PrecisionReport): string {
     : '';
   const summary = `${success} passing-job logs, ${failure} failure logs (real ones included${waiting}), ${negativeExamples} negative examples: ${report.falsePositives.length} false positives, ${report.misses.length} misses`;
   return `${[header, ...rows, '', ...details, ...(details.length ? [''] : []), summary].join('\n')}\n`;
+}
+
+/** The hold-out set is reported as a whole: no file names leave it. */
+function withoutFiles(report: AccuracyReport) {
+  const { results, confusion, pending, successFalsePositives, ...figures } = report;
+  return {
+    ...figures,
+    pending: pending.length,
+    successFalsePositives: successFalsePositives.length,
+    confusion: confusion.map((c) => ({ expected: c.expected, got: c.got, count: c.count })),
+    judged: results.length,
+  };
+}
+
+function readThresholdsOrExit(file: string): AccuracyThresholds {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    process.stderr.write(`Cannot read the thresholds file ${file}. Pass --thresholds FILE.\n`);
+    throw new CliExit(2);
+  }
+  const parsed = AccuracyThresholds.safeParse(safeJson(text));
+  if (!parsed.success) {
+    process.stderr.write(
+      `${file} is not a valid thresholds file: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}\n`,
+    );
+    throw new CliExit(2);
+  }
+  return parsed.data;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -134,6 +134,10 @@ export interface Diagnosis {
   summary: string;
   advice?: string;
   category: string;
+  /** Whose failure it is, from the pattern: the change's code, a setting, or the infrastructure. */
+  blame?: 'code' | 'settings' | 'infrastructure';
+  /** Whether running the job again can pass with nothing changed. */
+  retryable?: boolean;
   verdict: Verdict;
   /** `verified` when GitLab confirmed it; `suspected` when something could not be checked or the evidence came from the script. */
   confidence: 'verified' | 'suspected';

@@ -13,7 +13,7 @@
  *
  * Reading the corpus is the only I/O; `checkPrecision` is pure.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { classify } from './classify.js';
 import { buildLibrary } from './load.js';
@@ -152,8 +152,32 @@ export function checkPrecision(
   };
 }
 
-/** Reads `success/**.log` and `failure/<id>/**.log` below `dir`. */
+/**
+ * Reads `success/**.log` and `failure/<id>/**.log` below `dir` and below each
+ * of its subfolders that has them (the generated logs and the real ones
+ * added by hand each keep their own folder).
+ */
 export function readCorpus(dir: string): CorpusLog[] {
+  const roots = [dir, ...subfolders(dir).map((name) => join(dir, name))].filter(
+    (root) => existsSync(join(root, 'success')) || existsSync(join(root, 'failure')),
+  );
+  return roots.flatMap((root) =>
+    readCorpusRoot(root).map((log) => ({ ...log, file: relative(dir, join(root, log.file)) })),
+  );
+}
+
+function subfolders(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && entry.name !== 'success' && entry.name !== 'failure')
+      .map((entry) => entry.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+function readCorpusRoot(dir: string): CorpusLog[] {
   const logs: CorpusLog[] = [];
   const walk = (folder: string, visit: (file: string) => void) => {
     let entries;

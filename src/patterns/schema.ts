@@ -13,7 +13,19 @@ export const CATEGORIES = [
   'resources',
   'runner',
   'script',
+  'dependencies',
+  'tests',
+  'build',
+  'exec',
+  'git',
 ] as const;
+
+/**
+ * Whose failure it is: the change's own work (code, tests, build script),
+ * a setting or credential outside the code (allowlists, registry logins,
+ * image names), or the machines and services the job ran on.
+ */
+export const BLAMES = ['code', 'settings', 'infrastructure'] as const;
 
 /** Resolvers a later stage runs to verify a match against GitLab. */
 export const RESOLVERS = [
@@ -59,6 +71,12 @@ export const MatchRule = z
     sections: z.array(z.string().regex(/^[A-Za-z0-9_.-]+$/)).min(1).optional(),
     /** true: only lines the runner wrote before the script; false: only script output. */
     runnerPrefix: z.boolean().optional(),
+    /**
+     * The line reports a retry or a warning the job may recover from (a DNS
+     * retry, a cache miss): when the job went on after it, any cause found
+     * later outranks it.
+     */
+    transient: z.boolean().optional(),
     context: z.array(ContextRule).optional(),
   })
   .strict();
@@ -92,6 +110,16 @@ export const PatternFile = z
     /** Higher wins when several patterns match one log. */
     priority: z.number().int().min(0).max(1000),
     resolver: z.enum(RESOLVERS),
+    /** Whose failure it is (see BLAMES); the note tells the developer. */
+    blame: z.enum(BLAMES).optional(),
+    /** Whether running the job again can pass without any change (a passing outage). */
+    retryable: z.boolean().optional(),
+    /**
+     * GitLab `failure_reason` values that point at this pattern (e.g.
+     * `job_execution_timeout`): when the job's reason is one of them, this
+     * pattern's match outranks the others.
+     */
+    failureReasons: z.array(z.string().regex(/^[a-z_]+$/)).optional(),
     summary: z.string().min(1),
     /** Generic advice shown when no resolver can say more. */
     fix: z.string().min(1).optional(),

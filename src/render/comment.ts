@@ -130,6 +130,8 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   if (titled) parts.push(`#### ${wordsMarkdown(d.title)}`);
   parts.push(jobsLine(entry.jobs));
   parts.push(`**What happened.** ${whatHappened(d)}`);
+  const whose = whoseFailure(d);
+  if (whose) parts.push(whose);
   parts.push(evidenceBlock(d, options.secrets ?? []));
   if (d.checks.length > 0) parts.push(checksList(d.checks));
   parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
@@ -139,6 +141,22 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
     `<sub>${entry.incidentId > 0 ? `Incident ${entry.incidentId} · ` : ''}pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,
   );
   return parts.join('\n\n');
+}
+
+/** Whose failure it is and whether a retry can pass, as the pattern says. */
+function whoseFailure(d: Diagnosis): string | undefined {
+  switch (d.blame) {
+    case 'code':
+      return '**Whose failure.** The job’s own work failed (its code, tests or build): running it again without a change will most likely fail the same way.';
+    case 'settings':
+      return '**Whose failure.** Not the code under test: a setting, a name or a credential the job relies on is wrong, so a retry fails the same way until it is changed.';
+    case 'infrastructure':
+      return d.retryable
+        ? '**Whose failure.** Not this change: the machines or services the job ran on failed. This kind of failure often passes on a retry.'
+        : '**Whose failure.** Not this change: the machines or services the job ran on are the cause, and a retry will fail the same way until they are fixed.';
+    default:
+      return undefined;
+  }
 }
 
 /** The instance's public address, from a project's web URL (GitLab may live under a path). */

@@ -51,6 +51,8 @@ export function baseDiagnosis(
   | 'summary'
   | 'advice'
   | 'category'
+  | 'blame'
+  | 'retryable'
   | 'evidence'
   | 'fields'
   | 'checks'
@@ -64,6 +66,7 @@ export function baseDiagnosis(
     summary: pattern.summary,
     ...(pattern.fix ? { advice: pattern.fix } : {}),
     category: pattern.category,
+    ...blameOf(pattern),
     evidence: evidenceOf(match),
     fields: match.fields,
     checks,
@@ -163,4 +166,12 @@ export function userLacksAccess(decide: Decide, b: ProjectInfo, job: Job): Diagn
     username: job.user?.username ?? '',
     minimumRole: 'Reporter',
   });
+}
+
+/** The pattern's word on whose failure it is, as a diagnosis carries it. */
+export function blameOf(pattern: ResolveInput['pattern']): Pick<Diagnosis, 'blame' | 'retryable'> {
+  return {
+    ...(pattern.blame ? { blame: pattern.blame } : {}),
+    ...(pattern.retryable !== undefined ? { retryable: pattern.retryable } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
 import { resolveApiAccess } from './api-access.js';
 import { resolveArtifactsAccess } from './artifacts-access.js';
-import { evidenceOf } from './common.js';
+import { blameOf, evidenceOf } from './common.js';
 import { resolvePackageAccess } from './package-access.js';
 import { resolveRegistryAccess } from './registry-access.js';
 import { resolveRepoAccess } from './repo-access.js';
@@ -40,6 +40,7 @@ export async function logOnly(input: ResolveInput): Promise<Diagnosis> {
     summary: pattern.summary,
     ...(pattern.fix ? { advice: pattern.fix } : {}),
     category: pattern.category,
+    ...blameOf(pattern),
     verdict: 'log-only',
     confidence: 'suspected',
     evidence: evidenceOf(match),

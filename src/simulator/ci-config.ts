@@ -12,7 +12,7 @@ export function ciConfigOf(jobs: readonly JobSpec[]): string {
           ? `git clone https://gitlab-ci-token:\${CI_JOB_TOKEN}@\${CI_SERVER_HOST}/${s.project}.git`
           : s.kind === 'npm-install'
             ? `npm install ${s.version ? `${s.package}@${s.version}` : s.package}`
-            : `curl --fail --header "JOB-TOKEN: $CI_JOB_TOKEN" "\${CI_API_V4_URL}/projects/${typeof s.project === 'number' ? s.project : encodeURIComponent(s.project)}/${s.endpoint}"`,
+            : `curl --fail-with-body --header "JOB-TOKEN: $CI_JOB_TOKEN" "\${CI_API_V4_URL}/projects/${typeof s.project === 'number' ? s.project : encodeURIComponent(s.project)}/${s.endpoint}"`,
       ),
       ...(job.script ?? []),
     ];

@@ -292,6 +292,13 @@ function npmInstall(
   };
 }
 
+/** The `message` of GitLab's REST error bodies, by status. */
+const API_ERROR_MESSAGE: Record<number, string> = {
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  404: '404 Project Not Found',
+};
+
 function curlApi(
   view: StepsView,
   ctx: StepsContext,
@@ -301,7 +308,7 @@ function curlApi(
     typeof step.project === 'number' ? String(step.project) : encodeURIComponent(step.project);
   const endpoint = step.endpoint.replace(/^\/+/, '');
   const base = step.apiUrlVariable ? '${CI_API_V4_URL}' : `${view.externalUrl}/api/v4`;
-  const command = `curl --fail --silent --show-error --header "JOB-TOKEN: $CI_JOB_TOKEN" "${base}/projects/${id}/${endpoint}"`;
+  const command = `curl --fail-with-body --silent --show-error --header "JOB-TOKEN: $CI_JOB_TOKEN" "${base}/projects/${id}/${endpoint}"`;
   const target =
     typeof step.project === 'number'
       ? view.project(step.project)
@@ -325,9 +332,13 @@ function curlApi(
       exitCode: 0,
     };
   }
+  // --fail-with-body prints GitLab's JSON error, then curl's own line.
   return {
     command,
-    output: [`curl: (22) The requested URL returned error: ${status}`],
+    output: [
+      JSON.stringify({ message: API_ERROR_MESSAGE[status] ?? `${status}` }),
+      `curl: (22) The requested URL returned error: ${status}`,
+    ],
     exitCode: 22,
   };
 }

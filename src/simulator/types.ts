@@ -289,7 +289,7 @@ export type TokenStep =
    */
   | { kind: 'npm-install'; package: string; version?: string; registryProject?: string }
   /**
-   * `curl --fail` to `/api/v4/projects/<project>/<endpoint>` with the `JOB-TOKEN` header.
+   * `curl --fail-with-body` to `/api/v4/projects/<project>/<endpoint>` with the `JOB-TOKEN` header.
    * `project` is a full path (URL-encoded in the command) or a numeric id.
    */
   | {

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runExamples } from '../../src/patterns/examples.js';
 import { loadLibrary } from '../../src/patterns/load.js';
@@ -51,5 +53,16 @@ describe('the built-in pattern library', () => {
     expect(new Set(library.patterns.map((p) => p.category))).toEqual(
       new Set(library.patterns.map((p) => p.category).filter((c) => CATEGORIES.includes(c))),
     );
+  });
+
+  it('lists every pattern with its priority in the README table', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../patterns/README.md'), 'utf8');
+    const table = [...readme.matchAll(/^\| (\d+) \| ([a-z0-9-]+) \|/gm)].map((m) => `${m[2]} ${m[1]}`);
+
+    expect(table.sort()).toEqual(library.patterns.map((p) => `${p.id} ${p.priority}`).sort());
+  });
+
+  it('says for every built-in pattern whose failure it is', () => {
+    expect(library.patterns.filter((p) => !p.blame || p.retryable === undefined).map((p) => p.id)).toEqual([]);
   });
 });

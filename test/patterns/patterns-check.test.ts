@@ -56,8 +56,42 @@ describe('patterns check', () => {
     expect(stdout).toMatch(/^repo-access-denied\s+\d+\+\/\d+-\s+\d+\s+\d+\/\d+\s+0$/m);
     expect(stdout).toMatch(/\(\d+ wait for patterns the library does not have\)/);
     expect(stdout).toMatch(
-      new RegExp(`: ${wrongWinners.length} false positives, ${missed.length} misses\\n$`),
+      new RegExp(`: ${wrongWinners.length} false positives, ${missed.length} misses\\n`),
     );
+    expect(stdout).toMatch(/^Real logs, development set: \d+ logs, top-1 accuracy [\d.]+%/m);
+    expect(stdout).toMatch(/^Real logs, hold-out set: \d+ logs, top-1 accuracy/m);
+    expect(stdout).not.toContain('BELOW THRESHOLD');
+  });
+
+  it('fails and says why when the real logs miss a threshold of the repository', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'thresholds-'));
+    folders.push(dir);
+    writeFileSync(join(dir, 'a.log'), 'write (28: No space left on device)\n');
+    writeFileSync(
+      join(dir, 'INDEX.tsv'),
+      'file\tsource_url\texecutor\texpected_pattern\na.log\thttps://example.org\tdocker\tout-of-memory\n',
+    );
+    writeFileSync(
+      join(dir, 'thresholds.json'),
+      JSON.stringify({
+        dev: { minTop1: 0, maxSuccessFalsePositives: 0 },
+        holdout: { minTop1: 0.95, maxSuccessFalsePositives: 0 },
+      }),
+    );
+
+    const { code, stdout } = await check([
+      '--corpus',
+      join(fixtures, 'precision'),
+      '--holdout',
+      join(dir, 'INDEX.tsv'),
+      '--thresholds',
+      join(dir, 'thresholds.json'),
+    ]);
+
+    expect(code).toBe(1);
+    expect(stdout).toContain('BELOW THRESHOLD holdout: top-1 accuracy 0.0% is under the threshold 95.0%');
+    expect(stdout).toContain('out-of-memory → disk-full: 1\n');
+    expect(stdout).not.toContain('a.log');
   });
 
   it('fails, naming the line, when a pattern fires on a passing job', async () => {

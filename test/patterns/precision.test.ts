@@ -1,3 +1,5 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLibrary } from '../../src/patterns/load.js';
@@ -55,5 +57,41 @@ describe('pattern precision over the corpus', () => {
     expect(report.patterns.map((p) => p.id).sort()).toEqual(
       library.patterns.map((p) => p.id).sort(),
     );
+  });
+});
+
+describe('a corpus of generated and hand-added logs', () => {
+  it('reads success/ and failure/ of the corpus folder and of each subfolder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'corpus-'));
+    try {
+      mkdirSync(join(dir, 'generated/success'), { recursive: true });
+      mkdirSync(join(dir, 'real/failure/disk-full'), { recursive: true });
+      writeFileSync(join(dir, 'generated/success/build.log'), 'Job succeeded\n');
+      writeFileSync(join(dir, 'real/failure/disk-full/apt.log'), 'write (28: No space left on device)\n');
+
+      const logs = readCorpus(dir).map((l) => [l.file, l.kind, l.expected]);
+
+      expect(logs).toEqual([
+        ['generated/success/build.log', 'success', undefined],
+        ['real/failure/disk-full/apt.log', 'failure', 'disk-full'],
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the source of every real log added by hand', () => {
+    const real = join(fixtures, 'precision/real');
+    const listed = new Set(
+      readFileSync(join(real, 'SOURCES.tsv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .filter((row) => /\thttps?:\/\/\S+/.test(row))
+        .map((row) => row.split('\t')[0]),
+    );
+    const onDisk = readCorpus(real).map((l) => l.file);
+
+    expect(onDisk.filter((file) => !listed.has(file))).toEqual([]);
   });
 });

@@ -187,6 +187,62 @@ describe('the note', () => {
   });
 });
 
+describe('whose failure the note says it is', () => {
+  const logOnly = {
+    verdict: 'log-only' as const,
+    checks: [],
+    fix: undefined,
+    target: undefined,
+    resource: undefined,
+  };
+
+  it('tells an infrastructure failure a retry can cure from one it cannot', () => {
+    const passing = renderNote(
+      [
+        entry(
+          seedDiagnosis({
+            ...logOnly,
+            patternId: 'registry-rate-limited',
+            blame: 'infrastructure',
+            retryable: true,
+          }),
+        ),
+      ],
+      options,
+    );
+    const lasting = renderNote(
+      [
+        entry(
+          seedDiagnosis({
+            ...logOnly,
+            patternId: 'out-of-memory',
+            blame: 'infrastructure',
+            retryable: false,
+          }),
+        ),
+      ],
+      options,
+    );
+
+    expect(passing).toContain('Not this change');
+    expect(passing).toContain('often passes on a retry');
+    expect(lasting).toContain('Not this change');
+    expect(lasting).not.toContain('passes on a retry');
+  });
+
+  it('says a failing test is the code’s and a wrong setting is no one’s code', () => {
+    const tests = renderNote([entry(seedDiagnosis({ ...logOnly, blame: 'code' }))], options);
+    const setting = renderNote([entry(seedDiagnosis({ ...logOnly, blame: 'settings' }))], options);
+
+    expect(tests).toContain('The job’s own work failed');
+    expect(setting).toContain('Not the code under test');
+  });
+
+  it('says nothing of blame for a pattern that does not say', () => {
+    expect(renderNote([entry(seedDiagnosis(logOnly))], options)).not.toContain('Whose failure');
+  });
+});
+
 describe('markdown helpers', () => {
   it.each([
     ['plain', '`plain`'],

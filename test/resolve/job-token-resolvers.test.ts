@@ -166,17 +166,17 @@ describe('what is not an allowlist problem', () => {
     const job = runJob(world, ids.projects.app, ids.users.alice, {
       name: 'publish',
       script: [
-        'curl --fail --header "JOB-TOKEN: $CI_JOB_TOKEN" --upload-file app.tgz "${CI_API_V4_URL}/projects/${TARGET_ID}/packages/generic/app/1.0.0/app.tgz"',
+        'curl --silent --header "JOB-TOKEN: $CI_JOB_TOKEN" "${CI_API_V4_URL}/projects/${TARGET_ID}/releases"',
       ],
-      scriptOutput: ['curl: (22) The requested URL returned error: 403'],
-      exitCode: 22,
+      scriptOutput: ['{"message":"403 Forbidden"}'],
+      exitCode: 1,
     });
 
     const d = await diagnose(gitlab, ids.projects.app, job.id);
 
-    expect(d).toMatchObject({ patternId: 'package-access-denied', verdict: 'unverifiable' });
+    expect(d).toMatchObject({ patternId: 'api-access-denied', verdict: 'unverifiable' });
     expect(factText(d.checks[0]?.detail ?? '')).toBe(
-      'The registry URL names the project with ${TARGET_ID}, whose value the log does not show.',
+      'The URL names the project with ${TARGET_ID}, whose value the log does not show.',
     );
   });
 });

@@ -193,14 +193,15 @@ describe('curl to the API with the job token', () => {
     tokenSteps: [{ kind: 'curl' as const, project: 'platform/config', endpoint: 'releases' }],
   };
 
-  it('is a 403 that curl --fail reports, the URL only on the command line', () => {
+  it("is a 403 that curl --fail-with-body reports with GitLab's body, the URL only on the command line", () => {
     const { run } = scenario();
 
     const text = lines(run(RELEASES).log);
 
     expect(text).toContain(
-      '$ curl --fail --silent --show-error --header "JOB-TOKEN: $CI_JOB_TOKEN" "https://gitlab.example.org/api/v4/projects/platform%2Fconfig/releases"',
+      '$ curl --fail-with-body --silent --show-error --header "JOB-TOKEN: $CI_JOB_TOKEN" "https://gitlab.example.org/api/v4/projects/platform%2Fconfig/releases"',
     );
+    expect(text).toContain('{"message":"403 Forbidden"}');
     expect(text).toContain('curl: (22) The requested URL returned error: 403');
   });
 
