@@ -1,12 +1,14 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
+  classify,
   classifyChunks,
   classifyStream,
   type Classification,
   type Match,
 } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
+import { looksPasted, normalisePaste } from '../patterns/paste.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { CliExit } from './exit.js';
 
@@ -38,13 +40,49 @@ export function registerClassifyCommand(program: Command): void {
     });
 }
 
+/** Up to this size a log is read whole, so a pasted excerpt can be undone first. */
+const PASTE_LIMIT = 1 << 20;
+
 export async function classifyFile(
   file: string,
   library: PatternLibrary,
   stdin: AsyncIterable<Uint8Array | string> = process.stdin,
 ): Promise<Classification> {
-  if (file === '-') return classifyStream(stdin, library);
+  if (file === '-') return classifyInput(stdin, library);
+  if (statSync(file).size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
   return classifyChunks(readBlocks(file), library);
+}
+
+/** A small input is read whole (it may be a paste); a large one is streamed. */
+async function classifyInput(
+  input: AsyncIterable<Uint8Array | string>,
+  library: PatternLibrary,
+): Promise<Classification> {
+  const iterator = input[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let size = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return classifyWhole(Buffer.concat(head), library);
+    const chunk =
+      typeof next.value === 'string' ? Buffer.from(next.value) : Buffer.from(next.value);
+    head.push(chunk);
+    size += chunk.length;
+    if (size > PASTE_LIMIT) break;
+  }
+  async function* rest() {
+    yield* head;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      yield next.value;
+    }
+  }
+  return classifyStream(rest(), library);
+}
+
+/** Pasted excerpts (quote marks, wrapped lines, `[...]`) are undone before classifying. */
+function classifyWhole(bytes: Buffer, library: PatternLibrary): Classification {
+  const text = bytes.toString('utf8');
+  return looksPasted(text) ? classify(normalisePaste(text), library) : classify(bytes, library);
 }
 
 /** Reads a file in 1 MiB blocks; synchronous reads keep the CPU busy instead of waiting. */

@@ -93,6 +93,36 @@ describe('pipeline-diagnoser classify', () => {
   });
 });
 
+describe('classify on a pasted excerpt', () => {
+  const excerpt = [
+    '> Running with gitlab-runner 16.3.0~beta.108.g2b6048b4 (2b6048b4)',
+    '> [...]',
+    '> WARNING: Failed to pull image with policy "always": toomanyrequests: You',
+    '> have reached your pull rate limit. You may increase the limit by',
+    '> authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+    '> ERROR: Job failed: failed to pull image "ubuntu:latest" with specified',
+    '> policies [always]: toomanyrequests: You have reached your pull rate limit.',
+  ].join('\n');
+
+  it('reads a quoted, wrapped file as the log it was cut from', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paste-'));
+    writeFileSync(join(dir, 'reply.txt'), excerpt);
+
+    const result = await classifyFile(join(dir, 'reply.txt'), loadLibrary());
+
+    expect(result.diagnosis).toMatchObject({
+      pattern: 'registry-rate-limited',
+      text: 'WARNING: Failed to pull image with policy "always": toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit',
+    });
+  });
+
+  it('reads the same from standard input', async () => {
+    const result = await classifyFile('-', loadLibrary(), Readable.from([Buffer.from(excerpt)]));
+
+    expect(result.diagnosis?.pattern).toBe('registry-rate-limited');
+  });
+});
+
 describe('pipeline-diagnoser patterns', () => {
   it('lists the library', async () => {
     const { code, stdout } = await runCli(['patterns', 'list']);

@@ -594,7 +594,7 @@ const FAILURES: Scenario[] = [
   },
   {
     name: 'pytest-failure',
-    expect: 'none',
+    expect: 'pytest-tests-failed',
     spec: {
       image: PYTHON,
       script: ['pytest -q'],

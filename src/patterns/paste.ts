@@ -1,0 +1,91 @@
+/**
+ * Undoes what pasting does to a job log: `> ` quote marks (mail, forums,
+ * issue replies), lines wrapped at 72-80 columns by a mail client or a
+ * terminal, and `...` / `[...]` lines standing for what the poster left out.
+ * The result reads like the log the job wrote, so it classifies the same.
+ *
+ * Only text that looks pasted is touched: a log as GitLab serves it has
+ * section markers or colours and is never rewritten.
+ */
+
+/** Lines that stand for omitted lines. */
+const ELISION = /^\s*(?:\.{3,}|\u2026|\[(?:\.{3}|\u2026|snip|snipped|truncated)\]|<snip>|\(\.{3}\))\s*$/i;
+/** Quote marks at the start of a line: `>`, `> >`, `>>`, with the space after. */
+const QUOTE = /^[ \t]{0,3}(?:>[ \t]?){1,8}/;
+/** Text GitLab writes only into raw job logs. */
+const RAW_LOG = /\x1b\[|section_(?:start|end):\d/;
+/** Lines that begin a new log record, never the tail of a wrapped one. */
+const RECORD_START =
+  /^(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
+
+/** Wrapped pastes are at most this wide; wider text was not wrapped. */
+const MIN_WRAP = 60;
+const MAX_WRAP = 100;
+
+export function looksPasted(text: string): boolean {
+  return !RAW_LOG.test(text);
+}
+
+/** The log a paste was made from, as near as can be told (see the module comment). */
+export function normalisePaste(text: string): string {
+  if (!looksPasted(text)) return text;
+  let lines = text.replace(/\r\n?/g, '\n').split('\n');
+  lines = unquote(lines);
+  lines = lines.filter((line) => !ELISION.test(line));
+  lines = unwrap(lines);
+  return lines.join('\n');
+}
+
+/** Strips quote marks when most lines carry them (a reply quoting a log). */
+function unquote(lines: string[]): string[] {
+  const nonEmpty = lines.filter((l) => l.trim() !== '');
+  const quoted = nonEmpty.filter((l) => QUOTE.test(l)).length;
+  if (nonEmpty.length === 0 || quoted / nonEmpty.length < 0.6) return lines;
+  return lines.map((l) => l.replace(QUOTE, ''));
+}
+
+/**
+ * Joins lines a wrapper split. A greedy wrapper at width W breaks a line
+ * only when the next word does not fit, so a line is joined with the next
+ * when that word would have made it longer than W. Terminals (and `fold`)
+ * cut at exactly W, inside words: when nearly every cut line is W long,
+ * lines are joined without the space a word wrapper removed.
+ */
+function unwrap(lines: string[]): string[] {
+  const width = Math.max(0, ...lines.map((l) => l.length));
+  if (width < MIN_WRAP || width > MAX_WRAP) return lines;
+  const cut = (i: number) => {
+    const line = lines[i] as string;
+    const next = lines[i + 1];
+    if (next === undefined || line.trim() === '' || next.trim() === '') return false;
+    if (RECORD_START.test(next)) return false;
+    const firstWord = /^\S*/.exec(next)?.[0] ?? '';
+    return line.length + 1 + firstWord.length > width;
+  };
+  const cuts = lines.map((_, i) => cut(i));
+  const cutLines = cuts.filter(Boolean).length;
+  const full = cuts.filter((c, i) => c && (lines[i] as string).length === width).length;
+  if (cutLines === 0) return lines;
+  const folded = full / cutLines >= 0.8 && cutLines >= 2;
+
+  const out: string[] = [];
+  let current: string | undefined;
+  lines.forEach((line, i) => {
+    if (current === undefined) current = line;
+    else current += joiner(lines[i - 1] as string, line, width, folded) + line;
+    if (!cuts[i]) {
+      out.push(current);
+      current = undefined;
+    }
+  });
+  if (current !== undefined) out.push(current);
+  return out;
+}
+
+/** What the wrapper removed between two pieces: a space, unless it cut a word. */
+function joiner(piece: string, after: string, width: number, folded: boolean): string {
+  if (folded) return '';
+  // A word longer than the width is cut inside it: the piece is all one word.
+  const wordCut = piece.length >= width && !/\s/.test(piece);
+  return wordCut || /\s$/.test(piece) || /^\s/.test(after) ? '' : ' ';
+}

@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/patterns/classify.js';
+import { cleanLog } from '../../src/patterns/clean-log.js';
+import { loadLibrary } from '../../src/patterns/load.js';
+import { normalisePaste } from '../../src/patterns/paste.js';
+import { readRealLogs } from '../../src/patterns/precision.js';
+
+const library = loadLibrary();
+const realLogs = readRealLogs(join(import.meta.dirname, '../fixtures/real-logs/INDEX.tsv'));
+const contextRegexes = library.patterns.flatMap((p) =>
+  p.rules.flatMap((r) => r.context.map((c) => c.regex)),
+);
+
+/** A greedy word wrapper, as mail clients and forum editors wrap. */
+function wordWrap(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const out: string[] = [];
+  let current = '';
+  for (const word of line.split(' ')) {
+    const pieces: string[] = [];
+    for (let w = word; ; w = w.slice(width)) {
+      pieces.push(w.slice(0, width));
+      if (w.length <= width) break;
+    }
+    for (const piece of pieces) {
+      if (current === '') current = piece;
+      else if (current.length + 1 + piece.length <= width && piece === pieces[0]) current += ` ${piece}`;
+      else {
+        out.push(current);
+        current = piece;
+      }
+    }
+  }
+  out.push(current);
+  return out;
+}
+
+/** Lines that carry no evidence: no keyword, no context, not a command. */
+function removable(text: string): boolean[] {
+  return cleanLog(text).map(
+    (l) =>
+      !l.text.startsWith('$ ') &&
+      !library.prefilter(l.text) &&
+      !contextRegexes.some((re) => re.test(l.text)) &&
+      !/Job failed|Job succeeded/.test(l.text),
+  );
+}
+
+const pasteOptions = fc.record({
+  quote: fc.constantFrom('', '> ', '>'),
+  width: fc.integer({ min: 72, max: 80 }),
+  elision: fc.constantFrom('...', '[...]', '…', ''),
+  seed: fc.integer({ min: 0, max: 1000 }),
+});
+
+function paste(text: string, options: fc.RecordValue<typeof pasteOptions>): string {
+  const lines = cleanLog(text).map((l) => l.text);
+  const drop = removable(text);
+  const out: string[] = [];
+  lines.forEach((line, i) => {
+    // Elide about one line in three of those that carry nothing.
+    if (options.elision && drop[i] && (i * 7 + options.seed) % 3 === 0) {
+      if (out.at(-1) !== options.elision) out.push(options.elision);
+      return;
+    }
+    out.push(...wordWrap(line, options.width));
+  });
+  return out.map((l) => `${options.quote}${l}`).join('\n');
+}
+
+describe('pasted excerpts', () => {
+  it('undoes quote marks, wrapping at 72 columns and elisions', () => {
+    const original = [
+      '$ docker login --username "$CI_REGISTRY_USER" --password "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"',
+      'Error: Cannot perform an interactive login from a non TTY device',
+      'ERROR: Job failed: exit code 1',
+    ];
+    const pasted = [
+      '> $ docker login --username "$CI_REGISTRY_USER" --password',
+      '> "$CI_REGISTRY_PASSWORD" "$CI_REGISTRY"',
+      '> [...]',
+      '> Error: Cannot perform an interactive login from a non TTY device',
+      '> ERROR: Job failed: exit code 1',
+    ].join('\n');
+
+    expect(normalisePaste(pasted).split('\n')).toEqual(original);
+  });
+
+  it('joins words a terminal cut at the last column', () => {
+    const lines = [
+      'WARNING: Failed to pull image with policy "always": toomanyrequests: You have reached your pull rate limit.',
+      'ERROR: Job failed: failed to pull image "alpine:3.20" with specified policies [always]: toomanyrequests',
+    ];
+    const folded = lines.flatMap((l) => [l.slice(0, 64), l.slice(64)]).join('\n');
+
+    expect(normalisePaste(folded).split('\n')).toEqual(lines);
+  });
+
+  it('leaves a raw GitLab log alone', () => {
+    const raw = '\x1b[0Ksection_start:1:prepare_executor\r\x1b[0K> not a quote\n...\n';
+
+    expect(normalisePaste(raw)).toBe(raw);
+  });
+
+  it('classifies a quoted, wrapped and elided real log as the original', () => {
+    for (const log of realLogs) {
+      const want = classify(log.text, library).diagnosis?.pattern ?? null;
+      fc.assert(
+        fc.property(pasteOptions, (options) => {
+          const got = classify(normalisePaste(paste(log.text, options)), library).diagnosis;
+          expect(got?.pattern ?? null, log.file).toBe(want);
+        }),
+        { numRuns: 20, seed: 12 },
+      );
+    }
+  });
+});
