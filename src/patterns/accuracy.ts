@@ -5,8 +5,8 @@
  * logs (see `readRealLogs`) and the thresholds.
  */
 import { z } from 'zod';
-import { classify } from './classify.js';
 import type { PatternLibrary } from './library.js';
+import { classifyPasted } from './paste.js';
 import { FALLBACK_PATTERN, type CorpusLog } from './precision.js';
 
 /** What a log that no pattern should claim is called in reports. */
@@ -71,7 +71,7 @@ export function measureAccuracy(
       pending.push(log.file);
       continue;
     }
-    const { diagnosis } = classify(log.text, library);
+    const { diagnosis } = classifyPasted(log.text, library);
     const got = diagnosis?.pattern ?? NO_DIAGNOSIS;
     // The fallback only repeats the runner's exit code: it is no diagnosis.
     const correct =

@@ -8,6 +8,9 @@
  * section markers or colours and is never rewritten.
  */
 
+import { classify, type Classification } from './classify.js';
+import type { PatternLibrary } from './library.js';
+
 /** Lines that stand for omitted lines. */
 const ELISION = /^\s*(?:\.{3,}|\u2026|\[(?:\.{3}|\u2026|snip|snipped|truncated)\]|<snip>|\(\.{3}\))\s*$/i;
 /** Quote marks at the start of a line: `>`, `> >`, `>>`, with the space after. */
@@ -88,4 +91,9 @@ function joiner(piece: string, after: string, width: number, folded: boolean): s
   // A word longer than the width is cut inside it: the piece is all one word.
   const wordCut = piece.length >= width && !/\s/.test(piece);
   return wordCut || /\s$/.test(piece) || /^\s/.test(after) ? '' : ' ';
+}
+
+/** Classifies a log, undoing pasting first when it looks pasted (see `normalisePaste`). */
+export function classifyPasted(text: string, library: PatternLibrary): Classification {
+  return classify(looksPasted(text) ? normalisePaste(text) : text, library);
 }

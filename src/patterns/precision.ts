@@ -17,6 +17,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { classify } from './classify.js';
 import { buildLibrary } from './load.js';
+import { classifyPasted } from './paste.js';
 import type { Pattern, PatternLibrary } from './library.js';
 
 /** The fallback pattern: a failed job's last runner line. */
@@ -75,7 +76,8 @@ export function checkPrecision(
   const expectedWins = new Map<string, number>();
 
   for (const log of corpus) {
-    const { diagnosis, matches } = classify(log.text, library);
+    // Real logs are pastes from threads: read them as `classify` would.
+    const { diagnosis, matches } = classifyPasted(log.text, library);
     if (log.kind === 'success') {
       for (const m of matches) {
         falsePositives.push({ pattern: m.pattern, file: log.file, line: m.line, text: m.text, where: 'success' });

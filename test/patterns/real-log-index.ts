@@ -66,16 +66,8 @@ export function missingPatterns(log: RealLog, library: PatternLibrary): string |
  */
 export const knownMisses: ReadonlyMap<string, string> = new Map([
   [
-    '055-zh-notes-k8s-docker-login-x509-private-registry.log',
-    "docker login's 'x509: certificate signed' is wrapped, 'by unknown authority' is on the next line",
-  ],
-  [
     '060-kaniko-702-empty-registry-variable-invalid-repository-name.log',
     "kaniko's 'error checking push permissions' (400 invalid repository name) without a runner line is not recognised",
-  ],
-  [
-    '064-gitlab-352962-npm-job-token-dependency-other-project-e404.log',
-    'npm E404 with the package and URL redacted (<XXX>): nothing tells a GitLab package registry from npmjs',
   ],
   [
     '098-gitlab-docs-ko-api-security-service-image-unauthorized.log',
