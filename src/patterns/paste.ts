@@ -22,7 +22,7 @@ const RECORD_START =
   /^(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
 
 /** Wrapped pastes are at most this wide; wider text was not wrapped. */
-const MIN_WRAP = 60;
+const MIN_WRAP = 50;
 const MAX_WRAP = 100;
 
 export function looksPasted(text: string): boolean {

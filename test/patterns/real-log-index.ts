@@ -78,20 +78,8 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     "the RBAC denial is broken over indented lines, so 'ERROR: Job failed (system failure):' is alone at a line end",
   ],
   [
-    '108-51cto-comment-shell-14-10-bash-command-not-found-127.log',
-    "'Job failed: prepare environment: exit status 127' after 'bash: command not found' is not recognised",
-  ],
-  [
     '121-ja-notes-11-9-docker-write-init-p-broken-pipe.log',
     "runner 11's 'ERROR: Preparation failed: Error response from daemon: OCI runtime create failed' is not recognised",
-  ],
-  [
-    '123-openshift-k8s-12-3-timed-out-waiting-for-pod-indented.log',
-    "the log is indented four spaces (a markdown code block), so the anchored system-failure rule does not fire",
-  ],
-  [
-    '125-fr-blog-k8s-11-8-openjdk-exit-137-elided.log',
-    "runner 11's lower-case 'ERROR: job failed: command terminated with exit code 137' is read as nothing",
   ],
   [
     '134-zh-blog-ssh-executor-sudo-no-tty-process-exited.log',
