@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildLibrary, loadLibrary } from '../../src/patterns/load.js';
+import { checkRegex } from '../../src/patterns/regex.js';
 import { ruleCoverage } from '../../src/patterns/coverage.js';
 import { readRealLogs } from '../../src/patterns/precision.js';
 
@@ -21,7 +22,7 @@ describe('evidence for every rule', () => {
   it('reports a rule that nothing shows', () => {
     const pattern = library.byId.get('disk-full');
     if (!pattern) throw new Error('disk-full is missing');
-    const extra = { ...pattern.rules[0]!, regex: /Disk quota exceeded/, keywords: ['Disk quota exceeded'] };
+    const extra = { ...pattern.rules[0]!, regex: checkRegex('Disk quota exceeded') };
     const withUnseenRule = buildLibrary([{ ...pattern, rules: [...pattern.rules, extra] }]);
 
     const coverage = ruleCoverage(withUnseenRule, realLogs);

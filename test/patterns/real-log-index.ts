@@ -86,10 +86,6 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     "the ssh executor's 'ERROR: Job failed: Process exited with: 1.' is not read as a script failure",
   ],
   [
-    '142-ko-notes-windows-shell-14-4-pwsh-not-found-emoji.log',
-    'the system-failure line is indented and broken over three lines (with an emoji shortcode inside)',
-  ],
-  [
     '143-zh-blog-ssh-executor-unsupported-openssh-key-retried.log',
     "the ssh executor's 'ERROR: Preparation failed: ssh: unsupported key type' (retried) is not recognised",
   ],
