@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGitlabAdapter } from '../../src/gitlab/client.js';
-import { GitlabQueryTooComplexError } from '../../src/errors.js';
+import { GitlabQueryTooComplexError, GitlabTransientError } from '../../src/errors.js';
 import { failedPipelinesComplexity } from '../../src/gitlab/failed-pipelines-plan.js';
 import type { GitlabPort, Job } from '../../src/gitlab/port.js';
 import { silentLogger } from '../../src/log.js';
@@ -313,5 +313,31 @@ describe('instance discovery', () => {
     expect(fast.newJobs).toBe(0);
     expect(swept.newJobs).toBe(1);
     expect(f.queued()).toEqual(f.failedJobs());
+  });
+});
+
+describe('GraphQL answers the bot cannot use', () => {
+  const plan = { projects: 100, pipelines: 20, jobs: 50 };
+  const ask = (f: Fleet) =>
+    f.gitlab.listFailedPipelines([f.projects[0]?.id ?? 0], {
+      updatedAfter: new Date().toISOString(),
+      plan,
+    });
+
+  it('takes a GraphQL timeout for a transient failure', async () => {
+    const f = await startFleet({ projects: 1 });
+    const timeout = { errors: [{ message: 'Timeout on Query.projects' }] };
+    f.sim.faults.push({ path: /^\/graphql$/, status: 200, body: timeout, times: 2 });
+
+    await expect(ask(f)).rejects.toBeInstanceOf(GitlabTransientError);
+  });
+
+  it('says so when GitLab answers with something other than JSON', async () => {
+    const f = await startFleet({ projects: 1 });
+    f.sim.faults.push({ path: /^\/graphql$/, status: 200, body: '<html>proxy</html>' });
+
+    await expect(ask(f)).rejects.toThrow(
+      "GitLab's GraphQL API answered listing the failed pipelines of 1 project(s) (GraphQL) with something other than JSON",
+    );
   });
 });
