@@ -129,7 +129,7 @@ async function runAndLog(bot: Bot) {
   try {
     const report = await bot.poller.runCycle();
     bot.logger.info(
-      { newJobs: report.newJobs, diagnosed: report.outcomes.length },
+      { newJobs: report.newJobs, diagnosed: report.outcomes.length, discovery: report.discovery },
       'first cycle finished',
     );
   } catch (error) {
@@ -142,7 +142,10 @@ export function formatReport(report: CycleReport): string {
   if (report.skipped === 'paused') {
     return 'GitLab asked the bot to wait; no requests were made this cycle.\n';
   }
-  const lines = [`Watched ${report.projects} project(s); ${report.newJobs} new failed job(s).`];
+  const how = report.discovery ? ` (discovery: ${report.discovery})` : '';
+  const lines = [
+    `Watched ${report.projects} project(s)${how}; ${report.newJobs} new failed job(s).`,
+  ];
   for (const o of report.outcomes) {
     const what =
       o.status === 'unclassified'
