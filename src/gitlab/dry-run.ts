@@ -1,4 +1,4 @@
-import type { GitlabPort, Note } from './port.js';
+import type { GitlabPort, GitlabWrites, Note } from './port.js';
 
 /** One write the bot would have made. */
 export interface SkippedWrite {
@@ -21,9 +21,8 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     system: false,
     createdAt: new Date().toISOString(),
   });
-  return {
-    ...port,
-    dryRun: true,
+  // Every write method of the port, listed: `satisfies` fails the build if one is missing.
+  const writes = {
     async retryJob(projectId, jobId) {
       onWrite({ method: 'retryJob', args: [projectId, jobId] });
       return port.getJob(projectId, jobId);
@@ -85,5 +84,6 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
       });
       return fakeNote(body);
     },
-  };
+  } satisfies GitlabWrites;
+  return { ...port, ...writes, dryRun: true };
 }

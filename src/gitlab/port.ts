@@ -335,3 +335,36 @@ export interface GitlabPort {
   /** Reactions on the issue itself. */
   listIssueAwardEmoji(projectId: number, iid: number): Promise<AwardEmoji[]>;
 }
+
+/** The port's methods that change something in GitLab: dry-run skips exactly these. */
+export type GitlabWriteMethod =
+  | 'retryJob'
+  | 'addProjectToJobTokenAllowlist'
+  | 'removeProjectFromJobTokenAllowlist'
+  | 'addGroupToJobTokenAllowlist'
+  | 'removeGroupFromJobTokenAllowlist'
+  | 'graphqlAddToJobTokenAllowlist'
+  | 'graphqlRemoveFromJobTokenAllowlist'
+  | 'createMergeRequestNote'
+  | 'editMergeRequestNote'
+  | 'replyToCommitDiscussion'
+  | 'createCommitDiscussion'
+  | 'editCommitDiscussionNote'
+  | 'createIssue'
+  | 'editIssue';
+
+export type GitlabWrites = Pick<GitlabPort, GitlabWriteMethod>;
+
+/**
+ * A method named like a write (add…, remove…, create…, edit…, retry…,
+ * reply…, delete…, update…, set…, graphqlAdd…, graphqlRemove…) must be
+ * listed above: otherwise this does not compile, and a new write cannot slip
+ * past dry-run.
+ */
+type WriteShaped = Extract<
+  keyof GitlabPort,
+  `${'add' | 'remove' | 'create' | 'edit' | 'retry' | 'reply' | 'delete' | 'update' | 'set' | 'graphqlAdd' | 'graphqlRemove'}${string}`
+>;
+export const EVERY_WRITE_LISTED: [Exclude<WriteShaped, GitlabWriteMethod>] extends [never]
+  ? true
+  : Exclude<WriteShaped, GitlabWriteMethod> = true;
