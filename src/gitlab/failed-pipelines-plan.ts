@@ -23,7 +23,7 @@ function connection(selection: number, first: number): number {
 }
 
 /**
- * GitLab's score of FAILED_PIPELINES_QUERY (./graphql-discovery.ts) for a
+ * GitLab's score of PIPELINE_FAILURES_QUERY (./graphql-discovery.ts) for a
  * plan; the two must change together.
  */
 export function failedPipelinesComplexity(plan: FailedPipelinesPlan): number {

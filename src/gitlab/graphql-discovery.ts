@@ -23,15 +23,19 @@ const INSTANCE_JOBS_QUERY = `
   }
 `;
 
-/** Scored by failedPipelinesComplexity (./failed-pipelines-plan.ts): change both together. */
-const FAILED_PIPELINES_QUERY = `
-  query FailedPipelines(
+/**
+ * Every pipeline updated since, whatever its status (a job may fail in a
+ * pipeline that is then canceled, or passes on a retry), with its failed jobs.
+ * Scored by failedPipelinesComplexity (./failed-pipelines-plan.ts): change both together.
+ */
+const PIPELINE_FAILURES_QUERY = `
+  query PipelineFailures(
     $ids: [ID!], $projects: Int, $since: Time, $pipelines: Int, $after: String, $jobs: Int
   ) {
     projects(ids: $ids, first: $projects) {
       nodes {
         id
-        pipelines(status: FAILED, updatedAfter: $since, first: $pipelines, after: $after) {
+        pipelines(updatedAfter: $since, first: $pipelines, after: $after) {
           pageInfo { hasNextPage endCursor }
           nodes {
             id
@@ -147,7 +151,7 @@ function hasArgs(type: z.infer<typeof TypeFields>, field: string, args: string[]
 export function graphqlDiscoveryMethods(
   graphql: Graphql,
   { read }: Requester,
-): Pick<GitlabPort, 'discoveryFeatures' | 'listInstanceFailedJobs' | 'listFailedPipelines'> {
+): Pick<GitlabPort, 'discoveryFeatures' | 'listInstanceFailedJobs' | 'listPipelineFailures'> {
   return {
     async discoveryFeatures() {
       const context = { what: 'asking GitLab which GraphQL queries it offers' };
@@ -158,7 +162,7 @@ export function graphqlDiscoveryMethods(
         instanceJobs: hasArgs(data.queryType, 'jobs', ['statuses']),
         failedPipelines:
           hasArgs(data.queryType, 'projects', ['ids']) &&
-          hasArgs(data.projectType, 'pipelines', ['status', 'updatedAfter']) &&
+          hasArgs(data.projectType, 'pipelines', ['updatedAfter']) &&
           hasArgs(data.pipelineType, 'jobs', ['statuses']),
         // GitLab's AUTHENTICATED_MAX_COMPLEXITY when the instance does not say.
         maxComplexity: data.queryComplexity?.limit ?? 250,
@@ -186,14 +190,14 @@ export function graphqlDiscoveryMethods(
       };
     },
 
-    async listFailedPipelines(projectIds, { updatedAfter, plan, pipelinesAfter }) {
+    async listPipelineFailures(projectIds, { updatedAfter, plan, pipelinesAfter }) {
       const context = {
-        what: `listing the failed pipelines of ${projectIds.length} project(s) (GraphQL)`,
+        what: `listing the failed jobs of ${projectIds.length} project(s) (GraphQL)`,
         needs: 'Reporter on the projects',
       };
       const data = await read(context, async () =>
         FailedPipelines.parse(
-          await graphql(context, FAILED_PIPELINES_QUERY, {
+          await graphql(context, PIPELINE_FAILURES_QUERY, {
             ids: projectIds.map((id) => `gid://gitlab/Project/${id}`),
             projects: Math.min(plan.projects, projectIds.length),
             since: updatedAfter,
@@ -209,13 +213,15 @@ export function graphqlDiscoveryMethods(
         return [
           {
             projectId: project.id,
-            pipelines: nodes.map((pipeline) => ({
-              id: pipeline.id,
-              jobs: (pipeline.jobs?.nodes ?? []).flatMap(
-                (job) => (job && jobRef(job, project.id, pipeline.id)) ?? [],
-              ),
-              moreJobs: pipeline.jobs?.pageInfo.hasNextPage ?? false,
-            })),
+            pipelines: nodes
+              .map((pipeline) => ({
+                id: pipeline.id,
+                jobs: (pipeline.jobs?.nodes ?? []).flatMap(
+                  (job) => (job && jobRef(job, project.id, pipeline.id)) ?? [],
+                ),
+                moreJobs: pipeline.jobs?.pageInfo.hasNextPage ?? false,
+              }))
+              .filter((pipeline) => pipeline.jobs.length > 0 || pipeline.moreJobs),
             ...(pageInfo.hasNextPage && pageInfo.endCursor
               ? { morePipelines: pageInfo.endCursor }
               : {}),

@@ -178,23 +178,23 @@ export interface GraphqlPage<T> {
 export interface DiscoveryFeatures {
   /** `Query.jobs(statuses:)`: every failed job of the instance in one list (admins only). */
   instanceJobs: boolean;
-  /** `projects(ids:)` → `pipelines(status:, updatedAfter:)` → `jobs(statuses:)`. */
+  /** `projects(ids:)` → `pipelines(updatedAfter:)` → `jobs(statuses:)`. */
   failedPipelines: boolean;
   /** The highest complexity the bot's queries may have (GitLab: 250, 300 for admins). */
   maxComplexity: number;
 }
 
-/** How much one failed-pipelines query asks for. */
+/** How much one query for the failed jobs of many projects asks for. */
 export interface FailedPipelinesPlan {
   /** Projects per query (GitLab pages at 100). */
   projects: number;
-  /** Failed pipelines per project; more are asked for with `pipelinesAfter`. */
+  /** Updated pipelines per project; more are asked for with `pipelinesAfter`. */
   pipelines: number;
   /** Failed jobs per pipeline; `moreJobs` says when a pipeline has more. */
   jobs: number;
 }
 
-/** One project's failed pipelines updated after a time, each with its failed jobs. */
+/** One project's pipelines updated after a time that have failed jobs, with those jobs. */
 export interface ProjectFailures {
   projectId: number;
   pipelines: { id: number; jobs: FailedJobRef[]; moreJobs: boolean }[];
@@ -231,11 +231,12 @@ export interface GitlabPort {
     after?: string;
   }): Promise<GraphqlPage<FailedJobRef>>;
   /**
-   * Failed pipelines updated after `updatedAfter` in each project, with their
-   * failed jobs, in one GraphQL query; GitlabQueryTooComplexError when GitLab
-   * finds the plan too big. `pipelinesAfter` continues one project's list.
+   * The failed jobs of the pipelines updated after `updatedAfter` in each
+   * project, whatever the pipeline's status, in one GraphQL query;
+   * GitlabQueryTooComplexError when GitLab finds the plan too big.
+   * `pipelinesAfter` continues one project's list.
    */
-  listFailedPipelines(
+  listPipelineFailures(
     projectIds: readonly number[],
     query: { updatedAfter: string; plan: FailedPipelinesPlan; pipelinesAfter?: string },
   ): Promise<ProjectFailures[]>;

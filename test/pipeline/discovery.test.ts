@@ -216,7 +216,7 @@ describe('batched discovery', () => {
       { projects: 1, pipelines: 5, jobs: 10 },
     ]) {
       const ask = () =>
-        f.gitlab.listFailedPipelines(ids, { updatedAfter: new Date().toISOString(), plan });
+        f.gitlab.listPipelineFailures(ids, { updatedAfter: new Date().toISOString(), plan });
       f.world.graphql.maxComplexity = failedPipelinesComplexity(plan);
       await expect(ask()).resolves.toEqual([]);
       f.world.graphql.maxComplexity -= 1;
@@ -247,6 +247,21 @@ describe('batched discovery', () => {
       [50, 20],
       [20, 20],
     ]);
+  });
+
+  it('finds a failed job whose pipeline was canceled afterwards', async () => {
+    const f = await startFleet({ projects: 2 });
+    await f.poll();
+    const [project] = f.projects;
+    fail(f, project?.id ?? 0, 1, 1);
+    const pipeline = f.world.pipelines.at(-1);
+    if (!pipeline) throw new Error('no pipeline');
+    Object.assign(pipeline, { status: 'canceled', updatedAt: new Date() });
+
+    const report = await f.poll();
+
+    expect(report.newJobs).toBe(1);
+    expect(f.queued()).toEqual(f.failedJobs());
   });
 
   it('lists project by project when not even the smallest batch fits', async () => {
@@ -319,7 +334,7 @@ describe('instance discovery', () => {
 describe('GraphQL answers the bot cannot use', () => {
   const plan = { projects: 100, pipelines: 20, jobs: 50 };
   const ask = (f: Fleet) =>
-    f.gitlab.listFailedPipelines([f.projects[0]?.id ?? 0], {
+    f.gitlab.listPipelineFailures([f.projects[0]?.id ?? 0], {
       updatedAfter: new Date().toISOString(),
       plan,
     });
@@ -337,7 +352,7 @@ describe('GraphQL answers the bot cannot use', () => {
     f.sim.faults.push({ path: /^\/graphql$/, status: 200, body: '<html>proxy</html>' });
 
     await expect(ask(f)).rejects.toThrow(
-      "GitLab's GraphQL API answered listing the failed pipelines of 1 project(s) (GraphQL) with something other than JSON",
+      "GitLab's GraphQL API answered listing the failed jobs of 1 project(s) (GraphQL) with something other than JSON",
     );
   });
 });

@@ -41,10 +41,10 @@ export interface BatchPlanner {
 }
 
 /**
- * Sweeps every watched project for failed pipelines updated since the last
+ * Sweeps every watched project for the failed jobs of pipelines updated since the last
  * complete sweep, a batch of projects per GraphQL query (so 10,000 projects
  * cost about 100 queries), and queues their failed jobs. Nothing is dropped:
- * a project with more failed pipelines than a query holds is asked again from
+ * a project with more updated pipelines than a query holds is asked again from
  * where it stopped, a pipeline with more failed jobs is listed through REST,
  * and the time mark moves only once every batch was answered. A query GitLab
  * finds too complex is planned smaller and asked again; a batch GraphQL
@@ -77,7 +77,7 @@ export async function sweepFailedPipelines(
     const batch = projects.slice(next, next + plan.projects);
     let jobs: FailedJobRef[];
     try {
-      const answers = await gitlab.listFailedPipelines(
+      const answers = await gitlab.listPipelineFailures(
         batch.map((p) => p.id),
         { updatedAfter: since, plan },
       );
@@ -87,7 +87,7 @@ export async function sweepFailedPipelines(
         planner.refused(plan, error);
         if (!planner.current()) {
           options.problems.push({
-            where: 'failed pipelines (GraphQL)',
+            where: 'failed jobs of many projects (GraphQL)',
             message: `${error.message}; no smaller query fits, listing projects one by one`,
           });
         }
@@ -95,7 +95,7 @@ export async function sweepFailedPipelines(
       }
       if (error instanceof GitlabTransientError) throw error;
       options.problems.push({
-        where: `failed pipelines of ${batch.length} project(s) (GraphQL)`,
+        where: `failed jobs of ${batch.length} project(s) (GraphQL)`,
         message: `${errorMessage(error)}; listing them one by one instead`,
       });
       leftOver.push(...batch);
@@ -136,7 +136,7 @@ async function everyFailedJob(
         }
       }
       if (answer.morePipelines === undefined) break;
-      const [rest] = await gitlab.listFailedPipelines([answer.projectId], {
+      const [rest] = await gitlab.listPipelineFailures([answer.projectId], {
         updatedAfter: context.since,
         plan: context.plan,
         pipelinesAfter: answer.morePipelines,

@@ -9,7 +9,8 @@ import type { Problem } from '../pause.js';
  * - `instance`: one GraphQL list of the whole instance's failed jobs (an
  *   admin's token), about one request a cycle, with a sweep of every project
  *   now and then for the failures it may miss;
- * - `batched`: GraphQL, the failed pipelines of up to 100 projects per query;
+ * - `batched`: GraphQL, the failed jobs of pipelines updated since the last
+ *   sweep, for up to 100 projects per query;
  * - `per-project`: REST, one request per project (any GitLab, any token).
  */
 export type DiscoveryMode = 'instance' | 'batched' | 'per-project';
