@@ -10,6 +10,7 @@ import type { PatternLibrary } from './patterns/library.js';
 import { builtinPatternDir, loadLibrary } from './patterns/load.js';
 import { openDatabase, type Store } from './store/index.js';
 import { createPoller } from './pipeline/cycle.js';
+import { createWebhookSource, type WebhookSource } from './pipeline/discover/webhook.js';
 
 export interface Bot {
   config: RunConfig;
@@ -18,6 +19,8 @@ export interface Bot {
   gitlab: GitlabPort;
   library: PatternLibrary;
   poller: ReturnType<typeof createPoller>;
+  /** Takes GitLab's webhook deliveries; only when a webhook secret is set. */
+  webhooks?: WebhookSource;
   metrics: Metrics;
   /** Values masked wherever text leaves the bot or is stored (its tokens). */
   secrets: readonly string[];
@@ -44,9 +47,12 @@ export interface BotOptions {
  * Everything is created here and passed down; no module keeps state.
  */
 export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
-  const secrets = [config.gitlabToken, config.adminToken, config.oauth.secret].filter(
-    (s): s is string => !!s,
-  );
+  const secrets = [
+    config.gitlabToken,
+    config.adminToken,
+    config.oauth.secret,
+    config.webhookSecret,
+  ].filter((s): s is string => !!s);
   const logger = options.logger ?? createLogger({ level: config.logLevel, secrets });
   const metrics =
     options.metrics ??
@@ -100,6 +106,21 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
       return report;
     },
   };
+  const worker = inner.worker;
+  const webhooks = config.webhookSecret
+    ? createWebhookSource(
+        { store, logger, gitlab },
+        {
+          async kick() {
+            const report = await worker.kick();
+            for (const outcome of report.outcomes) metrics.observeOutcome(outcome);
+            return report;
+          },
+          approve: worker.approve,
+        },
+        inner.isWatched,
+      )
+    : undefined;
   return {
     config,
     logger,
@@ -107,6 +128,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     gitlab,
     library,
     poller,
+    ...(webhooks ? { webhooks } : {}),
     metrics,
     secrets,
     skippedWrites,

@@ -69,11 +69,20 @@ export function registerBotCommands(program: Command): void {
       metrics: bot.metrics,
       gitlabUrl: bot.config.gitlabUrl,
       dashboard: !exposed,
+      ...(bot.webhooks && bot.config.webhookSecret
+        ? { webhooks: { secret: bot.config.webhookSecret, receive: bot.webhooks.receive } }
+        : {}),
       ...(bot.config.adminToken ? { adminToken: bot.config.adminToken } : {}),
     });
     const { host, port } = bot.config.http;
     await web.listen({ host, port });
     bot.logger.info({ address: `http://${host}:${port}` }, 'listening');
+    if (bot.webhooks) {
+      bot.logger.info(
+        { path: '/webhooks/gitlab', schedule: bot.config.schedule },
+        'webhooks on; the poll runs on the schedule as the safety net',
+      );
+    }
     // Signals are handled from the start: `docker stop` during the first cycle
     // must still close the database cleanly.
     let stopSchedule: (() => Promise<void>) | undefined;
@@ -102,6 +111,7 @@ export function registerBotCommands(program: Command): void {
     }
     await stopped;
     // A cycle may still be finishing its last request; it cannot overlap the next one.
+    await bot.webhooks?.idle();
     await bot.poller.idle();
     bot.close();
   });

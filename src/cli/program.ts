@@ -4,6 +4,7 @@ import { registerBotCommands } from './bot-commands.js';
 import { registerClassifyCommand } from './classify-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDiagnoseCommand } from './diagnose-command.js';
+import { registerHooksCommand } from './hooks-command.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerPatternsCommand } from './patterns-command.js';
 import { packageVersion, runProgram } from './run-program.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerBotCommands(program);
   registerDiagnoseCommand(program);
   registerAuditCommand(program);
+  registerHooksCommand(program);
   registerIncidentsCommand(program);
   registerDemoCommand(program);
   registerClassifyCommand(program);

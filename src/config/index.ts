@@ -7,6 +7,7 @@ export {
   type LoadConfigOptions,
   type LoadConfigResult,
   type RunConfig,
+  WEBHOOK_RECONCILE_SCHEDULE,
 } from './load.js';
 export { configReference, type ConfigReferenceEntry } from './reference.js';
 export {

@@ -18,6 +18,9 @@ export type { ConfigIssue } from './issue.js';
 /** A config for real runs: the GitLab address and token are known. */
 export type RunConfig = Config & { gitlabUrl: string; gitlabToken: string };
 
+/** The poll schedule when webhooks are on and none is set: every 10 minutes. */
+export const WEBHOOK_RECONCILE_SCHEDULE = '*/10 * * * *';
+
 export interface LoadConfigOptions {
   /** Where environment variables are read; defaults to process.env. */
   env?: Readonly<Record<string, string | undefined>>;
@@ -225,6 +228,10 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
   let config: Config | undefined;
   if (parsed.success) {
     config = parsed.data;
+    // With webhooks the poll is only the safety net for lost deliveries.
+    if (config.webhookSecret !== undefined && !values.has('schedule')) {
+      config.schedule = WEBHOOK_RECONCILE_SCHEDULE;
+    }
     checkUrlScheme(config, values, issues);
     checkSchedule(config, values, issues);
     checkPatternDirs(config, values, issues);
@@ -246,20 +253,25 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadConfigResult {
 }
 
 /** The config as shown to people (logs, `--print-config`): the token is never included. */
-export type DescribedConfig = Omit<Config, 'gitlabToken' | 'adminToken' | 'oauth'> & {
+export type DescribedConfig = Omit<
+  Config,
+  'gitlabToken' | 'adminToken' | 'oauth' | 'webhookSecret'
+> & {
   gitlabToken: '[set]' | '[not set]';
   adminToken: '[set]' | '[not set]';
   oauth: Omit<Config['oauth'], 'secret'> & { secret: '[set]' | '[not set]' };
+  webhookSecret: '[set]' | '[not set]';
 };
 
 /** A printable copy of `config` with the token replaced by `[set]` (or `[not set]`). */
 export function describeConfig(config: Config): DescribedConfig {
-  const { gitlabToken, adminToken, oauth, ...rest } = config;
+  const { gitlabToken, adminToken, oauth, webhookSecret, ...rest } = config;
   const { secret, ...app } = oauth;
   return {
     ...structuredClone(rest),
     gitlabToken: gitlabToken === undefined ? '[not set]' : '[set]',
     adminToken: adminToken === undefined ? '[not set]' : '[set]',
     oauth: { ...app, secret: secret === undefined ? '[not set]' : '[set]' },
+    webhookSecret: webhookSecret === undefined ? '[not set]' : '[set]',
   };
 }

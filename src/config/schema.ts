@@ -146,6 +146,23 @@ const AdminToken = z
     }
   });
 
+const WebhookUrl = z
+  .string({ error: notA('a URL', 'write e.g. https://diagnoser.example.com/webhooks/gitlab') })
+  .trim()
+  .refine(
+    (value) => {
+      try {
+        return /^https?:$/.test(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    {
+      error: (issue) =>
+        `${showValue(issue.input)} is not a web address: write e.g. https://diagnoser.example.com/webhooks/gitlab`,
+    },
+  );
+
 /** How long `incidents prune` keeps closed and fixed incidents when not told otherwise. */
 export const DEFAULT_RETENTION = '90d';
 
@@ -361,6 +378,12 @@ export const Config = z.strictObject({
     `How long a dashboard sign-in lasts before it must be renewed (a number and a unit, ${DURATION_UNITS}).`,
   ),
   audit: Audit.default({ schedule: DEFAULT_AUDIT_SCHEDULE, maxProjects: 2000 }),
+  webhookSecret: AdminToken.optional().describe(
+    `Secret GitLab sends in the X-Gitlab-Token header of every webhook; setting it turns on POST /webhooks/gitlab, and \`hooks install\` gives it to the hooks it creates. At least ${MIN_ADMIN_TOKEN_LENGTH} characters. Never printed or stored.`,
+  ),
+  webhookUrl: WebhookUrl.optional().describe(
+    'Address GitLab delivers webhooks to, as GitLab reaches the bot, ending in /webhooks/gitlab (e.g. https://diagnoser.example.com/webhooks/gitlab); used by `hooks install`.',
+  ),
   // No schema default: the commands that prune fall back to DEFAULT_RETENTION.
   retention: Duration.optional().describe(
     `How long closed and fixed incidents are kept: \`run\` removes older ones every night, \`incidents prune\` on demand: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,

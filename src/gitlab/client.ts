@@ -5,6 +5,7 @@ import { graphqlDiscoveryMethods } from './graphql-discovery.js';
 import type { GitlabPort } from './port.js';
 import { createRequester, type RequestEvent } from './request.js';
 import { issueMethods } from './rest-issues.js';
+import { hookMethods } from './rest-hooks.js';
 import { jobTokenMethods } from './rest-job-token.js';
 import { jobMethods } from './rest-jobs.js';
 import { noteMethods } from './rest-notes.js';
@@ -40,5 +41,6 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     ...noteMethods(api, request),
     ...issueMethods(api, request),
     ...graphqlAuthLogMethods(graphql, request),
+    ...hookMethods(api, request),
   };
 }

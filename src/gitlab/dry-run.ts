@@ -77,6 +77,32 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
       onWrite({ method: 'editIssue', args: [projectId, iid, change] });
       return port.getIssue(projectId, iid);
     },
+    async addProjectHook(projectId, hook) {
+      onWrite({ method: 'addProjectHook', args: [projectId, hook.url] });
+      const id = -++fakeId;
+      return {
+        id,
+        url: hook.url,
+        jobEvents: true,
+        pipelineEvents: true,
+        noteEvents: true,
+        emojiEvents: true,
+      };
+    },
+    async editProjectHook(projectId, hookId, hook) {
+      onWrite({ method: 'editProjectHook', args: [projectId, hookId, hook.url] });
+      return {
+        id: hookId,
+        url: hook.url,
+        jobEvents: true,
+        pipelineEvents: true,
+        noteEvents: true,
+        emojiEvents: true,
+      };
+    },
+    async deleteProjectHook(...args) {
+      onWrite({ method: 'deleteProjectHook', args });
+    },
     async editCommitDiscussionNote(projectId, sha, discussionId, noteId, body) {
       onWrite({
         method: 'editCommitDiscussionNote',

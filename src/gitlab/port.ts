@@ -202,6 +202,22 @@ export interface ProjectFailures {
   morePipelines?: string;
 }
 
+/** A project webhook, with the events the bot needs. */
+export interface ProjectHook {
+  id: number;
+  url: string;
+  jobEvents: boolean;
+  pipelineEvents: boolean;
+  noteEvents: boolean;
+  emojiEvents: boolean;
+}
+
+/** The hook the bot asks for: job, pipeline, comment and emoji events, with its secret. */
+export interface BotHookInput {
+  url: string;
+  token: string;
+}
+
 export interface GitlabPort {
   /** The instance's address, for links. */
   readonly baseUrl: string;
@@ -295,6 +311,12 @@ export interface GitlabPort {
 
   /** The newest pipeline for a ref, to tell whether a pipeline is still the latest. */
   latestPipeline(projectId: number, ref: string): Promise<PipelineRef | undefined>;
+
+  /** Needs Maintainer on the project. */
+  listProjectHooks(projectId: number): Promise<ProjectHook[]>;
+  addProjectHook(projectId: number, hook: BotHookInput): Promise<ProjectHook>;
+  editProjectHook(projectId: number, hookId: number, hook: BotHookInput): Promise<ProjectHook>;
+  deleteProjectHook(projectId: number, hookId: number): Promise<void>;
 
   listCommitDiscussions(projectId: number, sha: string): Promise<CommitDiscussion[]>;
   replyToCommitDiscussion(

@@ -13,6 +13,7 @@ import type {
   PackageInfo,
   PipelineRef,
   Project,
+  ProjectHook as ProjectHookOut,
   ProjectRef,
   RegistryRepository as RegistryRepositoryOut,
 } from './port.js';
@@ -343,4 +344,23 @@ export const Issue = z
     webUrl: row.web_url,
     ...(row.author ? { authorId: row.author.id } : {}),
     createdAt: row.created_at,
+  }));
+
+export const ProjectHook = z
+  .object({
+    id: z.number(),
+    url: z.string(),
+    job_events: z.boolean().catch(false),
+    pipeline_events: z.boolean().catch(false),
+    note_events: z.boolean().catch(false),
+    // Absent before 16.2, where emoji hooks do not exist.
+    emoji_events: z.boolean().optional().catch(undefined),
+  })
+  .transform((row): ProjectHookOut => ({
+    id: row.id,
+    url: row.url,
+    jobEvents: row.job_events,
+    pipelineEvents: row.pipeline_events,
+    noteEvents: row.note_events,
+    emojiEvents: row.emoji_events ?? false,
   }));

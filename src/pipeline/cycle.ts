@@ -80,7 +80,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     maxJobsPerDrain: settings.maxJobsPerCycle,
     maxAttempts: settings.maxAttempts,
   });
-  const poll = createPollSource(deps, settings);
+  const source = createPollSource(deps, settings);
   let running = false;
   let reportedAuthProblem = '';
 
@@ -120,11 +120,13 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       const budget = { left: settings.maxJobsPerCycle };
       const drain = (projectId?: number) =>
         worker.drain(who, report, { seen, budget, ...(projectId ? { projectId } : {}) });
-      if ((await poll(report, seen, drain)) === 'pause') return finish();
+      if ((await source.poll(report, seen, drain)) === 'pause') return finish();
       // What earlier cycles left in the queue (retries after outages).
       if ((await drain()) === 'pause') return finish();
       try {
-        report.oneClick = await runOneClick(deps, who.bot, settings.offerMaxAgeMs);
+        report.oneClick = await worker.exclusive(() =>
+          runOneClick(deps, who.bot, settings.offerMaxAgeMs),
+        );
       } catch (error) {
         if (error instanceof GitlabTransientError) {
           pauseFor(deps, error, report.problems);
@@ -161,5 +163,5 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     await worker.idle();
   }
 
-  return { runCycle, kick: worker.kick, idle };
+  return { runCycle, idle, worker, isWatched: source.isWatched };
 }

@@ -1,8 +1,12 @@
 import { GitlabNotFoundError, GitlabTransientError, errorMessage } from '../errors.js';
 import type { GitlabUser, Job } from '../gitlab/port.js';
+import type { Note as StoredNote } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
+import { processApprovals } from './one-click/process-approvals.js';
+import { newOneClickReport, type OneClickReport } from './one-click/types.js';
 import { isPaused, pauseFor, type Problem } from './pause.js';
 import { processJob, type JobOutcome } from './process-job.js';
+import { refreshNotes } from './publish/note.js';
 
 export interface WorkerSettings {
   /** Jobs diagnosed at most per drain; the rest wait in the queue. */
@@ -52,13 +56,18 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
     return run;
   }
 
-  async function identity(): Promise<{ bot: GitlabUser; version: string | undefined }> {
+  async function botUser(): Promise<GitlabUser> {
     bot ??= await gitlab.currentUser();
+    return bot;
+  }
+
+  async function identity(): Promise<{ bot: GitlabUser; version: string | undefined }> {
+    const user = await botUser();
     const version = await gitlab.version().then(
       (v) => v.version,
       () => undefined,
     );
-    return { bot, version };
+    return { bot: user, version };
   }
 
   function defer(jobId: number, attempts: number, error: unknown, report: DrainReport) {
@@ -150,6 +159,31 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
       });
       return waitingKick;
     },
+
+    /**
+     * Acts now on the approvals of one of the bot's notes (a webhook said
+     * someone answered it), in turn with the drains. The approvals are read
+     * again through the API; the audit trail makes a repeat change nothing.
+     */
+    approve(note: StoredNote): Promise<OneClickReport> {
+      return serial(async () => {
+        const report = newOneClickReport();
+        if (isPaused(deps)) return report;
+        try {
+          const user = await botUser();
+          const changed = new Set<number>();
+          await processApprovals(deps, note, user, report, changed);
+          if (changed.size > 0) await refreshNotes(deps, changed, user);
+        } catch (error) {
+          if (!(error instanceof GitlabTransientError)) throw error;
+          pauseFor(deps, error, []);
+        }
+        return report;
+      });
+    },
+
+    /** Runs `task` in turn with the drains and approvals (the cycle's one-click pass). */
+    exclusive: serial,
 
     /** Resolves when no drain is running or waiting (for a clean shutdown). */
     async idle(): Promise<void> {

@@ -2,6 +2,8 @@
 export { startSimulator } from './server.js';
 export type { RecordedRequest, Simulator, SimulatorOptions } from './server.js';
 export type { Fault } from './faults.js';
+export type { HookDelivery } from './hook-delivery.js';
+export { emojiPayload, jobPayload, notePayload, pipelinePayload } from './hook-payloads.js';
 export { World, createWorld } from './world.js';
 export type {
   NewGroup,

@@ -11,8 +11,10 @@ import type { ApiResponse, Body, Query, RequestContext } from './http.js';
 import { ApiError, parseBody, parseQuery, readBody } from './http.js';
 import type { Route } from './router.js';
 import { matchRoute } from './router.js';
+import { startHookDelivery, type HookDelivery } from './hook-delivery.js';
 import { discussionAndCommitRoutes } from './routes/discussions.js';
 import { graphqlRoutes } from './routes/graphql.js';
+import { hookRoutes } from './routes/hooks.js';
 import { handleOAuth } from './routes/oauth.js';
 import { oauthToken, scopeAllows } from './oauth.js';
 import { packageRoutes } from './routes/packages.js';
@@ -67,6 +69,10 @@ export interface Simulator {
   faults: Fault[];
   /** Unexpected exceptions thrown by handlers (answered 500): a simulator bug if not empty. */
   errors: unknown[];
+  /** Webhook deliveries attempted, oldest first (see `World.hooks`). */
+  hookDeliveries: HookDelivery[];
+  /** Resolves when no webhook delivery is in flight. */
+  hooksSettled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -84,6 +90,7 @@ function allRoutes(): Route[] {
     ...mergeRequestRoutes(),
     ...discussionAndCommitRoutes(),
     ...graphqlRoutes(),
+    ...hookRoutes(),
     ...packageRoutes(),
     ...issueRoutes(),
   ];
@@ -134,6 +141,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = options.host ?? '127.0.0.1';
   const routes = allRoutes();
   const timers = new Set<NodeJS.Timeout>();
+  const hooks = startHookDelivery(world);
   const sim: Simulator = {
     url: '',
     world,
@@ -141,6 +149,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     unhandled: [],
     faults: [],
     errors: [],
+    hookDeliveries: hooks.deliveries,
+    hooksSettled: hooks.settled,
     close: () => Promise.resolve(),
   };
 
@@ -286,6 +296,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     new Promise<void>((resolve, reject) => {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
+      hooks.stop();
       server.close((error) => (error ? reject(error) : resolve()));
       // Keep-alive and hanging (delayed) connections would otherwise hold close() open.
       server.closeAllConnections();

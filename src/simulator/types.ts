@@ -443,3 +443,41 @@ export type PullDecision =
       /** The Docker daemon's error text (without the runner's wrapping). */
       message: string;
     };
+
+/** The events a project hook can subscribe to, by the API's parameter names. */
+export const HOOK_EVENTS = [
+  'push_events',
+  'tag_push_events',
+  'merge_requests_events',
+  'issues_events',
+  'confidential_issues_events',
+  'note_events',
+  'confidential_note_events',
+  'job_events',
+  'pipeline_events',
+  'wiki_page_events',
+  'deployment_events',
+  'releases_events',
+  'emoji_events',
+] as const;
+export type HookEvent = (typeof HOOK_EVENTS)[number];
+
+/** A project webhook (`/projects/:id/hooks`). */
+export interface ProjectHook {
+  id: number;
+  projectId: number;
+  url: string;
+  name: string;
+  /** Sent as X-Gitlab-Token; never shown by the API. */
+  token: string | null;
+  enableSslVerification: boolean;
+  events: Record<HookEvent, boolean>;
+  createdAt: Date;
+}
+
+/** What happened in the world that a hook may be told about. */
+export type WorldEvent =
+  | { kind: 'job'; job: Job }
+  | { kind: 'pipeline'; pipeline: Pipeline }
+  | { kind: 'note'; note: Note }
+  | { kind: 'emoji'; award: AwardEmoji; note: Note; action: 'award' | 'revoke' };

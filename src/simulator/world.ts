@@ -27,6 +27,7 @@ import type {
   Pipeline,
   PipelineSource,
   Project,
+  ProjectHook,
   PullDecision,
   QuickActionRecord,
   RegistryAccessLevel,
@@ -35,6 +36,7 @@ import type {
   User,
   UserNamespace,
   Visibility,
+  WorldEvent,
 } from './types.js';
 
 /** Instance settings for `createWorld`. */
@@ -156,6 +158,14 @@ export class World implements AccessView {
   readonly jobTokenAuthLog: JobTokenAuthorization[] = [];
   /** OAuth applications, sign-in passwords, grants and OAuth access tokens. */
   readonly oauth: OAuthState = createOAuthState();
+  readonly hooks: ProjectHook[] = [];
+  /**
+   * Admin setting "Allow requests to the local network from webhooks and
+   * integrations": off by default, as in GitLab, so a hook to a private or
+   * loopback address is refused until an admin turns it on.
+   */
+  allowLocalNetworkHooks = false;
+  private readonly listeners = new Set<(event: WorldEvent) => void>();
 
   private enforceOverride: boolean | undefined;
   private readonly clock: () => Date;
@@ -172,6 +182,7 @@ export class World implements AccessView {
     award: 3000,
     package: 4000,
     issue: 5000,
+    hook: 6000,
   };
 
   constructor(init: WorldInit = {}) {
@@ -687,7 +698,9 @@ export class World implements AccessView {
   ): AwardEmoji {
     const note = this.notesOn(projectId, mrIid).find((n) => n.id === noteId);
     if (!note) throw new Error(`no note ${noteId} on !${mrIid}`);
-    return this.addAward(note, 'Note', userId, name);
+    const award = this.addAward(note, 'Note', userId, name);
+    this.emit({ kind: 'emoji', award, note, action: 'award' });
+    return award;
   }
 
   /** A reaction on a note or an issue; throws if the user already gave that emoji. */
@@ -764,6 +777,7 @@ export class World implements AccessView {
     discussion.notes.push(note);
     this.notes.push(note);
     if (!note.system) this.recordQuickActions(note);
+    if (!note.system) this.emit({ kind: 'note', note });
     return note;
   }
 
@@ -818,6 +832,8 @@ export class World implements AccessView {
     }
     this.refreshPipeline(pipeline);
     project.lastActivityAt = pipeline.updatedAt;
+    for (const job of this.jobsOf(pipeline.id)) this.emit({ kind: 'job', job });
+    this.emit({ kind: 'pipeline', pipeline });
     return pipeline;
   }
 
@@ -834,6 +850,8 @@ export class World implements AccessView {
     old.retried = true;
     const job = executeJob(this, pipeline, old.spec, userId, this.nextId.job++);
     this.refreshPipeline(pipeline);
+    this.emit({ kind: 'job', job });
+    this.emit({ kind: 'pipeline', pipeline });
     return job;
   }
 
@@ -850,6 +868,25 @@ export class World implements AccessView {
   /** Recomputes a pipeline's status and times from its latest jobs. */
   refreshPipeline(pipeline: Pipeline): void {
     refreshPipelineStatus(this, pipeline);
+  }
+
+  // ---------------------------------------------------------------- webhooks
+
+  /** Registers a project hook (the API checks rights and the URL first). */
+  addHook(input: Omit<ProjectHook, 'id' | 'createdAt'>): ProjectHook {
+    const hook: ProjectHook = { ...input, id: this.nextId.hook++, createdAt: this.now() };
+    this.hooks.push(hook);
+    return hook;
+  }
+
+  /** Calls `listener` with every job, pipeline, note and emoji event; returns an unsubscribe. */
+  onEvent(listener: (event: WorldEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: WorldEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   // ---------------------------------------------------------------- helpers

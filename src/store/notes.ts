@@ -36,6 +36,8 @@ export interface NoteInput {
 
 export interface NoteRepository {
   findNote(projectId: number, kind: NoteTargetKind, key: string | number): Note | undefined;
+  /** The stored note with this GitLab note id in this project (a reaction names only that). */
+  findNoteByNoteId(projectId: number, noteId: number): Note | undefined;
   /** Inserts, or updates the note stored for the same project, kind and key. */
   saveNote(input: NoteInput): Note;
   listNotesForIncident(incidentId: number): Note[];
@@ -62,6 +64,9 @@ const IncidentIds = z.array(z.number().int());
 export function createNoteRepository({ db, now, path }: StoreContext): NoteRepository {
   const find = db.prepare<[number, string, string], NoteRow>(
     'SELECT * FROM notes WHERE project_id = ? AND target_kind = ? AND target_key = ?',
+  );
+  const byNoteId = db.prepare<[number, number], NoteRow>(
+    'SELECT * FROM notes WHERE project_id = ? AND note_id = ?',
   );
   const upsert = db.prepare<Omit<NoteRow, 'id' | 'updated_at'>, NoteRow>(
     `INSERT INTO notes (
@@ -105,6 +110,10 @@ export function createNoteRepository({ db, now, path }: StoreContext): NoteRepos
   return {
     findNote(projectId, kind, key) {
       const row = find.get(projectId, kind, String(key));
+      return row && toNote(row);
+    },
+    findNoteByNoteId(projectId, noteId) {
+      const row = byNoteId.get(projectId, noteId);
       return row && toNote(row);
     },
     saveNote(input) {

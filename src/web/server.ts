@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
 import { exposedDashboardError, isLoopbackHost } from './access.js';
 import { dashboardRoutes } from './dashboard.js';
+import { webhookRoutes, type WebhookOptions } from './webhooks.js';
 
 export interface WebOptions {
   store: Store;
@@ -28,6 +29,8 @@ export interface WebOptions {
   gitlabUrl?: string;
   /** False serves only /healthz and /readyz even when `host` is given; default true. */
   dashboard?: boolean;
+  /** Serves POST /webhooks/gitlab (whatever `dashboard` says) when given. */
+  webhooks?: WebhookOptions;
 }
 
 /**
@@ -78,6 +81,8 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     const ready = Object.values(checks).every((c) => c.ok);
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  if (options.webhooks) void app.register(webhookRoutes(options.webhooks));
 
   if (dashboard) {
     void app.register(

@@ -660,3 +660,39 @@ describe('GitLab sign-in and the audit', () => {
     );
   });
 });
+
+describe('webhook settings', () => {
+  it('polls every 10 minutes when webhooks are on and no schedule is set', () => {
+    const on = loadConfig({
+      env: { DIAGNOSER_WEBHOOK_SECRET: 'x'.repeat(32) },
+      requireGitlab: false,
+    });
+    expect(on.config?.schedule).toBe('*/10 * * * *');
+    const chosen = loadConfig({
+      env: { DIAGNOSER_WEBHOOK_SECRET: 'x'.repeat(32), DIAGNOSER_SCHEDULE: '*/2 * * * *' },
+      requireGitlab: false,
+    });
+    expect(chosen.config?.schedule).toBe('*/2 * * * *');
+  });
+
+  it('never shows the webhook secret', () => {
+    const { config } = loadConfig({
+      env: { DIAGNOSER_WEBHOOK_SECRET: 's3cret-'.repeat(6) },
+      requireGitlab: false,
+    });
+    if (!config) throw new Error('no config');
+    expect(describeConfig(config).webhookSecret).toBe('[set]');
+    expect(JSON.stringify(describeConfig(config))).not.toContain('s3cret-');
+  });
+
+  it('refuses a short secret and a webhook URL that is not a web address', () => {
+    const result = loadConfig({
+      env: { DIAGNOSER_WEBHOOK_SECRET: 'short', DIAGNOSER_WEBHOOK_URL: 'diagnoser:8080' },
+      requireGitlab: false,
+    });
+    expect(result.errors.map((e) => e.setting)).toEqual([
+      'DIAGNOSER_WEBHOOK_SECRET',
+      'DIAGNOSER_WEBHOOK_URL',
+    ]);
+  });
+});

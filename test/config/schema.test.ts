@@ -70,6 +70,8 @@ describe('configReference', () => {
       'sessionTtl',
       'audit.schedule',
       'audit.maxProjects',
+      'webhookSecret',
+      'webhookUrl',
       'retention',
     ]);
     expect(reference).toContainEqual({

@@ -63,7 +63,7 @@ async function startFleet(options: {
   });
   const store = openDatabase(':memory:');
   const clock = { now: new Date() };
-  const poll = createPollSource(
+  const { poll } = createPollSource(
     { gitlab, store, logger: silentLogger(), now: () => clock.now },
     {
       watch: { projects: [], groups: ['fleet'] },

@@ -731,14 +731,14 @@ describe('faults, journal and unknown routes', () => {
   });
 
   it('answers unknown routes with 501 and records them', async () => {
-    const response = await fetch(`${sim.url}/api/v4/projects/${ids.projects.app}/hooks`, {
+    const response = await fetch(`${sim.url}/api/v4/projects/${ids.projects.app}/wikis`, {
       headers: { 'PRIVATE-TOKEN': ids.tokens.bot },
     });
 
     expect(response.status).toBe(501);
     expect(await response.json()).toEqual({ message: '501 Not Implemented by the simulator' });
     expect(sim.unhandled).toMatchObject([
-      { method: 'GET', path: `/api/v4/projects/${ids.projects.app}/hooks`, status: 501 },
+      { method: 'GET', path: `/api/v4/projects/${ids.projects.app}/wikis`, status: 501 },
     ]);
     expect(sim.errors).toEqual([]);
   });

@@ -94,13 +94,16 @@ export function createPollSource(
     return 'ok';
   }
 
-  return async function poll(
+  let watchedIds: ReadonlySet<number> | undefined;
+
+  async function poll(
     report: PollReport,
     seen: Map<number, Job>,
     found: Found,
   ): Promise<'ok' | 'pause'> {
     quiet.nextCycle();
     const projects = await watchedProjects(report.problems);
+    watchedIds = new Set(projects.map((p) => p.id));
     report.projects = projects.length;
     const discovery = await modes.current(report.problems);
     report.discovery = discovery.mode;
@@ -140,5 +143,13 @@ export function createPollSource(
     const outcome = await pollEach(rest, report, seen, found);
     if (outcome === 'ok') lastSweep = now().getTime();
     return outcome;
+  }
+
+  return {
+    poll,
+    /** Whether a project is watched, as of the last poll (all are, before the first). */
+    isWatched(projectId: number): boolean {
+      return watchedIds?.has(projectId) ?? true;
+    },
   };
 }

@@ -1,0 +1,177 @@
+import type { FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/main.js';
+import { installHooks } from '../../src/pipeline/discover/project-hooks.js';
+import { jobPayload } from '../../src/simulator/index.js';
+import { createWebServer } from '../../src/web/server.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+const SECRET = 'a-webhook-secret-of-32-characters!!';
+
+let h: Harness;
+let web: FastifyInstance | undefined;
+afterEach(async () => {
+  await web?.close();
+  web = undefined;
+  await h.close();
+});
+
+/** The seed world, a bot with webhooks on its own HTTP server, and its hook on team/app. */
+async function withHooks() {
+  h = await startHarness({ botRole: 40 });
+  // Hooks need Maintainer in the project they are on; retries need Developer.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 40);
+  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+  // The bot listens on loopback: an admin allowed the local network.
+  h.world.allowLocalNetworkHooks = true;
+  const bot = h.startBot({ webhookSecret: SECRET });
+  if (!bot.webhooks) throw new Error('webhooks are off');
+  const receiver = bot.webhooks;
+  web = createWebServer({
+    store: bot.store,
+    logger: bot.logger,
+    now: () => new Date(),
+    maxCycleAgeMs: 60_000,
+    webhooks: { secret: SECRET, receive: receiver.receive },
+  });
+  await web.listen({ host: '127.0.0.1', port: 0 });
+  const address = web.server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}/webhooks/gitlab`;
+  const app = await bot.gitlab.getProject(h.ids.projects.app);
+  const outcomes = await installHooks(bot.gitlab, [app], { url, token: SECRET });
+  expect(outcomes.map((o) => o.status)).toEqual(['created']);
+  /** Waits until GitLab's deliveries and the work they started are done. */
+  const settle = async () => {
+    await h.sim.hooksSettled();
+    await receiver.idle();
+    await bot.poller.idle();
+  };
+  return { bot, url, settle };
+}
+
+function post(url: string, body: unknown, headers: Record<string, string>) {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-gitlab-event': 'Job Hook', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5_000),
+  });
+}
+
+function queued(bot: Bot) {
+  const counts = bot.store.jobQueue.countJobs();
+  return counts.pending + counts.done + counts.failed;
+}
+
+describe('webhooks: GitLab tells the bot, the bot answers without waiting for a poll', () => {
+  it('posts the note from the Job and Pipeline hooks alone, with no poll cycle', async () => {
+    const { settle, bot } = await withHooks();
+    h.runSeed();
+    await settle();
+
+    const deliveries = h.sim.hookDeliveries;
+    expect(deliveries.map((d) => d.event)).toEqual(
+      expect.arrayContaining(['Job Hook', 'Pipeline Hook']),
+    );
+    expect(deliveries.every((d) => d.status === 200)).toBe(true);
+    expect(deliveries[0]?.headers['X-Gitlab-Token']).toBe(SECRET);
+    expect(h.botNotes()).toHaveLength(1);
+    expect(h.botNotes()[0]?.body).toContain('**Accept with one click.**');
+    expect(bot.store.meta.getMeta('last-cycle')).toBeUndefined();
+  });
+
+  it('installs once per project: a second install finds the hook by URL', async () => {
+    const { bot, url } = await withHooks();
+    const app = await bot.gitlab.getProject(h.ids.projects.app);
+    const again = await installHooks(bot.gitlab, [app], { url, token: SECRET });
+    expect(again.map((o) => o.status)).toEqual(['updated']);
+    const hooks = h.world.hooks.filter((x) => x.projectId === h.ids.projects.app);
+    expect(hooks).toHaveLength(1);
+    expect(hooks[0]?.events).toMatchObject({
+      job_events: true,
+      pipeline_events: true,
+      note_events: true,
+      emoji_events: true,
+      push_events: false,
+    });
+  });
+
+  it('answers 401 and queues nothing without the right X-Gitlab-Token', async () => {
+    const { bot, url } = await withHooks();
+    const pipeline = h.runSeed();
+    await h.sim.hooksSettled();
+    const before = queued(bot);
+    const job = h.world.jobsOf(pipeline.id)[0];
+    if (!job) throw new Error('no job');
+    // A job the bot has not seen yet, announced by someone without the secret.
+    const forged = { ...jobPayload(h.world, job), build_id: job.id + 999 };
+    const wrong = await post(url, forged, { 'x-gitlab-token': 'not-the-secret' });
+    const missing = await post(url, forged, {});
+    expect([wrong.status, missing.status]).toEqual([401, 401]);
+    expect(queued(bot)).toBe(before);
+    expect(bot.store.jobQueue.isJobKnown(job.id + 999)).toBe(false);
+  });
+
+  it('a repeated delivery changes nothing', async () => {
+    const { bot, url, settle } = await withHooks();
+    const pipeline = h.runSeed();
+    await settle();
+    const job = h.world.jobsOf(pipeline.id)[0];
+    if (!job) throw new Error('no job');
+    const notesBefore = h.botNotes().map((n) => `${n.id}:${n.updatedAt.toISOString()}`);
+    const writesBefore = h.sim.requests.filter((r) => r.method !== 'GET').length;
+    const queuedBefore = queued(bot);
+
+    const headers = { 'x-gitlab-token': SECRET, 'idempotency-key': 'same-event' };
+    const first = await post(url, jobPayload(h.world, job), headers);
+    const second = await post(url, jobPayload(h.world, job), headers);
+    // Without the key (GitLab before 17.4), the queue still knows the job.
+    const third = await post(url, jobPayload(h.world, job), { 'x-gitlab-token': SECRET });
+    await settle();
+
+    expect(await first.json()).toMatchObject({ status: 'queued', jobs: 0 });
+    expect(await second.json()).toEqual({ status: 'duplicate' });
+    expect(await third.json()).toMatchObject({ status: 'queued', jobs: 0 });
+    expect(queued(bot)).toBe(queuedBefore);
+    expect(h.botNotes().map((n) => `${n.id}:${n.updatedAt.toISOString()}`)).toEqual(notesBefore);
+    expect(h.sim.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+  });
+
+  it("a reply from someone who may not approve applies nothing; a Maintainer's 👍 applies", async () => {
+    const { settle } = await withHooks();
+    h.runSeed();
+    await settle();
+    const note = h.botNotes()[0];
+    if (!note) throw new Error('no bot note');
+    const allowlist = () =>
+      h.world.project(h.ids.projects.poetry)?.jobTokenAllowlist.projectIds ?? [];
+
+    // carol is a Maintainer of team/app only, not of containers/poetry.
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.carol,
+      '@diagnoser-bot apply',
+    );
+    await settle();
+    expect(h.sim.hookDeliveries.some((d) => d.event === 'Note Hook')).toBe(true);
+    expect(allowlist()).not.toContain(h.ids.projects.app);
+    const replies = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    expect(replies.map((r) => r.body).join('\n')).toContain('nothing was changed for `carol`');
+
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    await settle();
+    expect(h.sim.hookDeliveries.some((d) => d.event === 'Emoji Hook')).toBe(true);
+    expect(allowlist()).toContain(h.ids.projects.app);
+    expect(h.botNotes()[0]?.body).toContain('**Fixed.** `bob` accepted the change');
+  });
+});
