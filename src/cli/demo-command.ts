@@ -1,13 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { createBot } from '../main.js';
+import { installHooks } from '../pipeline/discover/project-hooks.js';
 import { runSeedPipeline, seedStoryWorld, startSimulator } from '../simulator/index.js';
-import { formatReport } from './bot-commands.js';
 import { CliExit } from './exit.js';
+import { serveWebhooks } from './serve-webhooks.js';
 
 /**
  * The seed story end to end against the built-in GitLab simulator: a new
@@ -18,31 +20,27 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      'run the bot once against the built-in GitLab simulator (the seed story), print its comment and exit',
+      'the seed story against the built-in GitLab simulator, with webhooks: print the comment, the fix and how long each took, and exit',
     )
     .option('--db <file>', 'keep the incident log in this SQLite file (default: a temporary one)')
     .option('--verbose', 'show the bot’s log')
     .action(async (options: { db?: string; verbose?: boolean }) => {
       const { world, ids } = seedStoryWorld();
       // The bot may read and change the allowlist of the image project only as its
-      // Maintainer, and retry jobs only as a Developer of the project that runs them.
+      // Maintainer; in team/app it retries jobs and adds its webhook, as Maintainer too.
       world.addMember(ids.projects.poetry, ids.users.bot, 40);
-      world.addMember(ids.projects.app, ids.users.bot, 30);
+      world.addMember(ids.projects.app, ids.users.bot, 40);
+      // The bot listens on 127.0.0.1: the admin allowed webhooks to the local network.
+      world.allowLocalNetworkHooks = true;
       // GitLab lets bob add team/app to his project's allowlist only if he can see it.
       world.addMember(ids.projects.app, ids.users.bob, 10);
       const sim = await startSimulator({ world });
       const folder = options.db ? undefined : mkdtempSync(join(tmpdir(), 'diagnoser-demo-'));
       try {
-        const pipeline = runSeedPipeline(world, ids);
         const say = (text: string) => process.stdout.write(`${text}\n`);
         say(
           `GitLab simulator on ${sim.url} (version ${world.version}), registry ${world.registryHost}.`,
         );
-        say(
-          `Merge request team/app!${ids.mergeRequest.iid}: pipeline ${pipeline.id} ran as alice and ${pipeline.status}.`,
-        );
-        say('');
-
         const config = demoConfig(
           sim.url,
           ids.tokens.bot,
@@ -50,13 +48,36 @@ export function registerDemoCommand(program: Command): void {
         );
         const logger = createLogger({
           level: options.verbose ? 'info' : 'warn',
-          secrets: [ids.tokens.bot],
+          secrets: [ids.tokens.bot, config.webhookSecret ?? ''],
         });
         const bot = createBot(config, { logger });
+        const { url, web } = await serveWebhooks(bot);
+        /** Waits for GitLab's deliveries and the work they started. */
+        const settle = async () => {
+          await sim.hooksSettled();
+          await bot.webhooks?.idle();
+          await bot.poller.idle();
+        };
         try {
-          const report = await bot.poller.runCycle();
-          say('One poll cycle:');
-          say(formatReport(report).trimEnd());
+          const app = await bot.gitlab.getProject(ids.projects.app);
+          const [hook] = await installHooks(bot.gitlab, [app], {
+            url,
+            token: config.webhookSecret ?? '',
+          });
+          say(`hooks install: team/app ${hook?.status ?? 'no hook'}; GitLab calls ${url}.`);
+          say('');
+
+          const failedAt = performance.now();
+          const pipeline = runSeedPipeline(world, ids);
+          say(
+            `Merge request team/app!${ids.mergeRequest.iid}: pipeline ${pipeline.id} ran as alice and ${pipeline.status}.`,
+          );
+          await settle();
+          const notedMs = performance.now() - failedAt;
+          const events = [...new Set(sim.hookDeliveries.map((d) => d.event))].join(' and ');
+          say(
+            `GitLab sent ${events}; the bot commented within ${notedMs.toFixed(0)} ms of the job's failure, with no poll.`,
+          );
           const notes = world.notesOn(ids.projects.app, ids.mergeRequest.iid);
           const note = notes.find((n) => n.authorId === ids.users.bot);
           if (!note) throw new CliExit(1, 'The bot did not comment on the merge request.');
@@ -88,10 +109,13 @@ export function registerDemoCommand(program: Command): void {
           );
           say('');
           say('bob (Maintainer of containers/poetry) reacts with :thumbsup: to the comment.');
-          const next = await bot.poller.runCycle();
-          const oneClick = next.oneClick;
+          const approvedAt = performance.now();
+          await settle();
+          const allowed = world
+            .project(ids.projects.poetry)
+            ?.jobTokenAllowlist.projectIds.includes(ids.projects.app);
           say(
-            `Next cycle: ${oneClick?.approvalsSeen ?? 0} approval(s) read, ${oneClick?.applied ?? 0} fix(es) applied, ${oneClick?.retried ?? 0} job(s) retried.`,
+            `GitLab sent an Emoji Hook; ${allowed ? `within ${(performance.now() - approvedAt).toFixed(0)} ms of the 👍 the bot added team/app to the allowlist of containers/poetry, retried the job and edited its comment` : 'the allowlist is unchanged'}.`,
           );
           for (const job of world.jobsOf(pipeline.id)) {
             say(`  job ${job.id} (${job.name}) retried by the bot: ${job.status}`);
@@ -112,6 +136,7 @@ export function registerDemoCommand(program: Command): void {
             }
           }
         } finally {
+          await web.close();
           bot.close();
         }
       } finally {
@@ -129,6 +154,7 @@ function demoConfig(url: string, token: string, databasePath: string): RunConfig
       gitlabToken: token,
       databasePath,
       watch: { projects: ['team/app'], groups: [] },
+      webhookSecret: randomBytes(24).toString('hex'),
     },
   });
   if (!result.config) throw new CliExit(1, result.errors.map((e) => e.message).join('\n'));

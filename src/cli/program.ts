@@ -5,6 +5,7 @@ import { registerClassifyCommand } from './classify-command.js';
 import { registerDemoCommand } from './demo-command.js';
 import { registerDiagnoseCommand } from './diagnose-command.js';
 import { registerHooksCommand } from './hooks-command.js';
+import { registerSimulatorCommand } from './simulator-command.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerPatternsCommand } from './patterns-command.js';
 import { packageVersion, runProgram } from './run-program.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerHooksCommand(program);
   registerIncidentsCommand(program);
   registerDemoCommand(program);
+  registerSimulatorCommand(program);
   registerClassifyCommand(program);
   registerPatternsCommand(program);
   return program;

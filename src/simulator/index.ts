@@ -14,6 +14,7 @@ export type {
   WorldInit,
 } from './world.js';
 export { SEED_SHA, runSeedPipeline, seedStoryWorld } from './seed.js';
+export { loadWorldFile } from './world-file.js';
 export type { SeedIds } from './seed.js';
 export { NPM_PACKAGE, addPlatformProjects } from './seed-job-token.js';
 export type { JobTokenIds } from './seed-job-token.js';
