@@ -374,7 +374,10 @@ export type GitlabWriteMethod =
   | 'createCommitDiscussion'
   | 'editCommitDiscussionNote'
   | 'createIssue'
-  | 'editIssue';
+  | 'editIssue'
+  | 'addProjectHook'
+  | 'editProjectHook'
+  | 'deleteProjectHook';
 
 export type GitlabWrites = Pick<GitlabPort, GitlabWriteMethod>;
 
