@@ -11,6 +11,7 @@ import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { BlockCleaner, type CleanBlock } from './log-blocks.js';
 import { createBlockReader } from './log-reader.js';
+import { rankMatches } from './rank.js';
 import type { Regex } from './regex.js';
 import type { SetWorker } from './set-worker.js';
 
@@ -26,10 +27,17 @@ export interface Match {
   runnerPrefix: boolean;
   /** The runner's own wording while it prepared the job (see `LogLine.runnerWritten`). */
   runnerWritten: boolean;
+  /** The rule that matched reports a retry or a warning the job may go on from. */
+  transient?: true;
+}
+
+export interface ClassifyOptions extends CleanOptions {
+  /** GitLab's `failure_reason` for the job, which ranks the patterns it points at first. */
+  failureReason?: string | undefined;
 }
 
 export interface Classification {
-  /** The best match: highest priority, then earliest line. */
+  /** The best match, as `rankMatches` orders them (null when none, or only recovered warnings). */
   diagnosis: Match | null;
   /** Every pattern that matched, best first, each with its first matching line. */
   matches: Match[];
@@ -54,7 +62,7 @@ const PARALLEL_AFTER_BLOCKS = 8;
 
 export function createClassifier(
   library: PatternLibrary,
-  options: CleanOptions = {},
+  options: ClassifyOptions = {},
 ): Classifier {
   const maxLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   const scanner = library.scanner;
@@ -187,6 +195,7 @@ export function createClassifier(
         text: bytes.toString('utf8'),
         fields: deriveImageFields(fields),
         ...place,
+        ...(rule.transient ? { transient: true as const } : {}),
       };
     }
     return undefined;
@@ -239,10 +248,8 @@ export function createClassifier(
       finishPending();
       worker?.release();
       worker = undefined;
-      const matches = [...found.values()].sort(
-        (a, b) => b.priority - a.priority || a.line - b.line || a.pattern.localeCompare(b.pattern),
-      );
-      return { diagnosis: matches[0] ?? null, matches, lines };
+      const facts = { scriptStarted: tracker.settled, failureReason: options.failureReason };
+      return { ...rankMatches([...found.values()], facts, library), lines };
     },
   };
 }
@@ -260,7 +267,7 @@ function groupsOf(regex: Regex, bytes: Buffer): Record<string, string> {
 export function classify(
   log: string | Uint8Array,
   library: PatternLibrary,
-  options: CleanOptions = {},
+  options: ClassifyOptions = {},
 ): Classification {
   const classifier = createClassifier(library, options);
   classifier.write(log);
@@ -271,7 +278,7 @@ export function classify(
 export function classifyChunks(
   chunks: Iterable<Uint8Array | string>,
   library: PatternLibrary,
-  options: CleanOptions = {},
+  options: ClassifyOptions = {},
 ): Classification {
   const classifier = createClassifier(library, options);
   for (const chunk of chunks) classifier.write(chunk);
@@ -282,7 +289,7 @@ export function classifyChunks(
 export async function classifyStream(
   chunks: AsyncIterable<Uint8Array | string>,
   library: PatternLibrary,
-  options: CleanOptions = {},
+  options: ClassifyOptions = {},
 ): Promise<Classification> {
   const classifier = createClassifier(library, options);
   try {

@@ -16,6 +16,8 @@ export interface CompiledRule {
   unless?: RuleRegex;
   sections?: ReadonlySet<string>;
   runnerPrefix?: boolean;
+  /** See `MatchRule.transient`. */
+  transient?: boolean;
   context: CompiledContext[];
 }
 

@@ -175,6 +175,7 @@ function compileRule(
   if (unless) compiled.unless = unless;
   if (rule.sections) compiled.sections = new Set(rule.sections);
   if (rule.runnerPrefix !== undefined) compiled.runnerPrefix = rule.runnerPrefix;
+  if (rule.transient) compiled.transient = true;
   return compiled;
 }
 

@@ -20,8 +20,8 @@ import { buildLibrary } from './load.js';
 import { classifyPasted } from './paste.js';
 import type { Pattern, PatternLibrary } from './library.js';
 
-/** The fallback pattern: a failed job's last runner line. */
-export const FALLBACK_PATTERN = 'script-failure';
+export { FALLBACK_PATTERN } from './rank.js';
+import { FALLBACK_PATTERN } from './rank.js';
 
 export interface CorpusLog {
   /** Shown in reports, relative to the corpus folder. */

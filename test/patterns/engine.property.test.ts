@@ -127,8 +127,11 @@ const pieces = (log: Buffer) =>
       return sorted.slice(1).map((end, i) => log.subarray(sorted[i], end));
     });
 
+/** What each pattern found, in pattern order: ranking may order them differently (rank.test.ts). */
 function comparable(matches: Match[]) {
-  return matches.map(({ pattern, line, text, fields }) => ({ pattern, line, text, fields }));
+  return matches
+    .map(({ pattern, line, text, fields }) => ({ pattern, line, text, fields }))
+    .sort((a, b) => a.pattern.localeCompare(b.pattern));
 }
 
 describe('the one pass over raw bytes', () => {

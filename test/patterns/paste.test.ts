@@ -37,13 +37,13 @@ function wordWrap(line: string, width: number): string[] {
   return out;
 }
 
-/** Lines that carry no evidence: no rule or context matches them, not a command. */
+/** Lines that carry no evidence: no rule or context matches them, not a command or the script banner. */
 function removable(text: string): boolean[] {
   return cleanLog(text).map(
     (l) =>
       !l.text.startsWith('$ ') &&
       !evidenceRegexes.some((re) => re.test(l.text)) &&
-      !/Job failed|Job succeeded/.test(l.text),
+      !/Job failed|Job succeeded|^Executing "/.test(l.text),
   );
 }
 

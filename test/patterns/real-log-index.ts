@@ -78,16 +78,8 @@ export const knownMisses: ReadonlyMap<string, string> = new Map([
     "the RBAC denial is broken over indented lines, so 'ERROR: Job failed (system failure):' is alone at a line end",
   ],
   [
-    '121-ja-notes-11-9-docker-write-init-p-broken-pipe.log',
-    "runner 11's 'ERROR: Preparation failed: Error response from daemon: OCI runtime create failed' is not recognised",
-  ],
-  [
     '134-zh-blog-ssh-executor-sudo-no-tty-process-exited.log',
     "the ssh executor's 'ERROR: Job failed: Process exited with: 1.' is not read as a script failure",
-  ],
-  [
-    '143-zh-blog-ssh-executor-unsupported-openssh-key-retried.log',
-    "the ssh executor's 'ERROR: Preparation failed: ssh: unsupported key type' (retried) is not recognised",
   ],
   [
     '077-kaniko-2222-harbor-push-unauthorized.log',

@@ -15,7 +15,7 @@ export async function diagnoseJob(
   gitlabVersion: string | undefined,
 ): Promise<Diagnosis | undefined> {
   const trace = await deps.gitlab.getJobLog(job.pipeline.projectId, job.id, deps.maxLogBytes);
-  const { diagnosis: match } = classify(trace, deps.library);
+  const { diagnosis: match } = classify(trace, deps.library, { failureReason: job.failureReason });
   if (!match) return undefined;
   const pattern = deps.library.byId.get(match.pattern);
   if (!pattern) throw new Error(`pattern ${match.pattern} vanished from the library`);
