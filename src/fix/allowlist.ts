@@ -5,9 +5,15 @@ import {
   GitlabRequestError,
   errorMessage,
 } from '../errors.js';
-import type { GitlabPort } from '../gitlab/port.js';
+import type { GitlabPort, WriteAnswer } from '../gitlab/port.js';
 
 type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
+
+/** The group `apply group` adds: the namespace A was in when the change was offered. */
+export function groupToAdd(fix: AllowlistFix): string | undefined {
+  const slash = fix.source.path.lastIndexOf('/');
+  return slash > 0 ? fix.source.path.slice(0, slash) : undefined;
+}
 
 /** GitLab's limit on entries (projects and groups) in one allowlist. */
 export const ALLOWLIST_LIMIT = 200;
@@ -15,7 +21,8 @@ export const ALLOWLIST_LIMIT = 200;
 export type WriteResult =
   | {
       status: 'applied';
-      httpStatus: string;
+      /** GitLab's answer; `made` is false when dry-run held the write back. */
+      answer: WriteAnswer;
       entry: 'project' | 'group';
       groupId?: number;
       /** How the change was made: REST, or GraphQL on 15.9 to 15.11. */
@@ -73,13 +80,19 @@ export async function addToAllowlist(
       };
     }
     if (entry === 'group') {
-      const groupPath = source.path.slice(0, source.path.lastIndexOf('/'));
+      const groupPath = groupToAdd(fix);
+      if (groupPath === undefined) {
+        return {
+          status: 'failed',
+          reason: fact`${source.path} belongs to no group; add the project instead (${'apply'}).`,
+        };
+      }
       const group = await gitlab.getGroup(groupPath);
-      await gitlab.addGroupToJobTokenAllowlist(target.id, group.id);
-      return { status: 'applied', httpStatus: '201', entry, groupId: group.id };
+      const answer = await gitlab.addGroupToJobTokenAllowlist(target.id, group.id);
+      return { status: 'applied', answer, entry, groupId: group.id };
     }
-    await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
-    return { status: 'applied', httpStatus: '201', entry };
+    const answer = await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
+    return { status: 'applied', answer, entry };
   } catch (error) {
     return failure(error, target.path, source.path);
   }
@@ -108,7 +121,9 @@ async function addThroughGraphql(
       reason: fact`Groups can be added to the allowlist from GitLab 17.0; add the project instead (${'apply'}).`,
     };
   }
-  const scope = await gitlab.graphqlJobTokenScope(target.path);
+  // GraphQL takes paths: B's own, as GitLab has it now (a note may name B only by its id).
+  const targetPath = (await gitlab.getProject(target.id)).pathWithNamespace;
+  const scope = await gitlab.graphqlJobTokenScope(targetPath);
   if (!scope.inboundEnabled) {
     return {
       status: 'already-present',
@@ -121,8 +136,8 @@ async function addThroughGraphql(
       detail: fact`${source.path} is on the allowlist of ${target.path}`,
     };
   }
-  await gitlab.graphqlAddToJobTokenAllowlist(target.path, source.path);
-  return { status: 'applied', httpStatus: '200', entry: 'project', via: 'graphql' };
+  const answer = await gitlab.graphqlAddToJobTokenAllowlist(targetPath, source.path);
+  return { status: 'applied', answer, entry: 'project', via: 'graphql' };
 }
 
 /** Removes the entry the bot added, and only that one. */
@@ -133,15 +148,15 @@ export async function removeFromAllowlist(
 ): Promise<WriteResult> {
   try {
     if (entry.via === 'graphql') {
-      await gitlab.graphqlRemoveFromJobTokenAllowlist(fix.target.path, fix.source.path);
-      return { status: 'applied', httpStatus: '200', entry: 'project' };
+      const targetPath = (await gitlab.getProject(fix.target.id)).pathWithNamespace;
+      const answer = await gitlab.graphqlRemoveFromJobTokenAllowlist(targetPath, fix.source.path);
+      return { status: 'applied', answer, entry: 'project' };
     }
-    if (entry.kind === 'group' && entry.groupId !== undefined) {
-      await gitlab.removeGroupFromJobTokenAllowlist(fix.target.id, entry.groupId);
-    } else {
-      await gitlab.removeProjectFromJobTokenAllowlist(fix.target.id, fix.source.id);
-    }
-    return { status: 'applied', httpStatus: '204', entry: entry.kind };
+    const answer =
+      entry.kind === 'group' && entry.groupId !== undefined
+        ? await gitlab.removeGroupFromJobTokenAllowlist(fix.target.id, entry.groupId)
+        : await gitlab.removeProjectFromJobTokenAllowlist(fix.target.id, fix.source.id);
+    return { status: 'applied', answer, entry: entry.kind };
   } catch (error) {
     return failure(error, fix.target.path, fix.source.path);
   }

@@ -1,6 +1,9 @@
 import type { Fix } from '../domain/diagnosis.js';
 import { ROLE } from '../domain/roles.js';
+import { GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, GitlabUser } from '../gitlab/port.js';
+import { groupToAdd } from './allowlist.js';
+import type { Command } from './approvals.js';
 
 type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
 
@@ -10,14 +13,15 @@ export type Authorisation =
 
 /**
  * GitLab's own rule for this write: Maintainer (or Owner) of B, and, to add
- * A, able to see A. Checked when the approval is acted on: roles change.
+ * A, able to see A; to add A's group, able to see that group. Checked when
+ * the approval is acted on: roles change.
  */
 export async function authorise(
   gitlab: GitlabPort,
   bot: GitlabUser,
   fix: AllowlistFix,
   userId: number,
-  adding: boolean,
+  command: Command,
 ): Promise<Authorisation> {
   // Answers name no project: the person refused may not be able to see it.
   const onlyMaintainers =
@@ -40,7 +44,8 @@ export async function authorise(
       answer: onlyMaintainers,
     };
   }
-  if (adding && !(await canSee(gitlab, fix.source.id, userId))) {
+  if (command === 'revert') return { ok: true, level };
+  if (!(await canSeeProject(gitlab, fix.source.id, userId))) {
     return {
       ok: false,
       level,
@@ -49,13 +54,55 @@ export async function authorise(
         'GitLab lets only people who can see the project being added accept this change, and it is not visible to them',
     };
   }
+  const group = command === 'apply-group' ? groupToAdd(fix) : undefined;
+  if (group !== undefined && !(await canSeeGroup(gitlab, group, fix.source.id, userId))) {
+    return {
+      ok: false,
+      level,
+      reason: `cannot see group ${group}, which GitLab requires to add it to an allowlist`,
+      answer:
+        'GitLab lets only people who can see the group being added accept this change, and it is not visible to them',
+    };
+  }
   return { ok: true, level };
 }
 
 /** Whether the user can see project A: public, internal, or a member (Guest or more). */
-async function canSee(gitlab: GitlabPort, projectId: number, userId: number): Promise<boolean> {
+async function canSeeProject(
+  gitlab: GitlabPort,
+  projectId: number,
+  userId: number,
+): Promise<boolean> {
   const project = await gitlab.getProject(projectId);
   if (project.visibility !== 'private') return true;
   const member = await gitlab.getMember(projectId, userId);
   return (member?.accessLevel ?? 0) >= ROLE.guest;
+}
+
+/**
+ * Whether the user can see group G, as GitLab decides `read_group`: public,
+ * internal, a member of G (inherited included), or a member of a project in
+ * it. The last is asked only of A, and only while A still lies in G: the
+ * offer named G when the note was written, and A may have moved since.
+ */
+async function canSeeGroup(
+  gitlab: GitlabPort,
+  groupPath: string,
+  sourceId: number,
+  userId: number,
+): Promise<boolean> {
+  let group;
+  try {
+    group = await gitlab.getGroup(groupPath);
+  } catch (error) {
+    if (error instanceof GitlabNotFoundError) return false;
+    throw error;
+  }
+  if (group.visibility === 'public' || group.visibility === 'internal') return true;
+  if (((await gitlab.getGroupMember(group.fullPath, userId))?.accessLevel ?? 0) > 0) return true;
+  const source = await gitlab.getProject(sourceId);
+  const inside = source.pathWithNamespace
+    .toLowerCase()
+    .startsWith(`${group.fullPath.toLowerCase()}/`);
+  return inside && ((await gitlab.getMember(sourceId, userId))?.accessLevel ?? 0) >= ROLE.guest;
 }

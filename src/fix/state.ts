@@ -1,6 +1,7 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import type { Action } from '../store/index.js';
+import { groupToAdd } from './allowlist.js';
 import { isOfferable } from './offer.js';
 
 /** Action kinds of the one-click flow, as stored in the audit trail. */
@@ -79,7 +80,7 @@ export function fixStateOf(
     : undefined;
   for (const action of actions) {
     const d = action.detail as Record<string, unknown>;
-    if (action.kind === ACTION.write && action.status !== 'dry-run' && isSuccess(action.status)) {
+    if (action.kind === ACTION.write && isWritten(action.status)) {
       state =
         d.op === 'remove'
           ? { kind: 'reverted', by: String(d.approvedBy ?? ''), at: action.createdAt }
@@ -114,15 +115,14 @@ export function fixStateOf(
   return state;
 }
 
-function isSuccess(status: string): boolean {
+/** Whether a recorded write reached GitLab: a 2xx answer (not a write held back). */
+export function isWritten(status: string): boolean {
   return status === 'ok' || /^2\d\d$/.test(status);
 }
 
 /** The group A belongs to, when it belongs to one (the broader alternative). */
 export function sourceGroupOf(diagnosis: Diagnosis): string | undefined {
-  const path = diagnosis.project.path;
-  const slash = path.lastIndexOf('/');
-  return slash > 0 ? path.slice(0, slash) : undefined;
+  return diagnosis.fix?.kind === 'allowlist-add' ? groupToAdd(diagnosis.fix) : undefined;
 }
 
 /** A short reason for the note, without GitLab's full error text. */

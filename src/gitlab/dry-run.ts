@@ -1,4 +1,4 @@
-import type { GitlabPort, GitlabWrites, Note } from './port.js';
+import type { GitlabPort, GitlabWrites, Note, WriteAnswer } from './port.js';
 
 /** One write the bot would have made. */
 export interface SkippedWrite {
@@ -21,29 +21,37 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
     system: false,
     createdAt: new Date().toISOString(),
   });
+  const heldBack: WriteAnswer = { made: false, status: 'dry-run' };
   // Every write method of the port, listed: `satisfies` fails the build if one is missing.
   const writes = {
     async retryJob(projectId, jobId) {
       onWrite({ method: 'retryJob', args: [projectId, jobId] });
+      // No new job: the answer is the job as it stands, which says nothing was retried.
       return port.getJob(projectId, jobId);
     },
     async addProjectToJobTokenAllowlist(...args) {
       onWrite({ method: 'addProjectToJobTokenAllowlist', args });
+      return heldBack;
     },
     async removeProjectFromJobTokenAllowlist(...args) {
       onWrite({ method: 'removeProjectFromJobTokenAllowlist', args });
+      return heldBack;
     },
     async addGroupToJobTokenAllowlist(...args) {
       onWrite({ method: 'addGroupToJobTokenAllowlist', args });
+      return heldBack;
     },
     async graphqlAddToJobTokenAllowlist(...args) {
       onWrite({ method: 'graphqlAddToJobTokenAllowlist', args });
+      return heldBack;
     },
     async graphqlRemoveFromJobTokenAllowlist(...args) {
       onWrite({ method: 'graphqlRemoveFromJobTokenAllowlist', args });
+      return heldBack;
     },
     async removeGroupFromJobTokenAllowlist(...args) {
       onWrite({ method: 'removeGroupFromJobTokenAllowlist', args });
+      return heldBack;
     },
     async createMergeRequestNote(projectId, iid, body) {
       onWrite({ method: 'createMergeRequestNote', args: [projectId, iid, body] });
@@ -111,5 +119,5 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
       return fakeNote(body);
     },
   } satisfies GitlabWrites;
-  return { ...port, ...writes, dryRun: true };
+  return { ...port, ...writes };
 }

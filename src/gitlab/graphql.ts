@@ -180,9 +180,11 @@ export function graphqlJobTokenMethods(
     },
     async graphqlAddToJobTokenAllowlist(projectPath, targetProjectPath) {
       await allowlistMutation('ciJobTokenScopeAddProject', projectPath, targetProjectPath);
+      return { made: true, status: '200' };
     },
     async graphqlRemoveFromJobTokenAllowlist(projectPath, targetProjectPath) {
       await allowlistMutation('ciJobTokenScopeRemoveProject', projectPath, targetProjectPath);
+      return { made: true, status: '200' };
     },
   };
 }

@@ -69,6 +69,8 @@ export interface GroupRef {
   id: number;
   fullPath: string;
   webUrl?: string;
+  /** Set where GitLab says it (`GET /groups/:id`; allowlist listings omit it). */
+  visibility?: 'private' | 'internal' | 'public';
 }
 
 export interface Member {
@@ -218,11 +220,16 @@ export interface BotHookInput {
   token: string;
 }
 
+/**
+ * What an allowlist write answered: GitLab's status, or that the dry-run
+ * adapter held it back. Only `made` means GitLab now holds the change.
+ */
+export type WriteAnswer =
+  { made: true; status: '200' | '201' | '204' } | { made: false; status: 'dry-run' };
+
 export interface GitlabPort {
   /** The instance's address, for links. */
   readonly baseUrl: string;
-  /** Set by the dry-run adapter: writes are skipped, so the audit trail says so. */
-  readonly dryRun?: boolean;
   /** The bot's own account (to skip its notes and reactions). */
   currentUser(): Promise<GitlabUser>;
   version(): Promise<InstanceVersion>;
@@ -268,18 +275,27 @@ export interface GitlabPort {
   listJobTokenAllowlist(projectId: number): Promise<ProjectRef[]>;
   /** GitlabNotFoundError on instances without group entries (before 17.x). */
   listJobTokenGroupAllowlist(projectId: number): Promise<GroupRef[]>;
-  addProjectToJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
-  removeProjectFromJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<void>;
-  addGroupToJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
-  removeGroupFromJobTokenAllowlist(projectId: number, groupId: number): Promise<void>;
+  addProjectToJobTokenAllowlist(projectId: number, targetProjectId: number): Promise<WriteAnswer>;
+  removeProjectFromJobTokenAllowlist(
+    projectId: number,
+    targetProjectId: number,
+  ): Promise<WriteAnswer>;
+  addGroupToJobTokenAllowlist(projectId: number, groupId: number): Promise<WriteAnswer>;
+  removeGroupFromJobTokenAllowlist(projectId: number, groupId: number): Promise<WriteAnswer>;
 
   /**
    * GitLab 15.9 to 15.11 have the inbound allowlist but no REST API for it:
    * the same through GraphQL, by full paths. Needs Maintainer on the project.
    */
   graphqlJobTokenScope(projectPath: string): Promise<JobTokenScope & { allowlist: string[] }>;
-  graphqlAddToJobTokenAllowlist(projectPath: string, targetProjectPath: string): Promise<void>;
-  graphqlRemoveFromJobTokenAllowlist(projectPath: string, targetProjectPath: string): Promise<void>;
+  graphqlAddToJobTokenAllowlist(
+    projectPath: string,
+    targetProjectPath: string,
+  ): Promise<WriteAnswer>;
+  graphqlRemoveFromJobTokenAllowlist(
+    projectPath: string,
+    targetProjectPath: string,
+  ): Promise<WriteAnswer>;
 
   /** Effective membership, inherited included; undefined when not a member. */
   getMember(projectId: number, userId: number): Promise<Member | undefined>;

@@ -1,5 +1,5 @@
 import { LIST_LIMIT, type Api } from './api.js';
-import type { GitlabPort } from './port.js';
+import type { GitlabPort, WriteAnswer } from './port.js';
 import type { Requester } from './request.js';
 import * as S from './schema.js';
 
@@ -55,7 +55,7 @@ export function jobTokenMethods(
   function allowlistWrite(name: AllowlistWrite) {
     const { verb, entry, call } = WRITES[name];
     const preposition = verb === 'adding' ? 'to' : 'from';
-    return async (projectId: number, entryId: number): Promise<void> => {
+    return async (projectId: number, entryId: number): Promise<WriteAnswer> => {
       await write(
         {
           what: `${verb} ${entry} ${entryId} ${preposition} the job token allowlist of project ${projectId}`,
@@ -63,6 +63,8 @@ export function jobTokenMethods(
         },
         async () => S.AnyBody.parse(await call(api, projectId, entryId)),
       );
+      // GitLab answers an addition with 201 and a removal with 204; anything else throws.
+      return { made: true, status: verb === 'adding' ? '201' : '204' };
     };
   }
 

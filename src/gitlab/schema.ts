@@ -167,6 +167,7 @@ export const Group = z
     full_path: z.string().optional(),
     web_url: z.string().optional(),
     name: z.string().optional(),
+    visibility: z.enum(['private', 'internal', 'public']).optional().catch(undefined),
   })
   .transform((row): GroupRef => {
     // The allowlist lists groups without their path; a group's name may differ from it, but
@@ -183,6 +184,7 @@ export const Group = z
         String(row.id),
     };
     if (row.web_url) group.webUrl = row.web_url;
+    if (row.visibility) group.visibility = row.visibility;
     return group;
   });
 

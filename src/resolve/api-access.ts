@@ -63,7 +63,7 @@ async function apiCallTarget(
           kind: 'found',
           named: projectA.pathWithNamespace,
           project: projectA,
-          how: fact`The URL names the job’s own project.`,
+          how: () => fact`The URL names the job’s own project.`,
         },
         rest: api.rest,
       };
@@ -90,7 +90,7 @@ async function apiCallTarget(
       kind: 'found',
       named: String(api.id),
       project,
-      how: fact`The API URL names project ${project.pathWithNamespace}.`,
+      how: (name) => fact`The API URL names project ${name}.`,
     },
     rest: api.rest,
   };

@@ -74,7 +74,7 @@ async function urlTarget(input: ResolveInput, url: string, projectA: Project): P
         kind: 'found',
         named: projectA.pathWithNamespace,
         project: projectA,
-        how: fact`The URL names the job’s own project.`,
+        how: () => fact`The URL names the job’s own project.`,
       };
     }
     return {
@@ -91,7 +91,7 @@ async function urlTarget(input: ResolveInput, url: string, projectA: Project): P
     kind: 'found',
     named: String(api.id),
     project,
-    how: fact`The URL names project ${project.pathWithNamespace}.`,
+    how: (name) => fact`The URL names project ${name}.`,
   };
 }
 
@@ -122,9 +122,10 @@ async function producerOf(
       kind: 'found',
       named: fromConfig,
       project,
-      how: producer
-        ? fact`The job's needs:project names ${project.pathWithNamespace}, which ran job ${jobId}.`
-        : fact`The job's needs:project names ${project.pathWithNamespace}.`,
+      how: (name) =>
+        producer
+          ? fact`The job's needs:project names ${name}, which ran job ${jobId}.`
+          : fact`The job's needs:project names ${name}.`,
     },
     ...(producer ? { job: producer } : {}),
   };

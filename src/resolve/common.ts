@@ -82,12 +82,25 @@ export function baseDiagnosis(
  * tags, package versions).
  */
 export function targetOf(project: Project, named: string): NonNullable<Diagnosis['target']> {
-  const open = project.visibility !== 'private';
   return {
     ...info(project),
-    path: open ? project.pathWithNamespace : named,
-    publiclyVisible: open,
+    path: shownName(project, named),
+    publiclyVisible: project.visibility !== 'private',
   };
+}
+
+/**
+ * B's name wherever a note may say it (checks, fix, target): its path when
+ * every reader of the note may see B, else only as the log named it (a
+ * numeric id stays a number).
+ */
+export function shownName(project: Project, named: string): string {
+  return project.visibility === 'private' ? named : project.pathWithNamespace;
+}
+
+/** B under the name a note may use: for every fact about it, never for an API call. */
+export function asShown(project: Project, named: string): Project {
+  return { ...project, pathWithNamespace: shownName(project, named) };
 }
 
 /**

@@ -27,6 +27,7 @@ import {
 } from '../domain/diagnosis.js';
 import type { Project } from '../gitlab/port.js';
 import {
+  asShown,
   baseDiagnosis,
   checkList,
   decider,
@@ -45,8 +46,8 @@ export type Target =
   | {
       kind: 'found';
       project: Project;
-      /** How B was found, one sentence for the checks list. */
-      how: Fact;
+      /** How B was found, one sentence for the checks list, given the name the note may use for B. */
+      how: (name: string) => Fact;
       /** B was inferred (a package scope), not read from a URL or an id. */
       guessed?: boolean;
       /** B as the log (or the job's configuration) named it. */
@@ -120,10 +121,12 @@ export async function resolveJobTokenAccess(
   }
 
   const projectB = target.project;
-  const b = info(projectB);
-  check('target', target.guessed ? 'unknown' : 'pass', target.how);
+  // Every fact about B names it as the note may: private B only as the log did.
+  const shownB = asShown(projectB, target.named);
+  const b = info(shownB);
+  check('target', target.guessed ? 'unknown' : 'pass', target.how(shownB.pathWithNamespace));
   const withTarget = { ...base, target: targetOf(projectB, target.named) };
-  const consistent = checkLogNames(spec.logNames, projectA, projectB, check);
+  const consistent = checkLogNames(spec.logNames, projectA, projectB, shownB, check);
   const solid = consistent && !target.guessed;
 
   if (a.id === b.id) {
@@ -147,15 +150,15 @@ export async function resolveJobTokenAccess(
   const scope =
     projectB.visibility === 'public'
       ? publicScope(projectB, check)
-      : await checkJobTokenScope(gitlab, projectA, projectB, check);
+      : await checkJobTokenScope(gitlab, projectA, projectB, check, b.path);
   const user = await checkUserAccess(
     gitlab,
     job,
-    projectB,
+    shownB,
     check,
-    visibilityRule(projectB, spec.userNeeds),
+    visibilityRule(shownB, spec.userNeeds),
   );
-  const resource = spec.resourceCheck ? await spec.resourceCheck(projectB, check) : 'pass';
+  const resource = spec.resourceCheck ? await spec.resourceCheck(shownB, check) : 'pass';
   // Script output (and what get_sources or download_artifacts show) is never
   // the runner's own wording: the verdict says "most likely", with no offer.
   const decide = decider(withTarget, solid && input.match.runnerWritten);
@@ -204,6 +207,7 @@ function checkLogNames(
   names: AccessSpec['logNames'],
   a: Project,
   b: Project,
+  shownB: Project,
   check: Recorder,
 ): boolean {
   let consistent = true;
@@ -223,7 +227,7 @@ function checkLogNames(
     check(
       'evidence',
       'unknown',
-      fact`The log names the target ${names.target}, but the URL points to ${b.pathWithNamespace}.`,
+      fact`The log names the target ${names.target}, but the URL points to ${shownB.pathWithNamespace}.`,
     );
   }
   return consistent;

@@ -18,6 +18,7 @@ export async function checkJobTokenScope(
   a: Project,
   b: Project,
   check: Recorder,
+  bName: string,
 ): Promise<Check['result']> {
   let inboundEnabled: boolean;
   try {
@@ -27,31 +28,23 @@ export async function checkJobTokenScope(
       check(
         'job-token',
         'unknown',
-        fact`The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace}: that needs the Maintainer role there.`,
+        fact`The bot cannot read the CI/CD job token settings of ${bName}: that needs the Maintainer role there.`,
       );
       return 'unknown';
     }
     if (error instanceof GitlabNotFoundError) {
       // GitLab 15.9 to 15.11: the allowlist exists, but only GraphQL shows it.
-      return checkThroughGraphql(gitlab, a, b, check);
+      return checkThroughGraphql(gitlab, a, b, check, bName);
     }
     throw error;
   }
   if (!inboundEnabled) {
-    check(
-      'job-token',
-      'pass',
-      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
-    );
+    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
   const projects = await gitlab.listJobTokenAllowlist(b.id);
   if (projects.some((p) => p.id === a.id)) {
-    check(
-      'job-token',
-      'pass',
-      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
-    );
+    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
   let groups: { fullPath: string }[] = [];
@@ -63,17 +56,13 @@ export async function checkJobTokenScope(
   const aPath = a.pathWithNamespace.toLowerCase();
   const viaGroup = groups.find((g) => aPath.startsWith(`${g.fullPath.toLowerCase()}/`));
   if (viaGroup) {
-    check(
-      'job-token',
-      'pass',
-      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
-    );
+    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${b.pathWithNamespace}.`,
+    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${bName}.`,
   );
   return 'fail';
 }
@@ -83,6 +72,7 @@ async function checkThroughGraphql(
   a: Project,
   b: Project,
   check: Recorder,
+  bName: string,
 ): Promise<Check['result']> {
   let scope;
   try {
@@ -92,32 +82,24 @@ async function checkThroughGraphql(
       check(
         'job-token',
         'unknown',
-        fact`The bot cannot read the CI/CD job token settings of ${b.pathWithNamespace} (this GitLab shows them through GraphQL, to Maintainers only).`,
+        fact`The bot cannot read the CI/CD job token settings of ${bName} (this GitLab shows them through GraphQL, to Maintainers only).`,
       );
       return 'unknown';
     }
     throw error;
   }
   if (!scope.inboundEnabled) {
-    check(
-      'job-token',
-      'pass',
-      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
-    );
+    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
   if (scope.allowlist.some((p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase())) {
-    check(
-      'job-token',
-      'pass',
-      fact`${a.pathWithNamespace} may use its job token on ${b.pathWithNamespace}.`,
-    );
+    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
   check(
     'job-token',
     'fail',
-    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${b.pathWithNamespace}.`,
+    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${bName}.`,
   );
   return 'fail';
 }

@@ -110,7 +110,7 @@ async function packageTarget(
         kind: 'found',
         named: String(api.id),
         project,
-        how: fact`The package registry URL names project ${project.pathWithNamespace}.`,
+        how: (name) => fact`The package registry URL names project ${name}.`,
       },
       ...withPkg,
     };
@@ -171,7 +171,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
       kind: 'found',
       named: pkg,
       project: listed,
-      how: fact`GitLab lists ${pkg} in group ${scope}, published by ${listed.pathWithNamespace}.`,
+      how: (name) => fact`GitLab lists ${pkg} in group ${scope}, published by ${name}.`,
     };
   }
   const direct = await findProject(gitlab, `${scope}/${name}`);
@@ -200,6 +200,7 @@ async function scopeOwner(gitlab: GitlabPort, pkg: string): Promise<Target> {
     named: `${scope}/${name}`,
     project,
     guessed: true,
-    how: fact`The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${project.pathWithNamespace} (GitLab looks in group ${scope} for it).`,
+    how: (name) =>
+      fact`The instance-level npm endpoint does not name the project; ${pkg} is most likely published by ${name} (GitLab looks in group ${scope} for it).`,
   };
 }

@@ -109,7 +109,9 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
   }
 
   const scope =
-    a.id === b.id ? ('pass' as const) : await checkJobTokenScope(gitlab, projectA, projectB, check);
+    a.id === b.id
+      ? ('pass' as const)
+      : await checkJobTokenScope(gitlab, projectA, projectB, check, target.path);
   if (a.id === b.id) {
     check(
       'job-token',

@@ -69,6 +69,6 @@ async function repositoryTarget(
     kind: 'found',
     named: path,
     project,
-    how: fact`The repository ${cleanUrl(url)} belongs to project ${project.pathWithNamespace}.`,
+    how: (name) => fact`The repository ${cleanUrl(url)} belongs to project ${name}.`,
   };
 }

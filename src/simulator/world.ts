@@ -413,6 +413,21 @@ export class World implements AccessView {
     return project;
   }
 
+  /** Moves a project into another namespace, as GitLab's transfer does: its path moves with it. */
+  transferProject(projectId: number, namespaceId: number): Project {
+    const project = this.requireProject(projectId);
+    const namespace = this.namespace(namespaceId);
+    if (!namespace) throw new Error(`no namespace ${namespaceId}`);
+    const pathWithNamespace = `${namespace.fullPath}/${project.path}`;
+    if (this.projectByPath(pathWithNamespace) || this.groupByPath(pathWithNamespace)) {
+      throw new Error(`path ${pathWithNamespace} is taken`);
+    }
+    project.namespaceId = namespace.id;
+    project.pathWithNamespace = pathWithNamespace;
+    project.nameWithNamespace = `${namespace.fullName} / ${project.name}`;
+    return project;
+  }
+
   /** Sets a direct membership (10 Guest … 50 Owner) on a project or group. */
   addMember(target: Project | Group | number, userId: number, accessLevel: AccessLevel): void {
     this.requireUser(userId);

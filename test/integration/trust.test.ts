@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JobSpec } from '../../src/simulator/index.js';
+import { addPlatformProjects, type JobSpec } from '../../src/simulator/index.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 
 /**
@@ -225,5 +225,120 @@ describe('an approval counts for one offer, the one it could see', () => {
 
     expect(appLetIn()).toBe(true);
     expect(rubyLetIn()).toBe(false);
+  });
+});
+
+describe('only a Maintainer of B who could make the change in GitLab makes it', () => {
+  /** What B's allowlists hold: projects and groups. */
+  const poetryAllowlist = () => {
+    const poetry = h.world.project(h.ids.projects.poetry);
+    return {
+      projects: [...(poetry?.jobTokenAllowlist.projectIds ?? [])],
+      groups: [...(poetry?.jobTokenAllowlist.groupIds ?? [])],
+    };
+  };
+
+  async function offered() {
+    await world();
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    expect(h.botNotes()[0]?.body).toContain('Accept with one click');
+    return bot;
+  }
+
+  function approveAs(userId: number, how: 'reaction' | 'reply', command = 'apply') {
+    const note = h.botNotes()[0];
+    if (!note) throw new Error('no bot note');
+    if (how === 'reaction') {
+      h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, userId, 'thumbsup');
+    } else {
+      h.world.addMergeRequestNote(
+        h.ids.projects.app,
+        h.ids.mergeRequest.iid,
+        userId,
+        `@diagnoser-bot ${command}`,
+      );
+    }
+  }
+
+  it('a Developer of B approving by reaction and by reply changes no allowlist', async () => {
+    const bot = await offered();
+    h.world.addMember(h.ids.projects.poetry, h.ids.users.alice, 30);
+
+    approveAs(h.ids.users.alice, 'reaction');
+    approveAs(h.ids.users.alice, 'reply');
+    await bot.poller.runCycle();
+
+    expect(poetryAllowlist()).toEqual({ projects: [], groups: [] });
+    expect(appLetIn()).toBe(false);
+  });
+
+  it('bystanders (a Maintainer of A only, a user with no role anywhere) change no allowlist', async () => {
+    const bot = await offered();
+    const mallory = h.world.addUser({ username: 'mallory' });
+
+    approveAs(h.ids.users.carol, 'reaction');
+    approveAs(mallory.id, 'reaction');
+    approveAs(h.ids.users.carol, 'reply', 'apply group');
+    approveAs(mallory.id, 'reply');
+    await bot.poller.runCycle();
+
+    expect(poetryAllowlist()).toEqual({ projects: [], groups: [] });
+    expect(appLetIn()).toBe(false);
+  });
+
+  it('`apply group` from a Maintainer of B who cannot see the group adds nothing', async () => {
+    const bot = await offered();
+    // team/app moves out of `team` after the offer: bob still sees team/app, no longer `team`,
+    // which the bot's account (a member) still sees, so GitLab would take the bot's write.
+    const team = h.world.group(h.ids.groups.team);
+    if (!team) throw new Error('no team group');
+    h.world.addMember(team, h.ids.users.bot, 20);
+    const moved = h.world.addGroup({ path: 'moved' });
+    h.world.transferProject(h.ids.projects.app, moved.id);
+
+    approveAs(h.ids.users.bob, 'reply', 'apply group');
+    await bot.poller.runCycle();
+
+    expect(poetryAllowlist()).toEqual({ projects: [], groups: [] });
+    const trail = bot.store.actions.listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0);
+    expect(trail.find((a) => a.kind === 'approval')?.status).toBe('refused');
+  });
+
+  it('`apply group` from a Maintainer of B who can see the group adds it', async () => {
+    const bot = await offered();
+
+    approveAs(h.ids.users.bob, 'reply', 'apply group');
+    await bot.poller.runCycle();
+
+    expect(poetryAllowlist()).toEqual({ projects: [], groups: [h.ids.groups.team] });
+  });
+});
+
+describe('a note names B only as the log did', () => {
+  it('a private B the log gives only by its numeric id is not named by its path anywhere in the note', async () => {
+    h = await startHarness();
+    const platform = addPlatformProjects(h.world, h.ids, { botRole: 40 });
+    // Another entry of B's allowlist: the readers of A's merge request may not learn it either.
+    const other = h.world.addProject({ path: 'other', namespaceId: h.ids.groups.team });
+    h.world.allowlistProject(platform.config, other.id);
+    run([
+      {
+        name: 'deploy',
+        image: 'alpine:3.20',
+        script: ['make'],
+        tokenSteps: [{ kind: 'curl', project: platform.config, endpoint: 'releases' }],
+      },
+    ]);
+    await h.startBot().poller.runCycle();
+
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain(`\`${platform.config}\``);
+    expect(body).toContain('is not on the CI/CD job token allowlist');
+    expect(body.toLowerCase()).not.toContain('platform/config');
+    expect(body).not.toContain('Deployment settings');
+    expect(body).not.toContain('team/other');
+    expect(body).not.toContain('`bob`');
   });
 });

@@ -1,6 +1,6 @@
 import { addToAllowlist, removeFromAllowlist, type WriteResult } from '../../fix/allowlist.js';
 import type { Approval } from '../../fix/approvals.js';
-import { ACTION } from '../../fix/state.js';
+import { ACTION, isWritten } from '../../fix/state.js';
 import type { Incident } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import type { AllowlistFix } from './types.js';
@@ -23,7 +23,7 @@ export async function revert(deps: PipelineDeps, incident: Incident, fix: Allowl
   const actions = deps.store.actions.listActions(incident.id);
   const added = [...actions]
     .reverse()
-    .find((a) => a.kind === ACTION.write && a.detail.op === 'add' && a.status !== 'dry-run');
+    .find((a) => a.kind === ACTION.write && a.detail.op === 'add' && isWritten(a.status));
   const approver = [...actions]
     .reverse()
     .find((a) => a.kind === ACTION.approval && a.status === 'allowed');
@@ -58,7 +58,7 @@ function recordResult(
     store.actions.recordAction({
       incidentId: incident.id,
       kind: ACTION.write,
-      status: deps.gitlab.dryRun ? 'dry-run' : result.httpStatus,
+      status: result.answer.status,
       detail: {
         ...where,
         entry: result.entry,
@@ -66,7 +66,8 @@ function recordResult(
         ...(result.via ? { via: result.via } : {}),
       },
     });
-    if (!deps.gitlab.dryRun) {
+    // A write held back (dry-run) changes nothing in GitLab, so nothing here either.
+    if (result.answer.made) {
       store.incidents.setIncidentStatus(incident.id, op === 'add' ? 'fixed' : 'open');
       if (op === 'add') deps.metrics?.fixApplied();
     }

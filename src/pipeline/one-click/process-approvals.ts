@@ -153,7 +153,7 @@ async function handleApproval(
     return;
   }
   // Checked now, when the approval is acted on: roles change.
-  const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, !wantsRevert);
+  const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, approval.command);
   if (!allowed.ok) {
     record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
     report.refused += 1;
@@ -166,9 +166,12 @@ async function handleApproval(
   const result = wantsRevert
     ? await revert(deps, incident, fix)
     : await apply(deps, incident, fix, approval);
+  const inGitlab =
+    result.status === 'already-present' || (result.status === 'applied' && result.answer.made);
   if (result.status === 'applied' && !wantsRevert) report.applied += 1;
   changed.add(incident.id);
-  if (!wantsRevert && result.status !== 'failed') {
+  // Jobs are retried only for a change GitLab holds.
+  if (!wantsRevert && inGitlab) {
     report.retried += await retryAffectedJobs(deps, incident);
   }
 }

@@ -10,7 +10,6 @@ import type { PipelineDeps } from '../deps.js';
  */
 export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident): Promise<number> {
   const { store, gitlab } = deps;
-  if (gitlab.dryRun) return 0;
   const actions = store.actions.listActions(incident.id);
   const done = new Set(
     actions.filter((a) => a.kind === ACTION.retry).map((a) => Number(a.detail.oldJobId)),
@@ -58,6 +57,16 @@ export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident):
         continue;
       }
       const job = await gitlab.retryJob(occurrence.projectId, occurrence.jobId);
+      // GitLab answers a retry with a new job; the same job back means none was made (dry-run).
+      if (job.id === occurrence.jobId) {
+        store.actions.recordAction({
+          incidentId: incident.id,
+          kind: ACTION.retry,
+          status: 'skipped',
+          detail: { ...detail, reason: 'no new job was made' },
+        });
+        continue;
+      }
       store.actions.recordAction({
         incidentId: incident.id,
         kind: ACTION.retry,
