@@ -617,7 +617,7 @@ const FAILURES: Scenario[] = [
   },
   {
     name: 'typescript-compile-error',
-    expect: 'none',
+    expect: 'typescript-compile-error',
     spec: {
       image: NODE,
       script: ['npx tsc --noEmit'],
@@ -632,7 +632,7 @@ const FAILURES: Scenario[] = [
   },
   {
     name: 'go-vet-failure',
-    expect: 'none',
+    expect: 'go-compile-error',
     spec: {
       image: 'golang:1.23',
       script: ['go vet ./...'],
@@ -646,7 +646,7 @@ const FAILURES: Scenario[] = [
   },
   {
     name: 'maven-test-failure',
-    expect: 'none',
+    expect: 'junit-tests-failed',
     spec: {
       image: MAVEN,
       script: ['mvn --batch-mode verify'],
