@@ -12,6 +12,7 @@ import { schedule, scheduleRetention } from '../pipeline/scheduler.js';
 import type { FastifyInstance } from 'fastify';
 import { createMetrics } from '../metrics/metrics.js';
 import { exposedDashboardError, isLoopbackHost } from '../web/access.js';
+import { dashboardAccess } from '../web/access-config.js';
 import { createWebServer } from '../web/server.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
@@ -53,7 +54,9 @@ export function registerBotCommands(program: Command): void {
     // Bound beyond loopback without a token, the bot still serves /healthz
     // and /readyz (the container's health check needs them) but keeps the
     // dashboard and /metrics closed, and says which setting opens them.
-    const exposed = !isLoopbackHost(bot.config.http.host) && !bot.config.adminToken;
+    const access = dashboardAccess(bot.config, bot.gitlab);
+    const exposed =
+      !isLoopbackHost(bot.config.http.host) && !bot.config.adminToken && !access.signIn;
     if (exposed) {
       bot.logger.warn(
         { setting: 'DIAGNOSER_ADMIN_TOKEN' },
@@ -73,6 +76,7 @@ export function registerBotCommands(program: Command): void {
         ? { webhooks: { secret: bot.config.webhookSecret, receive: bot.webhooks.receive } }
         : {}),
       ...(bot.config.adminToken ? { adminToken: bot.config.adminToken } : {}),
+      ...access,
     });
     const { host, port } = bot.config.http;
     await web.listen({ host, port });

@@ -1,4 +1,4 @@
-import { loadConfig, type ConfigInput, type RunConfig } from '../config/index.js';
+import { loadConfig, type Config, type ConfigInput, type RunConfig } from '../config/index.js';
 import { CliExit } from './exit.js';
 
 export interface CommonOptions {
@@ -38,5 +38,18 @@ export function configOrExit(options: CommonOptions): RunConfig {
       ['The configuration has problems:', ...result.errors.map((e) => `  ${e.message}`)].join('\n'),
     );
   }
+  return result.config;
+}
+
+/** The configuration for commands that read only the local database (no GitLab needed). */
+export function localConfigOrExit(options: { config?: string; db?: string }): Config {
+  const result = loadConfig({
+    requireGitlab: false,
+    ...(options.config ? { file: options.config } : {}),
+    ...(options.db
+      ? { overrides: { databasePath: options.db }, overrideLabels: { databasePath: '--db' } }
+      : {}),
+  });
+  if (!result.config) throw new CliExit(2, result.errors.map((e) => e.message).join('\n'));
   return result.config;
 }

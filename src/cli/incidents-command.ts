@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfig, parseDuration, type Config } from '../config/index.js';
+import { parseDuration } from '../config/index.js';
 import { DEFAULT_RETENTION } from '../config/schema.js';
 import { factText } from '../domain/diagnosis.js';
 import {
@@ -11,6 +11,7 @@ import {
   type IncidentStatus,
   type Store,
 } from '../store/index.js';
+import { localConfigOrExit } from './config-or-exit.js';
 import { CliExit } from './exit.js';
 import {
   INCIDENT_CSV_HEADER,
@@ -48,20 +49,8 @@ const PAGE = 1000;
 /** Incidents removed per transaction, so the bot is never locked out for long. */
 const PRUNE_BATCH = 500;
 
-function configOrExit(options: { config?: string; db?: string }): Config {
-  const result = loadConfig({
-    requireGitlab: false,
-    ...(options.config ? { file: options.config } : {}),
-    ...(options.db
-      ? { overrides: { databasePath: options.db }, overrideLabels: { databasePath: '--db' } }
-      : {}),
-  });
-  if (!result.config) throw new CliExit(2, result.errors.map((e) => e.message).join('\n'));
-  return result.config;
-}
-
 function openStoreOrExit(options: { config?: string; db?: string }): Store {
-  return openDatabase(configOrExit(options).databasePath);
+  return openDatabase(localConfigOrExit(options).databasePath);
 }
 
 function sinceOrExit(since: string | undefined, now: Date): string | undefined {
@@ -244,7 +233,7 @@ export function registerIncidentsCommand(program: Command): void {
     .option('--dry-run', 'only say what would be removed')
     .action((_options: unknown, command: Command) => {
       const options = command.optsWithGlobals<PruneOptions>();
-      const config = configOrExit(options);
+      const config = localConfigOrExit(options);
       const olderThan = options.olderThan ?? config.retention ?? DEFAULT_RETENTION;
       let ageMs: number;
       try {

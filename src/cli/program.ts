@@ -8,6 +8,7 @@ import { registerHooksCommand } from './hooks-command.js';
 import { registerSimulatorCommand } from './simulator-command.js';
 import { registerIncidentsCommand } from './incidents-command.js';
 import { registerPatternsCommand } from './patterns-command.js';
+import { registerSessionsCommand } from './sessions-command.js';
 import { packageVersion, runProgram } from './run-program.js';
 
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerAuditCommand(program);
   registerHooksCommand(program);
   registerIncidentsCommand(program);
+  registerSessionsCommand(program);
   registerDemoCommand(program);
   registerSimulatorCommand(program);
   registerClassifyCommand(program);

@@ -306,7 +306,7 @@ export const OAuth = z
     group: fullPath('group')
       .optional()
       .describe(
-        'Members of this group (and its subgroups) may sign in, besides GitLab administrators.',
+        'Members of this group (directly, or through a parent group) may sign in to the dashboard, besides GitLab administrators.',
       ),
   })
   .describe('Signing in to the dashboard with GitLab.');
@@ -374,8 +374,11 @@ export const Config = z.strictObject({
   publicUrl: GitlabUrl.optional().describe(
     "The dashboard's address as browsers reach it (e.g. https://diagnoser.example.com), for the GitLab sign-in redirect; default http://<http.host>:<http.port>.",
   ),
-  sessionTtl: Duration.default('8h').describe(
-    `How long a dashboard sign-in lasts before it must be renewed (a number and a unit, ${DURATION_UNITS}).`,
+  sessionTtl: Duration.default('7d').describe(
+    `How long a dashboard sign-in lasts at most, however much it is used; then the user signs in again (a number and a unit, ${DURATION_UNITS}).`,
+  ),
+  sessionIdle: Duration.default('12h').describe(
+    `How long a dashboard sign-in lasts without a request before it ends (a number and a unit, ${DURATION_UNITS}).`,
   ),
   audit: Audit.default({ schedule: DEFAULT_AUDIT_SCHEDULE, maxProjects: 2000 }),
   webhookSecret: AdminToken.optional().describe(

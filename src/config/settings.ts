@@ -34,6 +34,7 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   'oauth.group': { name: 'DIAGNOSER_ADMIN_GROUP', kind: 'text' },
   publicUrl: { name: 'DIAGNOSER_PUBLIC_URL', kind: 'text' },
   sessionTtl: { name: 'DIAGNOSER_SESSION_TTL', kind: 'text' },
+  sessionIdle: { name: 'DIAGNOSER_SESSION_IDLE', kind: 'text' },
   'audit.schedule': { name: 'DIAGNOSER_AUDIT_SCHEDULE', kind: 'text' },
   'audit.maxProjects': { name: 'DIAGNOSER_AUDIT_MAX_PROJECTS', kind: 'integer' },
   retention: { name: 'DIAGNOSER_RETENTION', kind: 'text' },

@@ -166,3 +166,22 @@ export function scopeAllows(scopes: readonly string[], method: string, apiPath: 
   if (scopes.includes('read_user') && read && /^\/users?(?:\/|$)/.test(apiPath)) return true;
   return false;
 }
+
+/**
+ * Revokes a token the application was issued (RFC 7009): the answer is the same whether or
+ * not the token existed, so it says nothing about other clients' tokens.
+ */
+export function revokeToken(
+  state: OAuthState,
+  input: { token: string; clientId: string; clientSecret: string | undefined },
+): 'ok' | 'invalid_client' {
+  const application = applicationOf(state, input.clientId);
+  if (!application) return 'invalid_client';
+  if (application.confidential) {
+    if (input.clientSecret === undefined || !same(input.clientSecret, application.secret)) {
+      return 'invalid_client';
+    }
+  }
+  if (state.tokens.get(input.token)?.uid === application.uid) state.tokens.delete(input.token);
+  return 'ok';
+}

@@ -19,7 +19,7 @@ export { LAST_CYCLE_KEY, PAUSE_KEY, type LastCycle, type MetaRepository } from '
 export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
 export type { Occurrence, OccurrenceInput, OccurrenceRepository } from './occurrences.js';
 export type { PruneOptions, PruneResult, RetentionRepository } from './retention.js';
-export type { Session, SessionKind, SessionRepository } from './sessions.js';
+export type { Session, SessionKind, SessionRepository, SignInPurpose } from './sessions.js';
 export { parseSince } from './since.js';
 export {
   FIX_ACTION_KINDS,

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Metrics } from '../metrics/metrics.js';
 import { summarizeTimings, type Store } from '../store/index.js';
-import { createAccessGuard, isLoopbackAddress } from './access.js';
 import { lastDays } from './format.js';
+import { installGate, type GateOptions } from './gate.js';
 import { renderIncidentListPage, type IncidentListView } from './incident-list-page.js';
 import { renderIncidentPage } from './incident-page.js';
 import { SECURITY_HEADERS, renderMessagePage } from './layout.js';
@@ -13,8 +13,8 @@ export interface DashboardOptions {
   now: () => Date;
   /** Serves /metrics when given. */
   metrics?: Metrics;
-  /** When set, every dashboard route requires it; when not, only loopback connections get in. */
-  adminToken?: string;
+  /** Who gets in: the admin token, GitLab sign-in, sessions. */
+  access: GateOptions;
   gitlabUrl?: string;
 }
 
@@ -59,46 +59,8 @@ export function incidentListView(
  * cover these routes only; /healthz and /readyz stay open for orchestrators.
  */
 export function dashboardRoutes(options: DashboardOptions) {
-  const guard =
-    options.adminToken === undefined ? undefined : createAccessGuard(options.adminToken);
-
   return async function dashboard(app: FastifyInstance): Promise<void> {
-    app.addHook('onRequest', async (request, reply) => {
-      if (guard === undefined) {
-        // Without a token the server must be on loopback (createWebServer checks the bind
-        // address); this catches a server listening somewhere else than it was told.
-        if (!isLoopbackAddress(request.raw.socket?.localAddress)) {
-          return sendHtml(
-            reply,
-            403,
-            renderMessagePage(
-              'Not available on this address',
-              'Without DIAGNOSER_ADMIN_TOKEN the dashboard answers only on 127.0.0.1.',
-            ),
-          );
-        }
-        return;
-      }
-      const decision = guard.decide({
-        url: request.url,
-        authorization: request.headers.authorization,
-        cookie: request.headers.cookie,
-        https: request.protocol === 'https',
-      });
-      if (decision.kind === 'allow') return;
-      if (decision.kind === 'redirect') {
-        return reply.header('set-cookie', decision.setCookie).redirect(decision.location, 303);
-      }
-      reply.header('www-authenticate', 'Bearer realm="pipeline-diagnoser"');
-      return sendHtml(
-        reply,
-        401,
-        renderMessagePage(
-          decision.reason === 'missing' ? 'Admin token needed' : 'Wrong admin token',
-          'This dashboard needs the admin token set in DIAGNOSER_ADMIN_TOKEN. Send it as an "Authorization: Bearer" header, or open any page once with ?token= followed by the token; a cookie then keeps you signed in.',
-        ),
-      );
-    });
+    installGate(app, options.access);
 
     app.addHook('onSend', async (_request, reply, payload) => {
       reply.headers(SECURITY_HEADERS);

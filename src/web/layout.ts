@@ -11,6 +11,8 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header.top { display: flex; gap: 12px; align-items: baseline; padding: 10px 24px;
   border-bottom: 1px solid var(--line); background: var(--panel); }
 header.top .brand { font-weight: 600; font-size: 16px; color: var(--fg); text-decoration: none; }
+header.top form.sign-out { margin-left: auto; }
+header.top form.sign-out button { background: none; border: none; color: var(--link); padding: 0; }
 main { max-width: 1240px; margin: 0 auto; padding: 12px 24px 40px; }
 footer { max-width: 1240px; margin: 0 auto; padding: 0 24px 24px; color: var(--muted); font-size: 12px; }
 h1 { font-size: 20px; margin: 6px 0 12px; }
@@ -113,6 +115,9 @@ export function renderPage(options: PageOptions): string {
       <body>
         <header class="top">
           <a class="brand" href="/">pipeline-diagnoser</a><span class="muted">incident log</span>
+          <form class="sign-out" method="post" action="/sign-out">
+            <button type="submit" id="sign-out">Sign out</button>
+          </form>
         </header>
         <main>${options.body}</main>
         <footer>${footer}</footer>

@@ -5,7 +5,14 @@ import type { Store } from '../store/index.js';
 import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
 import { exposedDashboardError, isLoopbackHost } from './access.js';
 import { dashboardRoutes } from './dashboard.js';
+import type { GitlabSignInOptions } from './gitlab-sign-in.js';
+import type { SessionPolicy } from './session-cookie.js';
 import { webhookRoutes, type WebhookOptions } from './webhooks.js';
+
+export const DEFAULT_SESSION_POLICY: SessionPolicy = {
+  idleMs: 12 * 3_600_000,
+  ttlMs: 7 * 86_400_000,
+};
 
 export interface WebOptions {
   store: Store;
@@ -19,10 +26,17 @@ export interface WebOptions {
    */
   host?: string;
   /**
-   * Required for every dashboard route when set (Bearer header, or `?token=` once, then a
-   * cookie). Without it the dashboard is served only when `host` is a loopback address.
+   * Opens every dashboard route as a Bearer header, or once as `?token=` to start a session.
+   * Without it or `signIn`, the dashboard is served only when `host` is a loopback address,
+   * and only to a local link's session (see local-access.ts).
    */
   adminToken?: string;
+  /** "Sign in with GitLab" for the dashboard. */
+  signIn?: GitlabSignInOptions;
+  /** How long dashboard sessions last; 12 hours idle, 7 days at most by default. */
+  sessionPolicy?: SessionPolicy;
+  /** Session cookies always get Secure (the dashboard's public address is https). */
+  secureCookies?: boolean;
   /** Counters behind /metrics; no /metrics without it. */
   metrics?: Metrics;
   /** The GitLab instance, for links to projects the stored diagnosis has no address for. */
@@ -38,12 +52,14 @@ export interface WebOptions {
  * given, the admin dashboard and /metrics.
  *
  * @throws DashboardExposedError when the dashboard would be bound beyond loopback without
- *   an admin token: the caller should stop, or pass `dashboard: false` to serve health only.
+ *   an admin token or GitLab sign-in: the caller should stop, or pass `dashboard: false` to
+ *   serve health only.
  */
 export function createWebServer(options: WebOptions): FastifyInstance {
   const dashboard = options.host !== undefined && options.dashboard !== false;
   // Refuse before anything is built, so nothing is ever served unprotected.
-  if (dashboard && options.adminToken === undefined && !isLoopbackHost(options.host ?? '')) {
+  const open = options.adminToken === undefined && options.signIn === undefined;
+  if (dashboard && open && !isLoopbackHost(options.host ?? '')) {
     throw exposedDashboardError(options.host ?? '');
   }
   const app = Fastify({
@@ -90,7 +106,15 @@ export function createWebServer(options: WebOptions): FastifyInstance {
         store: options.store,
         now: options.now,
         ...(options.metrics ? { metrics: options.metrics } : {}),
-        ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+        access: {
+          sessions: options.store.sessions,
+          now: options.now,
+          logger: options.logger,
+          policy: options.sessionPolicy ?? DEFAULT_SESSION_POLICY,
+          ...(options.adminToken !== undefined ? { adminToken: options.adminToken } : {}),
+          ...(options.signIn ? { signIn: options.signIn } : {}),
+          ...(options.secureCookies ? { secureCookies: true } : {}),
+        },
         ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
       }),
     );

@@ -57,7 +57,8 @@ describe('defaults', () => {
       patternDirs: [],
       http: { host: '127.0.0.1', port: 8080 },
       oauth: {},
-      sessionTtl: '8h',
+      sessionTtl: '7d',
+      sessionIdle: '12h',
       audit: { schedule: '17 3 * * *', maxProjects: 2000 },
     });
     expect(parseDuration(result.config?.lookback ?? '')).toBe(86_400_000);

@@ -20,7 +20,8 @@ describe('Config defaults', () => {
       patternDirs: [],
       http: { host: '127.0.0.1', port: 8080 },
       oauth: {},
-      sessionTtl: '8h',
+      sessionTtl: '7d',
+      sessionIdle: '12h',
       audit: { schedule: '17 3 * * *', maxProjects: 2000 },
     });
   });
@@ -68,6 +69,7 @@ describe('configReference', () => {
       'oauth.group',
       'publicUrl',
       'sessionTtl',
+      'sessionIdle',
       'audit.schedule',
       'audit.maxProjects',
       'webhookSecret',

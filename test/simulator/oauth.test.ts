@@ -148,4 +148,38 @@ describe('the OAuth 2 authorization code flow with PKCE', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('location')).toBeNull();
   });
+
+  it('revokes a token for its own application only, and answers alike for an unknown one', async () => {
+    const { verifier, challenge } = pkce();
+    const code = new URL((await signIn('root', 'root-password-1', challenge)).location ?? '');
+    const token = String(
+      (await exchange(code.searchParams.get('code') ?? '', verifier)).body.access_token,
+    );
+    const other = registerApplication(world.oauth, {
+      name: 'other',
+      redirectUri: REDIRECT,
+      scopes: ['read_user'],
+    });
+    const revoke = (form: Record<string, string>) =>
+      fetch(`${sim.url}/oauth/revoke`, { method: 'POST', body: new URLSearchParams(form) });
+    const user = () =>
+      fetch(`${sim.url}/api/v4/user`, { headers: { authorization: `Bearer ${token}` } });
+
+    const byOther = await revoke({ token, client_id: other.uid, client_secret: other.secret });
+    const afterOther = await user();
+    const wrongSecret = await revoke({ token, client_id: app.uid, client_secret: 'gloas-nope' });
+    const byOwner = await revoke({ token, client_id: app.uid, client_secret: app.secret });
+    const unknown = await revoke({
+      token: 'no-such-token',
+      client_id: app.uid,
+      client_secret: app.secret,
+    });
+
+    expect(byOther.status).toBe(200);
+    expect(afterOther.status).toBe(200);
+    expect(wrongSecret.status).toBe(401);
+    expect(byOwner.status).toBe(200);
+    expect((await user()).status).toBe(401);
+    expect(unknown.status).toBe(200);
+  });
 });

@@ -104,4 +104,21 @@ describe('sessions', () => {
     expect(t.store.sessions.takeSignInAttempt('s1', '2025-01-01T00:00:00Z')).toBeUndefined();
     expect(t.store.sessions.takeSignInAttempt('s2', since)).toBeUndefined();
   });
+
+  it('keep a GitLab sign-in and a local link apart, and end sessions left idle', () => {
+    t.store.sessions.saveSignInAttempt('state', 'verifier', 'gitlab');
+    t.store.sessions.createSession('s', { kind: 'local', expiresAt: '2025-01-08T00:00:00.000Z' });
+    t.tick(60_000);
+    t.store.sessions.touchSession('s');
+    t.tick(60_000);
+
+    expect(
+      t.store.sessions.takeSignInAttempt('state', '2025-01-01T00:00:00Z', 'local'),
+    ).toBeUndefined();
+    expect(t.store.sessions.activeSession('s', '2025-01-01T00:00:30Z')).toMatchObject({
+      lastSeenAt: '2025-01-01T00:01:00.000Z',
+    });
+    expect(t.store.sessions.activeSession('s', '2025-01-01T00:01:30Z')).toBeUndefined();
+    expect(t.store.sessions.listActiveSessions('2025-01-01T00:01:30Z')).toEqual([]);
+  });
 });

@@ -75,7 +75,7 @@ describe.skipIf(!existsSync(CHROMIUM))(title, () => {
     const withToken = await fetch(`${base}/`, { headers: { authorization: `Bearer ${TOKEN}` } });
 
     expect(without.status).toBe(401);
-    expect(await without.text()).toContain('Admin token needed');
+    expect(await without.text()).toContain('DIAGNOSER_ADMIN_TOKEN');
     expect(withToken.status).toBe(200);
   });
 
@@ -85,7 +85,7 @@ describe.skipIf(!existsSync(CHROMIUM))(title, () => {
     expect(page.url()).toBe(`${base}/`);
     const cookies = await page.context().cookies();
     expect(cookies).toContainEqual(
-      expect.objectContaining({ name: 'diagnoser_admin', httpOnly: true, sameSite: 'Strict' }),
+      expect.objectContaining({ name: 'diagnoser_session', httpOnly: true, sameSite: 'Lax' }),
     );
     expect(await page.content()).not.toContain(TOKEN);
   });

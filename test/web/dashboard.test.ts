@@ -7,10 +7,10 @@ import {
   DashboardExposedError,
   bearerToken,
   cookieValue,
-  createAccessGuard,
   isLoopbackHost,
   secretsMatch,
 } from '../../src/web/access.js';
+import { createLocalLinkCode } from '../../src/web/local-access.js';
 import { createWebServer, type WebOptions } from '../../src/web/server.js';
 
 const TOKEN = 'dashboard-test-token-4f1c9a2e';
@@ -93,7 +93,7 @@ describe('createWebServer', () => {
   const auth = { authorization: `Bearer ${TOKEN}` };
 
   beforeEach(() => {
-    store = openDatabase(':memory:');
+    store = openDatabase(':memory:', { now: () => NOW });
     id = seed(store);
   });
 
@@ -132,7 +132,7 @@ describe('createWebServer', () => {
       expect(wrong.body).toContain('Wrong admin token');
     });
 
-    it('trades ?token= for an HttpOnly, SameSite=Strict cookie and a URL without it', async () => {
+    it('trades ?token= for a session cookie (HttpOnly, SameSite=Lax) and a URL without it', async () => {
       const s = server();
 
       const first = await s.inject({ url: `/?verdict=log-only&token=${TOKEN}` });
@@ -143,12 +143,13 @@ describe('createWebServer', () => {
       expect(first.statusCode).toBe(303);
       expect(first.headers.location).toBe('/?verdict=log-only');
       expect(cookie).toMatch(/HttpOnly/);
-      expect(cookie).toMatch(/SameSite=Strict/);
+      expect(cookie).toMatch(/SameSite=Lax/);
+      expect(cookie).not.toMatch(/Secure/);
       expect(cookie).toMatch(/Path=\//);
       expect(cookie).not.toContain(TOKEN);
       expect(next.statusCode).toBe(200);
       expect(
-        (await s.inject({ url: '/', headers: { cookie: 'diagnoser_admin=forged' } })).statusCode,
+        (await s.inject({ url: '/', headers: { cookie: 'diagnoser_session=forged' } })).statusCode,
       ).toBe(401);
       expect((await s.inject({ url: '/?token=wrong' })).statusCode).toBe(401);
     });
@@ -172,7 +173,7 @@ describe('createWebServer', () => {
 
       expect(() => create('0.0.0.0')).toThrow(DashboardExposedError);
       expect(() => create('0.0.0.0')).toThrow(
-        /DIAGNOSER_ADMIN_TOKEN is not set: .*0\.0\.0\.0.*bind to 127\.0\.0\.1/,
+        /DIAGNOSER_ADMIN_TOKEN is not set and GitLab sign-in is off: .*0\.0\.0\.0.*bind to 127\.0\.0\.1/,
       );
       expect(() => create('::')).toThrow(DashboardExposedError);
       expect(() => create('192.168.1.5')).toThrow(DashboardExposedError);
@@ -204,10 +205,29 @@ describe('createWebServer', () => {
       await legacy.close();
     });
 
-    it('serves the dashboard without a token on loopback', async () => {
-      const s = server({ adminToken: undefined });
+    it('sets Secure on the session cookie when the public address is https', async () => {
+      const response = await server({ secureCookies: true }).inject({ url: `/x?token=${TOKEN}` });
 
-      expect((await s.inject({ url: '/' })).statusCode).toBe(200);
+      expect(response.headers.location).toBe('/x');
+      expect(String(response.headers['set-cookie'])).toMatch(/; Secure$/);
+    });
+
+    it('without a token on loopback, serves the dashboard only to a local link, used once', async () => {
+      const s = server({ adminToken: undefined });
+      const code = createLocalLinkCode(store.sessions);
+
+      const bare = await s.inject({ url: '/' });
+      const link = await s.inject({ url: `/sign-in/local?code=${code}` });
+      const again = await s.inject({ url: `/sign-in/local?code=${code}` });
+      const cookie = String(link.headers['set-cookie']).split(';')[0] ?? '';
+      const withSession = await s.inject({ url: '/', headers: { cookie } });
+
+      expect(bare.statusCode).toBe(401);
+      expect(bare.body).toContain('pipeline-diagnoser sessions link');
+      expect(link.statusCode).toBe(303);
+      expect(link.headers.location).toBe('/');
+      expect(again.statusCode).toBe(401);
+      expect(withSession.statusCode).toBe(200);
     });
   });
 
@@ -303,7 +323,7 @@ describe('createWebServer', () => {
       store.close();
 
       const response = await s.inject({ url: '/', headers: auth });
-      store = openDatabase(':memory:'); // for afterEach
+      store = openDatabase(':memory:', { now: () => NOW }); // for afterEach
 
       expect(response.statusCode).toBe(500);
       expect(response.body).toContain('Something went wrong');
@@ -342,17 +362,5 @@ describe('access helpers', () => {
     expect(secretsMatch(TOKEN, TOKEN)).toBe(true);
     expect(secretsMatch('short', TOKEN)).toBe(false);
     expect(secretsMatch('', TOKEN)).toBe(false);
-  });
-
-  it('sets Secure on the cookie over https', () => {
-    const decision = createAccessGuard(TOKEN).decide({
-      url: `/x?token=${TOKEN}`,
-      authorization: undefined,
-      cookie: undefined,
-      https: true,
-    });
-
-    expect(decision).toMatchObject({ kind: 'redirect', location: '/x' });
-    expect(decision.kind === 'redirect' && decision.setCookie).toMatch(/; Secure$/);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * GitLab's OAuth 2 provider endpoints (`/oauth/authorize`, `/oauth/token`), outside `/api/v4`
+ * GitLab's OAuth 2 provider endpoints (`/oauth/authorize`, `/oauth/token`, `/oauth/revoke`),
+ * outside `/api/v4`
  * and without a token. The authorize page is the simulator's own: a sign-in form (username and
  * password set with `world.oauth.passwords`) with Authorize and Deny, where GitLab shows its
  * sign-in page and then the authorization page.
@@ -12,6 +13,7 @@ import {
   exchangeCode,
   issueCode,
   passwordMatches,
+  revokeToken,
   type OAuthApplication,
 } from '../oauth.js';
 import { randomHex40 } from '../ids.js';
@@ -266,11 +268,25 @@ function token(request: OAuthRequest): ApiResponse {
   };
 }
 
+function revoke(request: OAuthRequest): ApiResponse {
+  const client = clientCredentials(request);
+  const result = revokeToken(request.world.oauth, {
+    token: bodyString(request.body, 'token') ?? '',
+    clientId: client.id ?? '',
+    clientSecret: client.secret,
+  });
+  if (result === 'invalid_client') {
+    return { status: 401, json: { error: 'invalid_client', error_description: INVALID_CLIENT } };
+  }
+  return { status: 200, json: {} };
+}
+
 /** Answers an `/oauth/…` request, or undefined when the path is not one of them. */
 export function handleOAuth(request: OAuthRequest): ApiResponse | undefined {
   if (request.path === '/oauth/authorize' && ['GET', 'POST'].includes(request.method)) {
     return authorize(request);
   }
   if (request.path === '/oauth/token' && request.method === 'POST') return token(request);
+  if (request.path === '/oauth/revoke' && request.method === 'POST') return revoke(request);
   return undefined;
 }

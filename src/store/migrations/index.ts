@@ -2,6 +2,7 @@ import { migration as initial } from './001-initial.js';
 import { migration as incidentDiagnosis } from './002-incident-diagnosis.js';
 import { migration as reportIndexes } from './003-report-indexes.js';
 import { migration as auditAndSessions } from './004-audit-and-sessions.js';
+import { migration as sessionActivity } from './005-session-activity.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -10,4 +11,5 @@ export const migrations: readonly Migration[] = [
   incidentDiagnosis,
   reportIndexes,
   auditAndSessions,
+  sessionActivity,
 ];
