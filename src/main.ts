@@ -94,6 +94,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
       lookbackMs: parseDuration(config.lookback),
       discovery: config.discovery,
       offerMaxAgeMs: parseDuration(config.offerMaxAge),
+      review: { closeAfterMs: parseDuration(config.closeAfter) },
     },
   });
   const poller: typeof inner = {

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { parseDuration } from '../config/index.js';
 import { DEFAULT_RETENTION } from '../config/schema.js';
 import { factText } from '../domain/diagnosis.js';
+import { INCIDENT_STATUSES } from '../domain/lifecycle.js';
 import {
   openDatabase,
   parseSince,
   type Incident,
   type IncidentFilter,
-  type IncidentStatus,
   type Store,
 } from '../store/index.js';
 import { localConfigOrExit } from './config-or-exit.js';
@@ -43,7 +43,6 @@ interface PruneOptions extends IncidentsOptions {
   dryRun?: boolean;
 }
 
-const STATUSES: readonly IncidentStatus[] = ['open', 'fixed', 'closed', 'error'];
 /** The most rows listIncidents gives at once; `--all` pages through in these steps. */
 const PAGE = 1000;
 /** Incidents removed per transaction, so the bot is never locked out for long. */
@@ -65,9 +64,12 @@ function sinceOrExit(since: string | undefined, now: Date): string | undefined {
 function filterOrExit(options: IncidentsOptions, now: Date): IncidentFilter {
   const since = sinceOrExit(options.since, now);
   const status =
-    options.status === undefined ? undefined : STATUSES.find((s) => s === options.status);
+    options.status === undefined ? undefined : INCIDENT_STATUSES.find((s) => s === options.status);
   if (options.status !== undefined && status === undefined) {
-    throw new CliExit(2, `--status: "${options.status}" is not one of ${STATUSES.join(', ')}`);
+    throw new CliExit(
+      2,
+      `--status: "${options.status}" is not one of ${INCIDENT_STATUSES.join(', ')}`,
+    );
   }
   const limit = options.limit === undefined ? undefined : Number(options.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1 || limit > PAGE)) {

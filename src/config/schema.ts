@@ -338,6 +338,9 @@ export const Config = z.strictObject({
   offerMaxAge: Duration.default('14d').describe(
     `How long a one-click fix offered in a comment waits for approval; older offers are no longer checked (a number and a unit, ${DURATION_UNITS}).`,
   ),
+  closeAfter: Duration.default('30d').describe(
+    `How long an incident with no new failed job stays open (or fixed) before it is closed: a number and a unit (${DURATION_UNITS}).`,
+  ),
   dryRun: z
     .boolean({ error: notA('true or false', 'write true or false') })
     .default(false)

@@ -23,6 +23,7 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   lookback: { name: 'DIAGNOSER_LOOKBACK', kind: 'text' },
   discovery: { name: 'DIAGNOSER_DISCOVERY', kind: 'lowercase' },
   offerMaxAge: { name: 'DIAGNOSER_OFFER_MAX_AGE', kind: 'text' },
+  closeAfter: { name: 'DIAGNOSER_CLOSE_AFTER', kind: 'text' },
   dryRun: { name: 'DIAGNOSER_DRY_RUN', kind: 'boolean' },
   logLevel: { name: 'LOG_LEVEL', kind: 'lowercase' },
   'http.host': { name: 'DIAGNOSER_HTTP_HOST', kind: 'text' },

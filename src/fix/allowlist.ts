@@ -6,6 +6,7 @@ import {
   errorMessage,
 } from '../errors.js';
 import type { GitlabPort, WriteAnswer } from '../gitlab/port.js';
+import { groupEntryFor } from '../resolve/group-entries.js';
 
 type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
 
@@ -65,9 +66,12 @@ export async function addToAllowlist(
     } catch (error) {
       if (!(error instanceof GitlabNotFoundError)) throw error;
     }
-    const sourcePath = source.path.toLowerCase();
-    const viaGroup = groups.find((g) => sourcePath.startsWith(`${g.fullPath.toLowerCase()}/`));
-    if (viaGroup) {
+    const viaGroup =
+      groups.length > 0
+        ? await groupEntryFor(gitlab, await gitlab.getProject(source.id), groups)
+        : undefined;
+    // 'unknown' (a group above A hidden from the bot): a project entry is harmless then.
+    if (viaGroup && viaGroup !== 'unknown') {
       return {
         status: 'already-present',
         detail: fact`group ${viaGroup.fullPath} is on the allowlist of ${target.path}`,

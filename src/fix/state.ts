@@ -1,5 +1,6 @@
 import type { Diagnosis } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
+import { STATUS_ACTION } from '../domain/lifecycle.js';
 import type { Action } from '../store/index.js';
 import { groupToAdd } from './allowlist.js';
 import { isOfferable } from './offer.js';
@@ -70,16 +71,27 @@ export function fixStateOf(
 ): FixState | undefined {
   if (!hasOneClickFix(diagnosis)) return undefined;
   // Only an offerable diagnosis is offered; a change made before keeps its story.
-  let state: FixState | undefined = isOfferable(diagnosis)
-    ? {
-        kind: 'offered',
-        botUsername: offer.botUsername,
-        reactions: offer.reactions,
-        ...(sourceGroupOf(diagnosis) ? { sourceGroup: sourceGroupOf(diagnosis) as string } : {}),
-      }
-    : undefined;
+  const initial = (): FixState | undefined =>
+    isOfferable(diagnosis)
+      ? {
+          kind: 'offered',
+          botUsername: offer.botUsername,
+          reactions: offer.reactions,
+          ...(sourceGroupOf(diagnosis) ? { sourceGroup: sourceGroupOf(diagnosis) as string } : {}),
+        }
+      : undefined;
+  let state = initial();
   for (const action of actions) {
     const d = action.detail as Record<string, unknown>;
+    if (action.kind === STATUS_ACTION) {
+      // The cause came back after a fix: the fix is offered again, as at first.
+      if (d.event === 'recurred' || d.event === 'reopened') state = initial();
+      // Seen fixed without the bot: on the allowlist, or (the offer withdrawn) a passing retry.
+      if (d.event === 'fixed-by-hand') {
+        state =
+          d.seen === 'allowlist' ? { kind: 'fixed-by-hand', at: action.createdAt } : undefined;
+      }
+    }
     if (action.kind === ACTION.write && isWritten(action.status)) {
       state =
         d.op === 'remove'

@@ -71,6 +71,8 @@ export interface GroupRef {
   webUrl?: string;
   /** Set where GitLab says it (`GET /groups/:id`; allowlist listings omit it). */
   visibility?: 'private' | 'internal' | 'public';
+  /** The parent group's id, null for a top-level group (only `getGroup` says). */
+  parentId?: number | null;
 }
 
 export interface Member {

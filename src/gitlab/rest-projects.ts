@@ -110,7 +110,8 @@ export function projectMethods(
 
     async getGroup(idOrPath) {
       return read({ what: `reading group ${idOrPath}` }, async () =>
-        S.Group.parse(await api.Groups.show(idOrPath)),
+        // Without the embedded project list GitLab adds by default.
+        S.Group.parse(await api.Groups.show(idOrPath, { withProjects: false })),
       );
     },
   };

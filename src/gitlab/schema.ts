@@ -168,23 +168,22 @@ export const Group = z
     web_url: z.string().optional(),
     name: z.string().optional(),
     visibility: z.enum(['private', 'internal', 'public']).optional().catch(undefined),
+    parent_id: z.number().nullable().optional(),
   })
   .transform((row): GroupRef => {
     // The allowlist lists groups without their path; a group's name may differ from it, but
-    // its address is `<GitLab>/groups/<full path>`.
+    // its address is `<GitLab>/groups/<full path>`. The name is never taken for the path.
     const fromUrl = row.web_url
       ? /\/groups\/(?<path>[^?#]+?)\/?$/.exec(row.web_url)?.groups?.path
       : undefined;
     const group: GroupRef = {
       id: row.id,
       fullPath:
-        row.full_path ??
-        (fromUrl ? decodeURIComponent(fromUrl) : undefined) ??
-        row.name ??
-        String(row.id),
+        row.full_path ?? (fromUrl ? decodeURIComponent(fromUrl) : undefined) ?? String(row.id),
     };
     if (row.web_url) group.webUrl = row.web_url;
     if (row.visibility) group.visibility = row.visibility;
+    if (row.parent_id !== undefined) group.parentId = row.parent_id;
     return group;
   });
 

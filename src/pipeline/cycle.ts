@@ -5,6 +5,12 @@ import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
 import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
 import type { WatchSettings } from './discover/watch-list.js';
+import {
+  DEFAULT_REVIEW,
+  reviewIncidents,
+  type ReviewReport,
+  type ReviewSettings,
+} from './lifecycle/review.js';
 import { runOneClick } from './one-click/process-approvals.js';
 import type { OneClickReport } from './one-click/types.js';
 import { isPaused, pauseFor, type Problem } from './pause.js';
@@ -35,6 +41,8 @@ export interface PollSettings {
    * (0 polls every project every cycle).
    */
   maxQuietSkip?: number;
+  /** How incidents are looked at again to move them through their lifecycle. */
+  review?: Partial<ReviewSettings>;
 }
 
 export interface CycleReport {
@@ -55,6 +63,8 @@ export interface CycleReport {
   problems: Problem[];
   /** Approvals read and acted on (the one-click fix). */
   oneClick?: OneClickReport;
+  /** Incidents looked at again, and those that moved (closed, fixed by hand, error). */
+  lifecycle?: ReviewReport;
 }
 
 /**
@@ -75,6 +85,11 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     offerMaxAgeMs: 14 * 24 * 60 * 60_000,
     maxQuietSkip: 3,
     ...deps.settings,
+  };
+  const review: ReviewSettings = {
+    closeAfterMs: 30 * 24 * 60 * 60_000,
+    ...DEFAULT_REVIEW,
+    ...deps.settings.review,
   };
   const worker = createWorker(deps, {
     maxJobsPerDrain: settings.maxJobsPerCycle,
@@ -134,6 +149,16 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
         }
         report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
         logger.warn({ err: errorMessage(error) }, 'approvals could not be processed');
+      }
+      try {
+        report.lifecycle = await worker.exclusive(() => reviewIncidents(deps, who.bot, review));
+      } catch (error) {
+        if (error instanceof GitlabTransientError) {
+          pauseFor(deps, error, report.problems);
+          return finish();
+        }
+        report.problems.push({ where: 'incident review', message: errorMessage(error) });
+        logger.warn({ err: errorMessage(error) }, 'incidents could not be reviewed');
       }
       reportedAuthProblem = '';
       return finish();

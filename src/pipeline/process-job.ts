@@ -3,7 +3,7 @@ import type { GitlabUser, Job } from '../gitlab/port.js';
 import type { PipelineDeps } from './deps.js';
 import { diagnoseJob } from './diagnose/diagnose-job.js';
 import { recordIncident } from './diagnose/record.js';
-import { publishNote } from './publish/note.js';
+import { publishNote, refreshNotes } from './publish/note.js';
 import { findNoteTarget } from './publish/target.js';
 import type { PublishResult } from './publish/upsert.js';
 
@@ -52,8 +52,11 @@ export async function recordAndPublish(
     jobId: job.id,
   });
   const target = await findNoteTarget(gitlab, job);
-  const incidentId = recordIncident(store, diagnosis, job, target);
+  const { incidentId, transition } = recordIncident(store, diagnosis, job, target);
   log.info({ patternId: diagnosis.patternId, verdict: diagnosis.verdict, incidentId }, 'diagnosed');
+  if (transition) {
+    log.info({ incidentId, event: transition.event, status: transition.to }, 'incident moved');
+  }
 
   const outcome: JobOutcome = {
     jobId: job.id,
@@ -65,6 +68,8 @@ export async function recordAndPublish(
   if (!isNoteworthy(diagnosis)) return outcome;
 
   const note = await publishNote(deps, target, bot);
+  // Notes elsewhere that still say "Fixed." for this cause.
+  if (transition) await refreshNotes(deps, [incidentId], bot);
   if (!note) return outcome;
   log.info({ incidentId, noteAction: note.action, mrIid: target.mrIid }, 'note published');
   return { ...outcome, status: 'noted', note };

@@ -1,6 +1,7 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import { renderFixState } from './fix-status.js';
+import { renderStatusLine, type StatusLine } from './status-line.js';
 import {
   code,
   factMarkdown,
@@ -36,6 +37,8 @@ export interface NoteEntry {
   jobs: FailedJobLink[];
   /** The one-click fix: offered, or what became of it. */
   fixState?: FixState;
+  /** Where the incident stands, when it moved since the note first showed it. */
+  statusLine?: StatusLine;
 }
 
 export interface RenderOptions {
@@ -135,6 +138,7 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   parts.push(evidenceBlock(d, options.secrets ?? []));
   if (d.checks.length > 0) parts.push(checksList(d.checks));
   parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
+  if (entry.statusLine) parts.push(renderStatusLine(entry.statusLine));
   if (entry.fixState) parts.push(renderFixState(entry.fixState, d));
   parts.push(
     // A preview (`diagnose` without --post) has no incident yet.

@@ -1,8 +1,9 @@
 import { fact, joinFacts, ownWords, type Check, type Fact } from '../domain/diagnosis.js';
 import { ROLE } from '../domain/roles.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
-import type { GitlabPort, Job, Project } from '../gitlab/port.js';
+import type { GitlabPort, GroupRef, Job, Project } from '../gitlab/port.js';
 import type { Recorder } from './common.js';
+import { groupEntryFor } from './group-entries.js';
 
 /**
  * Whether B's inbound allowlist lets A's job token in. The checks say only
@@ -47,14 +48,21 @@ export async function checkJobTokenScope(
     check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }
-  let groups: { fullPath: string }[] = [];
+  let groups: GroupRef[] = [];
   try {
     groups = await gitlab.listJobTokenGroupAllowlist(b.id);
   } catch (error) {
     if (!(error instanceof GitlabNotFoundError)) throw error;
   }
-  const aPath = a.pathWithNamespace.toLowerCase();
-  const viaGroup = groups.find((g) => aPath.startsWith(`${g.fullPath.toLowerCase()}/`));
+  const viaGroup = await groupEntryFor(gitlab, a, groups);
+  if (viaGroup === 'unknown') {
+    check(
+      'job-token',
+      'unknown',
+      fact`The bot cannot see every group above ${a.pathWithNamespace}, so it cannot tell whether a group entry on the allowlist of ${b.pathWithNamespace} covers it.`,
+    );
+    return 'unknown';
+  }
   if (viaGroup) {
     check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';

@@ -2,9 +2,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import * as z from 'zod';
 import type { StoreContext } from './context.js';
 import { fromJson, toJson } from './json.js';
+import type { IncidentStatus } from '../domain/lifecycle.js';
 import { toIso, type Timestamp } from './time.js';
 
-export type IncidentStatus = 'open' | 'fixed' | 'closed' | 'error';
+export type { IncidentStatus };
 
 /** The log line that showed the failure. */
 export const Evidence = z.object({
@@ -39,6 +40,8 @@ export interface Incident {
   patternId: string;
   verdict: string;
   status: IncidentStatus;
+  /** When the status last changed (domain/lifecycle.ts). */
+  statusSince: string;
   projectId: number;
   projectPath: string;
   targetProjectId: number | null;
@@ -115,8 +118,6 @@ export interface IncidentRepository {
   findIncidentByKey(rootCauseKey: string): Incident | undefined;
   /** Newest first by last sighting. */
   listIncidents(filter?: IncidentFilter): Incident[];
-  /** Returns false if there is no such incident. */
-  setIncidentStatus(id: number, status: IncidentStatus): boolean;
   /** Like listIncidents, with free-text search and the total for paging. */
   searchIncidents(query: IncidentSearch): IncidentPage;
 }
@@ -140,9 +141,11 @@ interface IncidentRow {
   first_seen_at: string;
   last_seen_at: string;
   updated_at: string;
+  status_since: string | null;
+  reviewed_at: string | null;
 }
 
-type IncidentParams = Omit<IncidentRow, 'id' | 'occurrences'>;
+type IncidentParams = Omit<IncidentRow, 'id' | 'occurrences' | 'status_since' | 'reviewed_at'>;
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -181,11 +184,11 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
     `INSERT INTO incidents (
        root_cause_key, pattern_id, verdict, status, project_id, project_path,
        target_project_id, target_project_path, fields, evidence, checks, summary, diagnosis,
-       first_seen_at, last_seen_at, updated_at)
+       first_seen_at, last_seen_at, updated_at, status_since)
      VALUES (
        @root_cause_key, @pattern_id, @verdict, @status, @project_id, @project_path,
        @target_project_id, @target_project_path, @fields, @evidence, @checks, @summary, @diagnosis,
-       @first_seen_at, @last_seen_at, @updated_at)
+       @first_seen_at, @last_seen_at, @updated_at, @updated_at)
      RETURNING *`,
   );
   const update = db.prepare<IncidentParams, IncidentRow>(
@@ -196,9 +199,6 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
        last_seen_at = @last_seen_at, updated_at = @updated_at
      WHERE root_cause_key = @root_cause_key
      RETURNING *`,
-  );
-  const setStatus = db.prepare<[string, string, number]>(
-    'UPDATE incidents SET status = ?, updated_at = ? WHERE id = ?',
   );
   // One prepared statement per combination of filters, built on first use.
   const listStatements = new Map<string, BetterSqlite3.Statement<unknown[], IncidentRow>>();
@@ -211,6 +211,7 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
       patternId: row.pattern_id,
       verdict: row.verdict,
       status: row.status,
+      statusSince: row.status_since ?? row.first_seen_at,
       projectId: row.project_id,
       projectPath: row.project_path,
       targetProjectId: row.target_project_id,
@@ -371,9 +372,6 @@ export function createIncidentRepository({ db, now, path }: StoreContext): Incid
       if (filter.status !== undefined) params.status = filter.status;
       if (filter.projectPath !== undefined) params.projectPath = filter.projectPath;
       return listStatement(filter).all(params).map(toIncident);
-    },
-    setIncidentStatus(id, status) {
-      return setStatus.run(status, toIso(now()), id).changes > 0;
     },
     searchIncidents(query) {
       const limit = query.limit ?? DEFAULT_LIMIT;

@@ -14,6 +14,7 @@ export {
   type IncidentRepository,
   type IncidentStatus,
 } from './incidents.js';
+export type { LifecycleRepository, Transition } from './lifecycle.js';
 export type { JobQueueRepository, NewQueuedJob, QueuedJob, QueueStatus } from './job-queue.js';
 export { LAST_CYCLE_KEY, PAUSE_KEY, type LastCycle, type MetaRepository } from './meta.js';
 export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';

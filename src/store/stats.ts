@@ -1,3 +1,4 @@
+import { STATUS_ACTION } from '../domain/lifecycle.js';
 import type { StoreContext } from './context.js';
 import type { IncidentStatus } from './incidents.js';
 import { toIso, type Timestamp } from './time.js';
@@ -69,8 +70,11 @@ export interface StatsRepository {
 export const NOTE_ACTION_KINDS: readonly string[] = ['note-created', 'note-edited'];
 /** Actions that record a fix whatever their status (kept for fixes recorded by other tools). */
 export const FIX_ACTION_KINDS: readonly string[] = ['fix-applied', 'fixed-by-hand'];
-/** Outcome actions (`fix-outcome` of the one-click flow) whose status means "fixed". */
-export const FIX_OUTCOME_KINDS: readonly string[] = ['fix-outcome', 'outcome'];
+/**
+ * Outcome actions (`fix-outcome` of the one-click flow, and a status change of the
+ * lifecycle) whose status means "fixed".
+ */
+export const FIX_OUTCOME_KINDS: readonly string[] = ['fix-outcome', 'outcome', STATUS_ACTION];
 export const FIX_OUTCOME_STATUSES: readonly string[] = [
   'fixed',
   'fixed-by-hand',
@@ -86,7 +90,7 @@ interface TimingRow {
   pattern_id: string;
   verdict: string;
   status: IncidentStatus;
-  updated_at: string;
+  status_since: string | null;
   failed_at: string;
   noted_at: string | null;
   fix_action_at: string | null;
@@ -129,7 +133,7 @@ export function createStatsRepository({ db }: StoreContext): StatsRepository {
      LIMIT @limit`,
   );
   const timingRows = db.prepare<{ since: string }, TimingRow>(
-    `SELECT i.id, i.pattern_id, i.verdict, i.status, i.updated_at,
+    `SELECT i.id, i.pattern_id, i.verdict, i.status, coalesce(i.status_since, i.updated_at) AS status_since,
        coalesce((SELECT min(o.failed_at) FROM occurrences o WHERE o.incident_id = i.id),
                 i.first_seen_at) AS failed_at,
        (SELECT min(a.created_at) FROM actions a
@@ -182,7 +186,7 @@ export function createStatsRepository({ db }: StoreContext): StatsRepository {
         status: row.status,
         failedAt: row.failed_at,
         notedAt: row.noted_at,
-        fixedAt: row.fix_action_at ?? (row.status === 'fixed' ? row.updated_at : null),
+        fixedAt: row.fix_action_at ?? (row.status === 'fixed' ? row.status_since : null),
       }));
     },
     filterValues() {

@@ -5,6 +5,7 @@ import type { StoreContext } from './context.js';
 import { createCursorRepository, type CursorRepository } from './cursors.js';
 import { createIncidentRepository, type IncidentRepository } from './incidents.js';
 import { createJobQueueRepository, type JobQueueRepository } from './job-queue.js';
+import { createLifecycleRepository, type LifecycleRepository } from './lifecycle.js';
 import { createMetaRepository, type MetaRepository } from './meta.js';
 import { createNoteRepository, type NoteRepository } from './notes.js';
 import { createOccurrenceRepository, type OccurrenceRepository } from './occurrences.js';
@@ -20,6 +21,8 @@ export interface Store {
   readonly cursors: CursorRepository;
   readonly jobQueue: JobQueueRepository;
   readonly incidents: IncidentRepository;
+  /** Status changes, each by an event of domain/lifecycle.ts and recorded in the trail. */
+  readonly lifecycle: LifecycleRepository;
   readonly occurrences: OccurrenceRepository;
   readonly notes: NoteRepository;
   readonly actions: ActionRepository;
@@ -59,6 +62,7 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     cursors: createCursorRepository(context),
     jobQueue: createJobQueueRepository(context),
     incidents: createIncidentRepository(context),
+    lifecycle: createLifecycleRepository(context),
     occurrences: createOccurrenceRepository(context),
     notes: createNoteRepository(context),
     actions: createActionRepository(context),

@@ -6,6 +6,7 @@ import type {
   ProjectCount,
   TimingSummary,
 } from '../store/index.js';
+import { INCIDENT_STATUSES } from '../domain/lifecycle.js';
 import { incidentsPerDayChart, timeToFixChart, topProjectsChart } from './dashboard-charts.js';
 import { formatTime } from './format.js';
 import { html, type SafeHtml } from './html.js';
@@ -28,8 +29,6 @@ export interface IncidentListView {
   gitlabUrl?: string;
   now: Date;
 }
-
-const STATUSES = ['open', 'fixed', 'closed', 'error'];
 
 function options(values: readonly string[], selected: string | undefined): SafeHtml[] {
   return values.map(
@@ -74,7 +73,7 @@ function filters(view: IncidentListView): SafeHtml {
     </label>
     ${select('pattern', 'Pattern', filterValues.patterns, query.pattern)}
     ${select('verdict', 'Verdict', filterValues.verdicts, query.verdict)}
-    ${select('status', 'Status', STATUSES, query.status)}
+    ${select('status', 'Status', INCIDENT_STATUSES, query.status)}
     ${select('project', 'Project', filterValues.projects, query.project)}
     <button type="submit">Filter</button>
     <a href="/">Reset</a>

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { INCIDENT_STATUSES } from '../domain/lifecycle.js';
 import { parseSince, type IncidentSearch, type IncidentStatus } from '../store/index.js';
 
 /** The incident list's query string, as typed in the filter form. */
@@ -14,7 +15,6 @@ export interface ListQuery {
 
 export const PAGE_SIZE = 50;
 const MAX_PAGE = 10_000;
-const STATUSES: readonly IncidentStatus[] = ['open', 'fixed', 'closed', 'error'];
 
 // A repeated key arrives as an array: the first one wins. Empty fields mean "any".
 const Text = z.preprocess(
@@ -68,11 +68,11 @@ export function parseListQuery(raw: unknown, now: Date): ParsedListQuery {
   if (values.verdict !== undefined) query.verdict = search.verdict = values.verdict;
   if (values.project !== undefined) query.project = search.projectPath = values.project;
   if (values.status !== undefined) {
-    const status = STATUSES.find((s) => s === values.status);
+    const status = INCIDENT_STATUSES.find((s) => s === values.status);
     if (status) {
       query.status = search.status = status;
     } else {
-      problems.push(`Status: "${values.status}" is not one of ${STATUSES.join(', ')}.`);
+      problems.push(`Status: "${values.status}" is not one of ${INCIDENT_STATUSES.join(', ')}.`);
     }
   }
   if (values.page !== undefined) {

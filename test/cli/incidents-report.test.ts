@@ -17,6 +17,7 @@ function incident(overrides: Partial<Incident> = {}): Incident {
     patternId: 'registry-pull-denied',
     verdict: 'allowlist-missing',
     status: 'open',
+    statusSince: '2025-01-01T00:00:00.000Z',
     projectId: 1,
     projectPath: 'team/app',
     targetProjectId: 2,

@@ -58,6 +58,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
       'fix-offered:ok',
       'approval:allowed',
       'api-write:201',
+      'status:fixed',
       'retry:ok',
       'note-edited:ok',
     ]);

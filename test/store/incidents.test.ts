@@ -87,6 +87,7 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
       patternId: 'image-pull-denied',
       verdict: 'allowlist-missing',
       status: 'open',
+      statusSince: '2025-01-01T00:00:00.000Z',
       projectId: 88,
       projectPath: 'team/app',
       targetProjectId: 31,
@@ -170,7 +171,7 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
     const { incident } = t.store.incidents.upsertIncident(
       incidentInput({ targetProjectId: null, targetProjectPath: null }),
     );
-    t.store.incidents.setIncidentStatus(incident.id, 'fixed');
+    t.store.lifecycle.moveIncident(incident.id, 'fixed-by-hand');
 
     const again = t.store.incidents.upsertIncident(incidentInput());
     const reopened = t.store.incidents.upsertIncident(incidentInput({ status: 'open' }));
@@ -208,15 +209,34 @@ describe.each(STORE_KINDS)('incidents and occurrences (%s)', (kind) => {
     expect(t.store.occurrences.findOccurrenceByJob(1)?.mrIid).toBe(7);
   });
 
-  it('sets the status of an incident', () => {
+  it('moves an incident by a lifecycle event, and records the change in its trail', () => {
     const { incident } = t.store.incidents.upsertIncident(incidentInput());
     t.tick();
 
-    expect(t.store.incidents.setIncidentStatus(incident.id, 'closed')).toBe(true);
-    expect(t.store.incidents.setIncidentStatus(999, 'closed')).toBe(false);
+    expect(t.store.lifecycle.moveIncident(incident.id, 'quiet', { quietDays: 30 })).toEqual({
+      incidentId: incident.id,
+      from: 'open',
+      to: 'closed',
+      event: 'quiet',
+      at: '2025-01-01T00:00:01.000Z',
+    });
+    expect(t.store.lifecycle.moveIncident(999, 'quiet')).toBeUndefined();
+    // A closed incident cannot be fixed; nothing changes.
+    expect(t.store.lifecycle.moveIncident(incident.id, 'fixed-by-bot')).toBeUndefined();
     expect(t.store.incidents.getIncident(incident.id)).toEqual(
-      expect.objectContaining({ status: 'closed', updatedAt: '2025-01-01T00:00:01.000Z' }),
+      expect.objectContaining({
+        status: 'closed',
+        statusSince: '2025-01-01T00:00:01.000Z',
+        updatedAt: '2025-01-01T00:00:01.000Z',
+      }),
     );
+    expect(t.store.actions.listActions(incident.id)).toEqual([
+      expect.objectContaining({
+        kind: 'status',
+        status: 'closed',
+        detail: { quietDays: 30, from: 'open', event: 'quiet' },
+      }),
+    ]);
   });
 
   it('stores an incident without evidence, e.g. one recorded as an error', () => {

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LifecycleEvent } from '../../src/domain/lifecycle.js';
 import type { IncidentStatus } from '../../src/store/index.js';
 import { migrations } from '../../src/store/migrations/index.js';
 import { STORE_KINDS, openTestStore, type TestStore } from './open-test-store.js';
@@ -7,6 +8,12 @@ const OLD = '2024-01-01T00:00:00Z';
 // After the store clock (2025-01-01), which stamps updated_at.
 const CUTOFF = '2025-02-01T00:00:00Z';
 const RECENT = '2025-03-01T00:00:00Z';
+/** The lifecycle event that brings a new incident to each status. */
+const EVENT_TO = {
+  fixed: 'fixed-by-hand',
+  closed: 'quiet',
+  error: 'lost-access',
+} as const satisfies Record<Exclude<IncidentStatus, 'open'>, LifecycleEvent>;
 
 describe.each(STORE_KINDS)('retention (%s)', (kind) => {
   let t: TestStore;
@@ -48,7 +55,7 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
       status: 'ok',
       at: seenAt,
     });
-    if (status !== 'open') t.store.incidents.setIncidentStatus(created.id, status);
+    if (status !== 'open') t.store.lifecycle.moveIncident(created.id, EVENT_TO[status]);
     return created.id;
   }
 
@@ -64,7 +71,8 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
     expect(result).toEqual({
       incidents: 2,
       occurrences: 2,
-      actions: 2,
+      // Each: the note, and the status change that ended it.
+      actions: 4,
       notesDeleted: 0,
       notesUpdated: 0,
     });
@@ -124,7 +132,7 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
 
     const dry = t.store.retention.pruneIncidents(CUTOFF, { dryRun: true });
 
-    expect(dry).toMatchObject({ incidents: 2, occurrences: 2, actions: 2 });
+    expect(dry).toMatchObject({ incidents: 2, occurrences: 2, actions: 4 });
     expect(t.store.incidents.listIncidents()).toHaveLength(2);
   });
 

@@ -50,7 +50,7 @@ describe.each(STORE_KINDS)('stats (%s)', (kind) => {
     addIncident(1, 'registry-pull-denied', 'allowlist-missing', [1, 1, 2]);
     const fixed = addIncident(2, 'registry-pull-denied', 'allowlist-missing', [2]);
     addIncident(3, 'out-of-memory', 'log-only', [3]);
-    t.store.incidents.setIncidentStatus(fixed, 'fixed');
+    t.store.lifecycle.moveIncident(fixed, 'fixed-by-hand');
 
     expect(t.store.stats.incidentCounts()).toEqual([
       {
@@ -191,7 +191,7 @@ describe.each(STORE_KINDS)('stats (%s)', (kind) => {
       status: 'ok',
       at: at(13),
     });
-    t.store.incidents.setIncidentStatus(fixedByStatus, 'fixed'); // the store clock: 2025-01-01T00:00Z
+    t.store.lifecycle.moveIncident(fixedByStatus, 'fixed-by-hand'); // the store clock: 2025-01-01T00:00Z
 
     const rows = t.store.stats.timings();
 

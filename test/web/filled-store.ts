@@ -183,7 +183,7 @@ export function addHistory(store: Bot['store'], now: Date, count = 24): void {
         detail: { op: 'add', entry: 'project', approvedBy: 'bob' },
         at: fixedAt,
       });
-      store.incidents.setIncidentStatus(incident.id, 'fixed');
+      store.lifecycle.moveIncident(incident.id, 'fixed-by-bot');
     }
   }
 }

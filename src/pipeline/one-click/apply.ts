@@ -68,7 +68,9 @@ function recordResult(
     });
     // A write held back (dry-run) changes nothing in GitLab, so nothing here either.
     if (result.answer.made) {
-      store.incidents.setIncidentStatus(incident.id, op === 'add' ? 'fixed' : 'open');
+      store.lifecycle.moveIncident(incident.id, op === 'add' ? 'fixed-by-bot' : 'reverted', {
+        approvedBy,
+      });
       if (op === 'add') deps.metrics?.fixApplied();
     }
     return;
@@ -80,7 +82,7 @@ function recordResult(
       status: 'fixed-by-hand',
       detail: { ...where, detail: result.detail },
     });
-    store.incidents.setIncidentStatus(incident.id, 'fixed');
+    store.lifecycle.moveIncident(incident.id, 'fixed-by-hand', { seen: 'allowlist' });
     return;
   }
   store.actions.recordAction({

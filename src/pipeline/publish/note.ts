@@ -5,6 +5,7 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import { renderNote, type NoteEntry } from '../../render/comment.js';
 import type { Note as StoredNote, Store } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
+import { statusLineOf } from '../lifecycle/status-line.js';
 import type { NoteTarget } from './target.js';
 import { upsertNote, type PublishResult } from './upsert.js';
 
@@ -23,10 +24,12 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
     const incident = store.incidents.getIncident(incidentId);
     const diagnosis = incident?.diagnosis as unknown as Diagnosis | null | undefined;
     if (!incident || !diagnosis || !isNoteworthy(diagnosis)) continue;
-    const fixState = fixStateOf(store.actions.listActions(incidentId), diagnosis, {
+    const actions = store.actions.listActions(incidentId);
+    const fixState = fixStateOf(actions, diagnosis, {
       botUsername: bot.username,
       reactions: target.kind === 'merge_request',
     });
+    const statusLine = statusLineOf(actions);
     entries.push({
       incidentId,
       diagnosis,
@@ -38,6 +41,7 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
         pipelineUrl: o.pipelineUrl,
       })),
       ...(fixState ? { fixState } : {}),
+      ...(statusLine ? { statusLine } : {}),
     });
   }
   // Several offers on one note: each names its incident, so one approval makes one change.

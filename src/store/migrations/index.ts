@@ -3,6 +3,7 @@ import { migration as incidentDiagnosis } from './002-incident-diagnosis.js';
 import { migration as reportIndexes } from './003-report-indexes.js';
 import { migration as auditAndSessions } from './004-audit-and-sessions.js';
 import { migration as sessionActivity } from './005-session-activity.js';
+import { migration as incidentLifecycle } from './006-incident-lifecycle.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   reportIndexes,
   auditAndSessions,
   sessionActivity,
+  incidentLifecycle,
 ];
