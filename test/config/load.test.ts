@@ -49,6 +49,7 @@ describe('defaults', () => {
       lookback: '24h',
       discovery: 'auto',
       offerMaxAge: '14d',
+      closeAfter: '30d',
       dryRun: false,
       logLevel: 'info',
       requestTimeoutMs: 30_000,
