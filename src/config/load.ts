@@ -159,6 +159,13 @@ function checkOAuth(
       message: `${label(missing)} is not set, but ${label(given)} is: GitLab sign-in needs both (copy them from the application registered on GitLab), or remove ${label(given)}`,
     });
   }
+  const { host } = config.http;
+  if (applicationId !== undefined && config.publicUrl === undefined && !LOOPBACK.test(host)) {
+    issues.warnings.push({
+      setting: label('publicUrl'),
+      message: `${label('publicUrl')} is not set: GitLab would send browsers back to http://${host}:${config.http.port} after sign-in; set it to the dashboard's address as browsers reach it, e.g. https://diagnoser.example.com`,
+    });
+  }
   if (group !== undefined && applicationId === undefined) {
     issues.warnings.push({
       setting: label('oauth.group'),

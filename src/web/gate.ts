@@ -53,6 +53,16 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** Whether an Origin header names this host, or is absent or opaque. */
+function sameHost(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || origin === 'null') return true;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
 function queryParam(request: FastifyRequest, name: string): string | undefined {
   const value = (request.query as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : undefined;
@@ -114,19 +124,20 @@ export function installGate(app: FastifyInstance, options: GateOptions): void {
     return sendHtml(reply, 200, renderSignInPage(choices));
   });
 
+  // The sign-out form's body says nothing; it only has to be accepted.
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: 1024 },
+    (_request, _body, done) => done(null, {}),
+  );
+
   app.post('/sign-out', async (request, reply) => {
-    // A form another site posts carries its own Origin (and no Lax cookie).
+    // A form another site posts carries its own Origin or Sec-Fetch-Site (and no Lax cookie).
+    // Under no-referrer, the dashboard's own form sends `Origin: null`.
     const origin = request.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      let host: string | undefined;
-      try {
-        host = new URL(origin).host;
-      } catch {
-        host = undefined;
-      }
-      if (host !== request.headers.host) {
-        return sendHtml(reply, 403, renderMessagePage('Refused', 'Sign out from the dashboard.'));
-      }
+    const site = request.headers['sec-fetch-site'];
+    if ((site !== undefined && site !== 'same-origin') || !sameHost(origin, request.headers.host)) {
+      return sendHtml(reply, 403, renderMessagePage('Refused', 'Sign out from the dashboard.'));
     }
     keeper.end(request.headers.cookie);
     return reply.header('set-cookie', keeper.clear(secure(request))).redirect('/sign-in', 303);

@@ -654,6 +654,23 @@ describe('GitLab sign-in and the audit', () => {
     expect(JSON.stringify(describeConfig(whole.config as Config))).not.toContain(secret);
   });
 
+  it('warns when sign-in is on beyond loopback without the public address', () => {
+    const env = {
+      ...GITLAB,
+      DIAGNOSER_OAUTH_APP_ID: 'app-id',
+      DIAGNOSER_OAUTH_SECRET: 'gloas-0123456789abcdef0123456789abcdef',
+      DIAGNOSER_HTTP_HOST: '0.0.0.0',
+    };
+    const without = loadConfig({ env });
+    const withUrl = loadConfig({
+      env: { ...env, DIAGNOSER_PUBLIC_URL: 'https://diagnoser.example.com' },
+    });
+
+    expect(without.warnings.map((w) => w.setting)).toEqual(['DIAGNOSER_PUBLIC_URL']);
+    expect(without.warnings[0]?.message).toContain('http://0.0.0.0:8080');
+    expect(withUrl.warnings).toEqual([]);
+  });
+
   it('refuses an audit schedule that is neither cron nor off', () => {
     const result = loadConfig({ env: { ...GITLAB, DIAGNOSER_AUDIT_SCHEDULE: 'nightly' } });
 

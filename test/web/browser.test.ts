@@ -1,24 +1,20 @@
 import { copyFileSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { createWebServer } from '../../src/web/server.js';
+import { browserSuite, hasChromium, launchChromium } from './chromium.js';
 import { addHistory, fillStoreWithBot, type FilledStore } from './filled-store.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'browser-test-token-8d0c2f71b5';
 const ARTIFACTS = 'test-artifacts';
 // docs/dashboard.png is committed: rewrite it only when asked, or when it is missing.
 const UPDATE_DOCS = process.env.UPDATE_SCREENSHOTS === '1' || !existsSync('docs/dashboard.png');
 
-const title = existsSync(CHROMIUM)
-  ? 'the dashboard in Chromium'
-  : `the dashboard in Chromium (skipped: ${CHROMIUM} is missing; install Debian's chromium package)`;
-
-describe.skipIf(!existsSync(CHROMIUM))(title, () => {
+describe.skipIf(!hasChromium())(browserSuite('the dashboard in Chromium'), () => {
   let filled: FilledStore;
   let app: FastifyInstance;
   let base: string;
@@ -41,18 +37,7 @@ describe.skipIf(!existsSync(CHROMIUM))(title, () => {
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.on('console', (message) => {
       if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());

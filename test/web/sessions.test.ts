@@ -94,7 +94,14 @@ describe('dashboard sessions', () => {
       headers: { cookie, origin: 'https://evil.example', host: 'localhost:80' },
     });
 
+    const crossSite = await app.inject({
+      method: 'POST',
+      url: '/sign-out',
+      headers: { cookie, origin: 'null', 'sec-fetch-site': 'cross-site' },
+    });
+
     expect(forged.statusCode).toBe(403);
+    expect(crossSite.statusCode).toBe(403);
     expect(await status(cookie)).toBe(200);
   });
 
