@@ -104,10 +104,15 @@ export function registerBotCommands(program: Command): void {
     if (!stopping) {
       const stopPolling = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
       const retentionMs = parseDuration(bot.config.retention ?? DEFAULT_RETENTION);
-      const stopRetention = scheduleRetention(
-        () => bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs)),
-        bot.logger,
-      );
+      const stopRetention = scheduleRetention(() => {
+        const removed = bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs));
+        const { auditRetention } = bot.config;
+        if (auditRetention !== undefined) {
+          const before = new Date(Date.now() - parseDuration(auditRetention));
+          bot.store.retention.pruneAuditTrail(before);
+        }
+        return removed;
+      }, bot.logger);
       stopSchedule = async () => {
         await stopPolling();
         await stopRetention();

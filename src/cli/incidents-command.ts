@@ -8,6 +8,7 @@ import {
   openDatabase,
   parseSince,
   type Incident,
+  type PruneResult,
   type IncidentFilter,
   type Store,
 } from '../store/index.js';
@@ -277,7 +278,15 @@ export function registerIncidentsCommand(program: Command): void {
 }
 
 function pruneInBatches(store: Store, before: string, onBatch: (removed: number) => void) {
-  const total = { incidents: 0, occurrences: 0, actions: 0, notesDeleted: 0, notesUpdated: 0 };
+  const total: PruneResult = {
+    incidents: 0,
+    occurrences: 0,
+    actions: 0,
+    notesDeleted: 0,
+    notesUpdated: 0,
+    writesKept: 0,
+    queuedJobs: 0,
+  };
   for (;;) {
     const batch = store.retention.pruneIncidents(before, { limit: PRUNE_BATCH });
     total.incidents += batch.incidents;
@@ -285,6 +294,8 @@ function pruneInBatches(store: Store, before: string, onBatch: (removed: number)
     total.actions += batch.actions;
     total.notesDeleted += batch.notesDeleted;
     total.notesUpdated += batch.notesUpdated;
+    total.writesKept += batch.writesKept;
+    total.queuedJobs += batch.queuedJobs;
     onBatch(total.incidents);
     if (batch.incidents < PRUNE_BATCH) return total;
   }

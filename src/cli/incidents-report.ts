@@ -287,7 +287,7 @@ export function formatPruneReport(report: PruneReport): string {
     r.incidents === 0
       ? `No closed or fixed incident is older than ${report.olderThan} (no activity since ${cutoff} UTC).`
       : `${verb} ${count(r.incidents, 'closed or fixed incident')} older than ${report.olderThan} (no activity since ${cutoff} UTC), with ${count(r.occurrences, 'failed job')} and ${count(r.actions, 'action')}; ${count(r.notesDeleted, 'note record')} forgotten, ${count(r.notesUpdated, 'note record')} updated.`,
-    'Open and error incidents, and the job queue, are kept.',
+    `Open and error incidents are kept, and so is the record of the writes the bot made to GitLab (${count(r.writesKept, 'action')} kept from the removed incidents); ${count(r.queuedJobs, 'finished queued job')} removed.`,
   ];
   if (report.dryRun) lines.push('Dry run: nothing was changed.');
   if (report.vacuum) {

@@ -390,6 +390,10 @@ export const Config = z.strictObject({
   webhookUrl: WebhookUrl.optional().describe(
     'Address GitLab delivers webhooks to, as GitLab reaches the bot, ending in /webhooks/gitlab (e.g. https://diagnoser.example.com/webhooks/gitlab); used by `hooks install`.',
   ),
+  // No default: the record of writes the bot made to GitLab is kept for good unless set.
+  auditRetention: Duration.optional().describe(
+    `How long the record of the writes the bot made to GitLab (allowlist changes, job retries, who approved them) is kept after its incident was removed: a number and a unit (${DURATION_UNITS}); kept for good when not set.`,
+  ),
   // No schema default: the commands that prune fall back to DEFAULT_RETENTION.
   retention: Duration.optional().describe(
     `How long closed and fixed incidents are kept: \`run\` removes older ones every night, \`incidents prune\` on demand: a number and a unit (${DURATION_UNITS}); ${DEFAULT_RETENTION} when not set.`,

@@ -39,6 +39,7 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   'audit.schedule': { name: 'DIAGNOSER_AUDIT_SCHEDULE', kind: 'text' },
   'audit.maxProjects': { name: 'DIAGNOSER_AUDIT_MAX_PROJECTS', kind: 'integer' },
   retention: { name: 'DIAGNOSER_RETENTION', kind: 'text' },
+  auditRetention: { name: 'DIAGNOSER_AUDIT_RETENTION', kind: 'text' },
   webhookSecret: { name: 'DIAGNOSER_WEBHOOK_SECRET', kind: 'text' },
   webhookUrl: { name: 'DIAGNOSER_WEBHOOK_URL', kind: 'text' },
 };

@@ -32,6 +32,8 @@ export interface ActionRepository {
   recordAction(input: ActionInput): Action;
   /** Oldest first, as an audit trail reads. */
   listActions(incidentId: number): Action[];
+  /** Actions of no incident (writes kept after theirs was pruned), oldest first. */
+  listDetachedActions(): Action[];
 }
 
 interface ActionRow {
@@ -54,6 +56,9 @@ export function createActionRepository({ db, now, path }: StoreContext): ActionR
   );
   const byIncident = db.prepare<[number], ActionRow>(
     'SELECT * FROM actions WHERE incident_id = ? ORDER BY id',
+  );
+  const detached = db.prepare<[], ActionRow>(
+    'SELECT * FROM actions WHERE incident_id IS NULL ORDER BY id',
   );
 
   function toAction(row: ActionRow): Action {
@@ -85,6 +90,9 @@ export function createActionRepository({ db, now, path }: StoreContext): ActionR
     },
     listActions(incidentId) {
       return byIncident.all(incidentId).map(toAction);
+    },
+    listDetachedActions() {
+      return detached.all().map(toAction);
     },
   };
 }

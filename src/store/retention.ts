@@ -12,7 +12,22 @@ export interface PruneResult {
   notesDeleted: number;
   /** Note rows kept, with the removed incidents taken off their list. */
   notesUpdated: number;
+  /** Actions about writes to GitLab kept as the audit trail, detached from their incident. */
+  writesKept: number;
+  /** Finished rows of the job queue (done or given up) removed. */
+  queuedJobs: number;
 }
+
+/**
+ * The trail of what the bot changed in GitLab, and who approved it: kept when its incident is
+ * pruned (see pruneAuditTrail). The kinds of the one-click flow (fix/state.ts).
+ */
+export const WRITE_TRAIL_KINDS: readonly string[] = [
+  'approval',
+  'api-write',
+  'retry',
+  'fix-outcome',
+];
 
 export interface PruneOptions {
   /** The most incidents removed in this call (one transaction); default all. */
@@ -26,9 +41,13 @@ export interface RetentionRepository {
    * Removes `fixed` and `closed` incidents with no activity at or after `before` (last
    * failure, last update and every action are older), with their occurrences and actions,
    * and takes them off the notes that list them. Open and error incidents are always kept.
-   * The job queue is kept: it stops old failed jobs from being diagnosed again.
+   * The record of writes the bot made to GitLab (WRITE_TRAIL_KINDS) is kept, detached from
+   * the incident with its key and projects copied in. Finished job queue rows older than
+   * `before` go too: discovery never looks back that far.
    */
   pruneIncidents(before: Timestamp, options?: PruneOptions): PruneResult;
+  /** Removes the kept record of writes older than `before` (the admin's audit retention). */
+  pruneAuditTrail(before: Timestamp): number;
   /** Rewrites the file to give the freed pages back to the file system. Slow on big files. */
   vacuum(): void;
 }
@@ -59,8 +78,23 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
     )
     .pluck();
   // Ids travel as one JSON array, so one statement serves any batch size.
+  const writeKinds = WRITE_TRAIL_KINDS.map((k) => `'${k}'`).join(', ');
+  const detachWrites = db.prepare<[string]>(
+    `UPDATE actions SET incident_id = NULL,
+       detail = json_set(detail, '$.incident', (
+         SELECT json_object('id', i.id, 'rootCauseKey', i.root_cause_key,
+                            'project', i.project_path, 'target', i.target_project_path)
+         FROM incidents i WHERE i.id = actions.incident_id))
+     WHERE kind IN (${writeKinds}) AND incident_id IN (SELECT value FROM json_each(?))`,
+  );
   const deleteActions = db.prepare<[string]>(
     'DELETE FROM actions WHERE incident_id IN (SELECT value FROM json_each(?))',
+  );
+  const deleteQueued = db.prepare<[string]>(
+    "DELETE FROM job_queue WHERE status IN ('done', 'failed') AND updated_at < ?",
+  );
+  const deleteAudit = db.prepare<[string]>(
+    `DELETE FROM actions WHERE incident_id IS NULL AND kind IN (${writeKinds}) AND created_at < ?`,
   );
   const deleteOccurrences = db.prepare<[string]>(
     'DELETE FROM occurrences WHERE incident_id IN (SELECT value FROM json_each(?))',
@@ -84,6 +118,8 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
       actions: 0,
       notesDeleted: 0,
       notesUpdated: 0,
+      writesKept: 0,
+      queuedJobs: deleteQueued.run(before).changes,
     };
     if (ids.length === 0) return result;
     const list = JSON.stringify(ids);
@@ -100,6 +136,7 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
       }
     }
     // Children first: occurrences and actions reference their incident.
+    result.writesKept = detachWrites.run(list).changes;
     result.actions = deleteActions.run(list).changes;
     result.occurrences = deleteOccurrences.run(list).changes;
     result.incidents = deleteIncidents.run(list).changes;
@@ -125,6 +162,9 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
         if (error instanceof DryRunRollback) return error.result;
         throw error;
       }
+    },
+    pruneAuditTrail(before) {
+      return deleteAudit.run(toIso(before)).changes;
     },
     vacuum() {
       db.exec('VACUUM');

@@ -76,6 +76,7 @@ describe('configReference', () => {
       'audit.maxProjects',
       'webhookSecret',
       'webhookUrl',
+      'auditRetention',
       'retention',
     ]);
     expect(reference).toContainEqual({

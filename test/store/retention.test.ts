@@ -75,6 +75,8 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
       actions: 4,
       notesDeleted: 0,
       notesUpdated: 0,
+      writesKept: 0,
+      queuedJobs: 0,
     });
     expect(
       t.store.incidents
@@ -85,6 +87,56 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
     expect(t.store.occurrences.listOccurrences(fixed)).toEqual([]);
     expect(t.store.actions.listActions(closed)).toEqual([]);
     expect(t.store.actions.listActions(open)).toHaveLength(1);
+  });
+
+  it('keeps the record of writes the bot made to GitLab when it removes the incident', () => {
+    const fixed = incident(1, 'fixed');
+    for (const kind of ['approval', 'api-write', 'retry']) {
+      t.store.actions.recordAction({
+        incidentId: fixed,
+        kind,
+        actor: kind === 'approval' ? 'bob' : null,
+        status: kind === 'api-write' ? '201' : 'ok',
+        detail: { op: 'add' },
+        at: OLD,
+      });
+    }
+
+    const result = t.store.retention.pruneIncidents(CUTOFF);
+
+    expect(result).toMatchObject({ incidents: 1, actions: 2, writesKept: 3 });
+    expect(t.store.incidents.getIncident(fixed)).toBeUndefined();
+    const kept = t.store.actions.listDetachedActions();
+    expect(kept.map((a) => `${a.kind}:${a.status}:${a.actor}`)).toEqual([
+      'approval:ok:bob',
+      'api-write:201:null',
+      'retry:ok:null',
+    ]);
+    // What it was about stays with it.
+    expect(kept[1]?.detail).toEqual({
+      op: 'add',
+      incident: {
+        id: fixed,
+        rootCauseKey: 'key-1',
+        project: 'g/p',
+        target: null,
+      },
+    });
+
+    // Kept for as long as the admin says: here, writes older than the cut-off go.
+    expect(t.store.retention.pruneAuditTrail(OLD)).toBe(0);
+    expect(t.store.retention.pruneAuditTrail(CUTOFF)).toBe(3);
+    expect(t.store.actions.listDetachedActions()).toEqual([]);
+  });
+
+  it('removes finished job queue rows older than the cut-off, and keeps pending ones', () => {
+    const queue = t.store.jobQueue;
+    queue.enqueueJobs([1, 2, 3].map((jobId) => ({ jobId, projectId: 1, pipelineId: 1 })));
+    queue.markJobDone(1);
+    queue.markJobFailed(2, 'gone');
+
+    expect(t.store.retention.pruneIncidents(CUTOFF).queuedJobs).toBe(2);
+    expect(queue.dueJobs(RECENT, 10).map((j) => j.jobId)).toEqual([3]);
   });
 
   it('keeps an incident with a recent action or update', () => {
