@@ -1,5 +1,6 @@
 /** The audit report as a table, JSON or CSV. Pure. */
-import type { AuditFinding, AuditReport } from '../domain/audit.js';
+import { findingsByTarget } from '../audit/entries.js';
+import type { AuditReport } from '../domain/audit.js';
 import { csvRow, textTable } from './incidents-report.js';
 
 const CSV_HEADER = [
@@ -63,23 +64,15 @@ export function auditToJson(report: AuditReport): string {
   )}\n`;
 }
 
-function needsFix(f: AuditFinding): boolean {
-  return f.state === 'denied' || f.state === 'denied-at-enforcement';
-}
-
 /** The entries to add, one line per distinct entry and target. */
 export function entriesToAdd(report: AuditReport): string[] {
-  const lines = new Map<string, string>();
-  for (const f of report.findings) {
-    if (!f.fix || !needsFix(f)) continue;
-    const what = f.fix.entry === 'group' ? `group ${f.fix.add}` : f.fix.add;
-    const covers = f.fix.entry === 'group' ? ` (for ${f.fix.covers.join(', ')})` : '';
-    lines.set(
-      `${f.target} ${f.fix.entry} ${f.fix.id}`,
-      `  ${f.target}: add ${what}${covers}\n      ${f.fix.call}`,
-    );
-  }
-  return [...lines.values()];
+  return findingsByTarget(report.findings).flatMap(({ target, entries }) =>
+    entries.map((fix) => {
+      const what = fix.entry === 'group' ? `group ${fix.add}` : fix.add;
+      const covers = fix.entry === 'group' ? ` (for ${fix.covers.join(', ')})` : '';
+      return `  ${target}: add ${what}${covers}\n      ${fix.call}`;
+    }),
+  );
 }
 
 /** For a terminal: what breaks now and at enforcement, the entries that fix it, the problems. */

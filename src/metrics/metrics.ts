@@ -50,6 +50,8 @@ const REQUEST_KINDS = ['read', 'write'] as const;
 const JOB_OUTCOMES = ['noted', 'recorded', 'unclassified', 'skipped'] as const;
 const NOTE_ACTIONS = ['created', 'edited'] as const;
 const QUEUE_STATUSES = ['pending', 'done', 'failed'] as const;
+/** Audit findings still to act on: all but `allowed`. */
+const OPEN_AUDIT_STATES = ['denied', 'denied-at-enforcement', 'unknown'] as const;
 
 // The adapter's `what` starts with a verb; these are the ones that change GitLab.
 const WRITE_VERBS = new Set(['adding', 'removing', 'commenting', 'editing', 'retrying', 'opening']);
@@ -177,6 +179,18 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const auditOpen = new Gauge({
+    name: 'diagnoser_audit_open_findings',
+    help: 'Open findings of the latest job token readiness audit, by state (denied: refused now; denied-at-enforcement: breaks at 18.0; unknown: allowlist unreadable). Absent before the first audit.',
+    labelNames: ['state'],
+    registers,
+  });
+  const auditAt = new Gauge({
+    name: 'diagnoser_audit_timestamp_seconds',
+    help: 'When the latest job token readiness audit ran (Unix time); absent before the first one.',
+    registers,
+  });
+
   // Known label values start at 0, so rates and alerts work before the first event.
   for (const outcome of CYCLE_OUTCOMES) cycles.inc({ outcome }, 0);
   for (const outcome of JOB_OUTCOMES) processed.inc({ outcome }, 0);
@@ -238,6 +252,16 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       const last = store.meta.getMeta(LAST_CYCLE_KEY);
       const at = last === undefined ? Number.NaN : lastCycleTime(last);
       if (!Number.isNaN(at)) lastCycle.set(at / 1000);
+      auditOpen.reset();
+      auditAt.reset();
+      const auditedAt = Date.parse(store.audit.latestAuditAt() ?? '');
+      if (!Number.isNaN(auditedAt)) {
+        auditAt.set(auditedAt / 1000);
+        const counts = store.audit.auditStateCounts();
+        for (const state of OPEN_AUDIT_STATES) {
+          auditOpen.set({ state }, counts.find((c) => c.state === state)?.findings ?? 0);
+        }
+      }
       return registry.metrics();
     },
   };

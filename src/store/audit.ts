@@ -14,6 +14,8 @@ export interface AuditRepository {
   latestAuditReport(): AuditReport | undefined;
   /** Findings of the newest report, by state. */
   auditStateCounts(): { state: AuditState; findings: number }[];
+  /** When the newest report was made (ISO), or undefined before the first audit. */
+  latestAuditAt(): string | undefined;
 }
 
 interface RunRow {
@@ -58,6 +60,9 @@ export function createAuditRepository({ db, path }: StoreContext): AuditReposito
   );
   const pruneRuns = db.prepare<[number]>(
     'DELETE FROM audit_runs WHERE id NOT IN (SELECT id FROM audit_runs ORDER BY id DESC LIMIT ?)',
+  );
+  const latestAt = db.prepare<[], { at: string }>(
+    'SELECT at FROM audit_runs ORDER BY id DESC LIMIT 1',
   );
   const latestRun = db.prepare<[], RunRow>('SELECT * FROM audit_runs ORDER BY id DESC LIMIT 1');
   const findingsOf = db.prepare<[number], FindingRow>(
@@ -126,5 +131,6 @@ export function createAuditRepository({ db, path }: StoreContext): AuditReposito
       };
     },
     auditStateCounts: () => counts.all(),
+    latestAuditAt: () => latestAt.get()?.at,
   };
 }

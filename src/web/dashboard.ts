@@ -7,6 +7,7 @@ import { renderIncidentListPage, type IncidentListView } from './incident-list-p
 import { renderIncidentPage } from './incident-page.js';
 import { SECURITY_HEADERS, renderMessagePage } from './layout.js';
 import { parseListQuery } from './list-query.js';
+import { renderReadinessPage } from './readiness-page.js';
 
 export interface DashboardOptions {
   store: Store;
@@ -106,6 +107,16 @@ export function dashboardRoutes(options: DashboardOptions) {
         occurrences: options.store.occurrences.listOccurrences(incident.id),
         notes: options.store.notes.listNotesForIncident(incident.id),
         actions: options.store.actions.listActions(incident.id),
+        now: options.now(),
+        ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
+      });
+      return sendHtml(reply, 200, page);
+    });
+
+    app.get('/readiness', async (_request, reply) => {
+      const report = options.store.audit.latestAuditReport();
+      const page = renderReadinessPage({
+        ...(report ? { report } : {}),
         now: options.now(),
         ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
       });

@@ -167,6 +167,7 @@ export function renderIncidentListPage(view: IncidentListView): string {
     ${filters(view)} ${problems} ${table(view)}`;
   return renderPage({
     title: 'Incidents',
+    path: '/',
     body,
     now: view.now,
     ...(view.gitlabUrl ? { gitlabUrl: view.gitlabUrl } : {}),

@@ -11,6 +11,8 @@ body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, 
 header.top { display: flex; gap: 12px; align-items: baseline; padding: 10px 24px;
   border-bottom: 1px solid var(--line); background: var(--panel); }
 header.top .brand { font-weight: 600; font-size: 16px; color: var(--fg); text-decoration: none; }
+nav.pages { display: flex; gap: 14px; }
+nav.pages a[aria-current=page] { color: var(--fg); font-weight: 600; text-decoration: none; }
 header.top form.sign-out { margin-left: auto; }
 header.top form.sign-out button { background: none; border: none; color: var(--link); padding: 0; }
 main { max-width: 1240px; margin: 0 auto; padding: 12px 24px 40px; }
@@ -47,6 +49,9 @@ tbody tr:hover { background: #f3f7fc; }
 .badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; border: 1px solid currentColor; }
 .status-open { color: #9a6700; } .status-fixed { color: var(--pass); }
 .status-closed { color: var(--muted); } .status-error { color: var(--fail); }
+.state-denied { color: var(--fail); } .state-denied-at-enforcement { color: #9a6700; }
+.state-allowed { color: var(--pass); } .state-unknown { color: var(--muted); }
+section.target { margin: 12px 0; }
 .result-pass { color: var(--pass); } .result-fail { color: var(--fail); } .result-unknown { color: var(--unknown); }
 pre.evidence { white-space: pre-wrap; overflow-wrap: anywhere; background: #0d1117; color: #e6edf3;
   padding: 10px 12px; border-radius: 6px; font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
@@ -88,8 +93,16 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
+/** The dashboard's pages, in the order the header lists them. */
+const NAV: readonly { href: string; text: string }[] = [
+  { href: '/', text: 'Incidents' },
+  { href: '/readiness', text: 'Job token readiness' },
+];
+
 export interface PageOptions {
   title: string;
+  /** The page's address among NAV's, marked as the current one. */
+  path?: string;
   body: HtmlValue;
   /** The GitLab instance the bot watches, named in the footer. */
   gitlabUrl?: string;
@@ -103,6 +116,11 @@ export function renderPage(options: PageOptions): string {
     options.gitlabUrl ? html`Watching ${options.gitlabUrl}. ` : '',
     options.now ? html`Drawn ${options.now.toISOString().slice(0, 16).replace('T', ' ')} UTC.` : '',
   ];
+  const nav = NAV.map((item) =>
+    item.href === options.path
+      ? html`<a href="${item.href}" aria-current="page">${item.text}</a>`
+      : html`<a href="${item.href}">${item.text}</a>`,
+  );
   const page: SafeHtml = html`<!doctype html>
     <html lang="en">
       <head>
@@ -114,7 +132,8 @@ export function renderPage(options: PageOptions): string {
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/">pipeline-diagnoser</a><span class="muted">incident log</span>
+          <a class="brand" href="/">pipeline-diagnoser</a>
+          <nav class="pages" aria-label="Pages">${nav}</nav>
           <form class="sign-out" method="post" action="/sign-out">
             <button type="submit" id="sign-out">Sign out</button>
           </form>
