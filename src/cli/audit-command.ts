@@ -4,7 +4,8 @@ import { createBot } from '../main.js';
 import { withCommonOptions } from './bot-commands.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
-import { auditToCsv, auditToJson, formatAuditReport } from './audit-report.js';
+import { openFixIssues } from '../audit/fix-issues.js';
+import { auditToCsv, auditToJson, formatAuditReport, formatIssueOutcomes } from './audit-report.js';
 import { collect } from './load-patterns.js';
 
 interface AuditOptions extends CommonOptions {
@@ -13,6 +14,7 @@ interface AuditOptions extends CommonOptions {
   all?: boolean;
   project?: string[];
   group?: string[];
+  openIssues?: boolean;
 }
 
 /** `pipeline-diagnoser audit`: what breaks when the job token allowlist is enforced. */
@@ -31,7 +33,11 @@ export function registerAuditCommand(program: Command): void {
         'audit this project instead of the watched ones (repeatable)',
         collect,
       )
-      .option('--group <path>', 'audit the projects of this group (repeatable)', collect),
+      .option('--group <path>', 'audit the projects of this group (repeatable)', collect)
+      .option(
+        '--open-issues',
+        'open one issue in each target project listing the entries to add; a Maintainer there accepts it with a 👍 (`run` then adds exactly those entries)',
+      ),
   ).action(async (options: AuditOptions) => {
     if (options.json && options.csv) throw new CliExit(2, 'Choose one of --json and --csv.');
     const bot = createBot(configOrExit(options));
@@ -42,13 +48,19 @@ export function registerAuditCommand(program: Command): void {
           ? { watch: { projects: options.project ?? [], groups: options.group ?? [] } }
           : {}),
       });
+      const issues = options.openIssues ? await openFixIssues(bot, report) : undefined;
+      const withIssues = issues
+        ? { ...report, problems: [...report.problems, ...issues.problems] }
+        : report;
       process.stdout.write(
         options.json
-          ? auditToJson(report)
+          ? auditToJson(withIssues, issues?.outcomes)
           : options.csv
-            ? auditToCsv(report)
-            : formatAuditReport(report, { all: options.all === true }),
+            ? auditToCsv(withIssues)
+            : formatAuditReport(withIssues, { all: options.all === true }) +
+              (issues ? formatIssueOutcomes(issues.outcomes) : ''),
       );
+      if (options.csv && issues) process.stderr.write(formatIssueOutcomes(issues.outcomes));
     } finally {
       bot.close();
     }

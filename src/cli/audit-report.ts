@@ -1,5 +1,6 @@
 /** The audit report as a table, JSON or CSV. Pure. */
 import { findingsByTarget } from '../audit/entries.js';
+import type { FixIssueOutcome } from '../audit/fix-issues.js';
 import type { AuditReport } from '../domain/audit.js';
 import { csvRow, textTable } from './incidents-report.js';
 
@@ -39,7 +40,7 @@ export function auditToCsv(report: AuditReport): string {
 }
 
 /** `{"findings": [{source, target, kind, state, fix, …}], "problems": […], …}`. */
-export function auditToJson(report: AuditReport): string {
+export function auditToJson(report: AuditReport, issues?: readonly FixIssueOutcome[]): string {
   const findings = report.findings.map((f) => ({
     source: f.source,
     target: f.target,
@@ -58,6 +59,7 @@ export function auditToJson(report: AuditReport): string {
       requests: report.requests,
       findings,
       problems: report.problems,
+      ...(issues ? { issues } : {}),
     },
     null,
     2,
@@ -106,4 +108,21 @@ export function formatAuditReport(report: AuditReport, options: { all?: boolean 
     out.push('', 'Problems:', ...report.problems.map((p) => `  ${p.where}: ${p.message}`));
   }
   return `${out.join('\n')}\n`;
+}
+
+const ISSUE_WORDS: Record<FixIssueOutcome['status'], string> = {
+  opened: 'opened',
+  open: 'still open, with the same entries',
+  declined: 'closed without accepting the same entries; not opened again',
+  'dry-run': 'would be opened (dry-run)',
+};
+
+/** What `--open-issues` did, one line per target project. */
+export function formatIssueOutcomes(outcomes: readonly FixIssueOutcome[]): string {
+  if (outcomes.length === 0) return '\nNo target project needs entries: no issue opened.\n';
+  const lines = outcomes.map(
+    (o) =>
+      `  ${o.target}: ${ISSUE_WORDS[o.status]} (${o.entries} ${o.entries === 1 ? 'entry' : 'entries'})${o.webUrl ? ` ${o.webUrl}` : ''}`,
+  );
+  return `\nIssues in the target projects (a Maintainer there accepts with a 👍):\n${lines.join('\n')}\n`;
 }

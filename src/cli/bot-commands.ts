@@ -5,6 +5,7 @@ import {
   describeConfig,
   parseDuration,
 } from '../config/index.js';
+import { acceptAuditIssues, scheduleAudit } from '../audit/refresh.js';
 import { GitlabAuthError } from '../errors.js';
 import { createBot, type Bot } from '../main.js';
 import type { CycleReport } from '../pipeline/cycle.js';
@@ -102,7 +103,17 @@ export function registerBotCommands(program: Command): void {
     });
     await runAndLog(bot);
     if (!stopping) {
-      const stopPolling = schedule(bot.config.schedule, bot.poller.runCycle, bot.logger);
+      // Each cycle also looks at the audit's open issues: a 👍 there is acted on within one cycle.
+      const stopPolling = schedule(
+        bot.config.schedule,
+        async () => {
+          const report = await bot.poller.runCycle();
+          await acceptAuditIssues(bot);
+          return report;
+        },
+        bot.logger,
+      );
+      const stopAudit = scheduleAudit(bot);
       const retentionMs = parseDuration(bot.config.retention ?? DEFAULT_RETENTION);
       const stopRetention = scheduleRetention(() => {
         const removed = bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs));
@@ -116,6 +127,7 @@ export function registerBotCommands(program: Command): void {
       stopSchedule = async () => {
         await stopPolling();
         await stopRetention();
+        await stopAudit();
       };
     }
     await stopped;

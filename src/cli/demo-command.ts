@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { refreshAudit } from '../audit/refresh.js';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import { createLogger } from '../log.js';
 import { createBot } from '../main.js';
 import { installHooks } from '../pipeline/discover/project-hooks.js';
 import { runSeedPipeline, seedStoryWorld, startSimulator } from '../simulator/index.js';
+import { formatAuditReport } from './audit-report.js';
 import { CliExit } from './exit.js';
 import { serveWebhooks } from './serve-webhooks.js';
 
@@ -34,6 +36,16 @@ export function registerDemoCommand(program: Command): void {
       world.allowLocalNetworkHooks = true;
       // GitLab lets bob add team/app to his project's allowlist only if he can see it.
       world.addMember(ids.projects.app, ids.users.bob, 10);
+      // team/app's CI file, as the audit at the end reads it: the job of the story, a lint job
+      // on an image of containers/base-images, whose repository it also clones as a submodule.
+      world.setFile(ids.projects.app, '.gitlab-ci.yml', demoCiFile(ids.image, world.registryHost));
+      world.setFile(
+        ids.projects.app,
+        '.gitmodules',
+        '[submodule "base"]\n\tpath = base\n\turl = ../../containers/base-images.git\n',
+      );
+      // To read an allowlist, the bot must be a Maintainer of its project.
+      world.addMember(ids.projects.baseImages, ids.users.bot, 40);
       const sim = await startSimulator({ world });
       const folder = options.db ? undefined : mkdtempSync(join(tmpdir(), 'diagnoser-demo-'));
       try {
@@ -135,6 +147,16 @@ export function registerDemoCommand(program: Command): void {
               );
             }
           }
+          // The story ends where it could have begun: the audit shows, before any job fails,
+          // what the demo world's jobs reach in other projects and what enforcement would break.
+          say('');
+          say('pipeline-diagnoser audit (the demo world, after the fix):');
+          const report = await refreshAudit(bot);
+          say(
+            formatAuditReport(report, { all: true })
+              .trimEnd()
+              .replace(/^(?=.)/gm, '  '),
+          );
         } finally {
           await web.close();
           bot.close();
@@ -159,4 +181,20 @@ function demoConfig(url: string, token: string, databasePath: string): RunConfig
   });
   if (!result.config) throw new CliExit(1, result.errors.map((e) => e.message).join('\n'));
   return result.config;
+}
+
+function demoCiFile(image: string, registryHost: string): string {
+  return [
+    'build-app:',
+    '  stage: build',
+    `  image: ${image}`,
+    '  script: [poetry build, poetry install]',
+    'lint:',
+    '  stage: build',
+    `  image: ${registryHost}/containers/base-images/alpine:3.20`,
+    '  variables:',
+    '    GIT_SUBMODULE_STRATEGY: normal',
+    '  script: [make lint]',
+    '',
+  ].join('\n');
 }

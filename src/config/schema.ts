@@ -280,6 +280,12 @@ export const Audit = z
     maxProjects: wholeNumber(1, undefined, 2000)
       .default(2000)
       .describe('The most projects one audit reads (the rest is reported).'),
+    openIssues: z
+      .boolean({ error: notA('true or false', 'write true or false') })
+      .default(false)
+      .describe(
+        'After each scheduled audit, open one issue in each target project listing the allowlist entries to add, which a Maintainer there accepts with a 👍.',
+      ),
   })
   .describe('The job token readiness audit (`pipeline-diagnoser audit`).');
 
@@ -383,7 +389,7 @@ export const Config = z.strictObject({
   sessionIdle: Duration.default('12h').describe(
     `How long a dashboard sign-in lasts without a request before it ends (a number and a unit, ${DURATION_UNITS}).`,
   ),
-  audit: Audit.default({ schedule: DEFAULT_AUDIT_SCHEDULE, maxProjects: 2000 }),
+  audit: Audit.default({ schedule: DEFAULT_AUDIT_SCHEDULE, maxProjects: 2000, openIssues: false }),
   webhookSecret: AdminToken.optional().describe(
     `Secret GitLab sends in the X-Gitlab-Token header of every webhook; setting it turns on POST /webhooks/gitlab, and \`hooks install\` gives it to the hooks it creates. At least ${MIN_ADMIN_TOKEN_LENGTH} characters. Never printed or stored.`,
   ),

@@ -38,6 +38,7 @@ export const ENV_BINDINGS: Readonly<Record<string, EnvBinding>> = {
   sessionIdle: { name: 'DIAGNOSER_SESSION_IDLE', kind: 'text' },
   'audit.schedule': { name: 'DIAGNOSER_AUDIT_SCHEDULE', kind: 'text' },
   'audit.maxProjects': { name: 'DIAGNOSER_AUDIT_MAX_PROJECTS', kind: 'integer' },
+  'audit.openIssues': { name: 'DIAGNOSER_AUDIT_OPEN_ISSUES', kind: 'boolean' },
   retention: { name: 'DIAGNOSER_RETENTION', kind: 'text' },
   auditRetention: { name: 'DIAGNOSER_AUDIT_RETENTION', kind: 'text' },
   webhookSecret: { name: 'DIAGNOSER_WEBHOOK_SECRET', kind: 'text' },

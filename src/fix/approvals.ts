@@ -18,7 +18,8 @@ export interface Approval {
   at: string;
 }
 
-const APPROVAL_EMOJI = new Set(['thumbsup', '+1']);
+/** The reactions that approve an offer. */
+export const APPROVAL_EMOJI: ReadonlySet<string> = new Set(['thumbsup', '+1']);
 
 /** `@bot apply`, `@bot apply group`, `@bot revert`, each with an optional incident number. */
 export function parseCommand(

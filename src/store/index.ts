@@ -1,5 +1,11 @@
 export type { Action, ActionInput, ActionRepository } from './actions.js';
 export type { AuditRepository } from './audit.js';
+export type {
+  AuditIssue,
+  AuditIssueEvent,
+  AuditIssueRepository,
+  AuditIssueStatus,
+} from './audit-issues.js';
 export type { CursorRepository } from './cursors.js';
 export { openDatabase, type OpenDatabaseOptions } from './db.js';
 export { StoreError } from './errors.js';

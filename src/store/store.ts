@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { createActionRepository, type ActionRepository } from './actions.js';
+import { createAuditIssueRepository, type AuditIssueRepository } from './audit-issues.js';
 import { createAuditRepository, type AuditRepository } from './audit.js';
 import type { StoreContext } from './context.js';
 import { createCursorRepository, type CursorRepository } from './cursors.js';
@@ -33,6 +34,8 @@ export interface Store {
   readonly retention: RetentionRepository;
   /** The job token readiness audit's latest reports. */
   readonly audit: AuditRepository;
+  /** The issues the audit opened in target projects, and what became of them. */
+  readonly auditIssues: AuditIssueRepository;
   /** Dashboard sign-ins. */
   readonly sessions: SessionRepository;
   /**
@@ -70,6 +73,7 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     stats: createStatsRepository(context),
     retention: createRetentionRepository(context),
     audit: createAuditRepository(context),
+    auditIssues: createAuditIssueRepository(context),
     sessions: createSessionRepository(context),
     transaction(fn) {
       return db.transaction(fn)();

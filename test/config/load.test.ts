@@ -60,7 +60,7 @@ describe('defaults', () => {
       oauth: {},
       sessionTtl: '7d',
       sessionIdle: '12h',
-      audit: { schedule: '17 3 * * *', maxProjects: 2000 },
+      audit: { schedule: '17 3 * * *', maxProjects: 2000, openIssues: false },
     });
     expect(parseDuration(result.config?.lookback ?? '')).toBe(86_400_000);
   });

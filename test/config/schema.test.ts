@@ -23,7 +23,7 @@ describe('Config defaults', () => {
       oauth: {},
       sessionTtl: '7d',
       sessionIdle: '12h',
-      audit: { schedule: '17 3 * * *', maxProjects: 2000 },
+      audit: { schedule: '17 3 * * *', maxProjects: 2000, openIssues: false },
     });
   });
 
@@ -74,6 +74,7 @@ describe('configReference', () => {
       'sessionIdle',
       'audit.schedule',
       'audit.maxProjects',
+      'audit.openIssues',
       'webhookSecret',
       'webhookUrl',
       'auditRetention',

@@ -1,0 +1,244 @@
+/**
+ * Acts on the audit's issues: a 👍 on one, from a Maintainer or Owner of its project who can
+ * see every project and group it adds (the rule of the merge-request offer, checked when the
+ * bot acts), adds exactly the entries recorded when the issue was opened, to that project's
+ * allowlist only, then writes the outcome into the issue and closes it. Any other reaction,
+ * or one from anybody else, changes nothing; each is looked at once.
+ */
+import {
+  GitlabAuthError,
+  GitlabNotFoundError,
+  GitlabRequestError,
+  errorMessage,
+} from '../errors.js';
+import { APPROVAL_EMOJI } from '../fix/approvals.js';
+import { authorise, type Authorisation } from '../fix/authorise.js';
+import type { AwardEmoji, GitlabPort, GitlabUser } from '../gitlab/port.js';
+import { code, prose } from '../render/markdown.js';
+import { findProject } from '../resolve/common.js';
+import type { AuditIssue } from '../store/index.js';
+import type { AuditFix } from '../domain/audit.js';
+import { closeWithOutcome, type FixIssueDeps } from './fix-issues.js';
+
+export interface AcceptReport {
+  /** Reactions looked at for the first time. */
+  approvalsSeen: number;
+  refused: number;
+  /** Entries added to allowlists. */
+  added: number;
+  /** Issues accepted (and closed) this time. */
+  accepted: number;
+}
+
+type EntryResult = {
+  fix: AuditFix;
+  status: 'added' | 'present' | 'dry-run' | 'failed';
+  why?: string;
+};
+
+/** Looks at every open audit issue once; returns what it did. */
+export async function acceptFixIssues(deps: FixIssueDeps): Promise<AcceptReport> {
+  const report: AcceptReport = { approvalsSeen: 0, refused: 0, added: 0, accepted: 0 };
+  const open = deps.store.auditIssues.openAuditIssues();
+  if (open.length === 0) return report;
+  const bot = await deps.gitlab.currentUser();
+  for (const issue of open) await acceptOne(deps, bot, issue, report);
+  return report;
+}
+
+async function acceptOne(
+  deps: FixIssueDeps,
+  bot: GitlabUser,
+  issue: AuditIssue,
+  report: AcceptReport,
+) {
+  const { gitlab, store } = deps;
+  const record = store.auditIssues.recordAuditIssueEvent.bind(store.auditIssues, issue.id);
+  let awards: AwardEmoji[];
+  try {
+    if ((await gitlab.getIssue(issue.projectId, issue.iid)).state === 'closed') {
+      store.auditIssues.setAuditIssueStatus(issue.id, 'closed');
+      record({ kind: 'outcome', status: 'declined', detail: { reason: 'closed in GitLab' } });
+      return;
+    }
+    awards = await gitlab.listIssueAwardEmoji(issue.projectId, issue.iid);
+  } catch (error) {
+    if (!(error instanceof GitlabNotFoundError)) throw error;
+    store.auditIssues.setAuditIssueStatus(issue.id, 'closed');
+    record({ kind: 'outcome', status: 'declined', detail: { reason: 'the issue is gone' } });
+    return;
+  }
+  const handled = store.auditIssues.handledApprovals(issue.id);
+  const approvals = awards
+    .filter(
+      (a) => APPROVAL_EMOJI.has(a.name) && a.userId !== bot.id && !handled.has(`award:${a.id}`),
+    )
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  for (const award of approvals) {
+    report.approvalsSeen += 1;
+    const key = `award:${award.id}`;
+    const decision =
+      Date.parse(award.createdAt) < Date.parse(issue.openedAt)
+        ? ({
+            ok: false,
+            level: 0,
+            reason: 'given before the issue was opened',
+            answer: '',
+          } as const)
+        : await authoriseAll(gitlab, bot, issue, award.userId);
+    if (!decision.ok) {
+      report.refused += 1;
+      record({
+        kind: 'approval',
+        key,
+        actor: award.username,
+        status: 'refused',
+        detail: { reason: decision.reason, level: decision.level },
+      });
+      deps.logger.info(
+        {
+          project: issue.projectPath,
+          issue: issue.iid,
+          user: award.username,
+          reason: decision.reason,
+        },
+        'audit issue approval refused',
+      );
+      continue;
+    }
+    record({
+      kind: 'approval',
+      key,
+      actor: award.username,
+      status: 'allowed',
+      detail: { level: decision.level },
+    });
+    const results: EntryResult[] = [];
+    for (const fix of issue.entries) {
+      const result = await addEntry(gitlab, issue, fix);
+      results.push(result);
+      record({
+        kind: 'write',
+        actor: award.username,
+        status: result.status,
+        detail: {
+          entry: fix.entry,
+          add: fix.add,
+          id: fix.id,
+          ...(result.why ? { why: result.why } : {}),
+        },
+      });
+    }
+    report.added += results.filter((r) => r.status === 'added').length;
+    // Dry-run held the writes back: nothing changed, so the issue stays as it is.
+    if (results.some((r) => r.status === 'dry-run')) return;
+    const failed = results.filter((r) => r.status === 'failed');
+    if (failed.length > 0) {
+      // Left open: a later 👍 tries again once the reason is dealt with.
+      record({
+        kind: 'outcome',
+        status: 'failed',
+        detail: { failed: failed.map((r) => r.fix.add) },
+      });
+      continue;
+    }
+    store.auditIssues.setAuditIssueStatus(issue.id, 'accepted');
+    record({ kind: 'outcome', status: 'accepted', detail: { by: award.username } });
+    report.accepted += 1;
+    await closeWithOutcome(gitlab, issue, outcomeText(award.username, results));
+    return;
+  }
+}
+
+/**
+ * The merge-request offer's rule for each entry: Maintainer or Owner of this project, and able
+ * to see the project added, or for a group, the group (asked as `apply group` is, through one
+ * of the projects it is added for, which lies in it).
+ */
+async function authoriseAll(
+  gitlab: GitlabPort,
+  bot: GitlabUser,
+  issue: AuditIssue,
+  userId: number,
+): Promise<Authorisation> {
+  const target = { id: issue.projectId, path: issue.projectPath, webUrl: issue.webUrl };
+  let last: Authorisation = { ok: false, level: 0, reason: 'no entries', answer: '' };
+  for (const fix of issue.entries) {
+    const path = fix.entry === 'project' ? fix.add : fix.covers[0];
+    const source = path === undefined ? undefined : await findProject(gitlab, path);
+    const moved =
+      fix.entry === 'project'
+        ? source?.id !== fix.id
+        : !source?.pathWithNamespace.toLowerCase().startsWith(`${fix.add.toLowerCase()}/`);
+    if (!source || moved) {
+      return {
+        ok: false,
+        level: 0,
+        reason: `${path ?? fix.add} is no longer what the issue names`,
+        answer: '',
+      };
+    }
+    last = await authorise(
+      gitlab,
+      bot,
+      {
+        kind: 'allowlist-add',
+        target,
+        source: { id: source.id, path: source.pathWithNamespace, webUrl: source.webUrl },
+      },
+      userId,
+      fix.entry === 'group' ? 'apply-group' : 'apply',
+    );
+    if (!last.ok) return last;
+  }
+  return last;
+}
+
+/** Adds one entry unless it is there already (someone may have added it by hand). */
+async function addEntry(
+  gitlab: GitlabPort,
+  issue: AuditIssue,
+  fix: AuditFix,
+): Promise<EntryResult> {
+  try {
+    if (fix.entry === 'group') {
+      const groups = await gitlab.listJobTokenGroupAllowlist(issue.projectId);
+      if (groups.some((g) => g.id === fix.id)) return { fix, status: 'present' };
+      const answer = await gitlab.addGroupToJobTokenAllowlist(issue.projectId, fix.id);
+      return { fix, status: answer.made ? 'added' : 'dry-run' };
+    }
+    const projects = await gitlab.listJobTokenAllowlist(issue.projectId);
+    if (projects.some((p) => p.id === fix.id)) return { fix, status: 'present' };
+    const answer = await gitlab.addProjectToJobTokenAllowlist(issue.projectId, fix.id);
+    return { fix, status: answer.made ? 'added' : 'dry-run' };
+  } catch (error) {
+    if (
+      error instanceof GitlabRequestError &&
+      /already in the job token scope/i.test(error.description)
+    ) {
+      return { fix, status: 'present' };
+    }
+    if (
+      error instanceof GitlabRequestError ||
+      error instanceof GitlabAuthError ||
+      error instanceof GitlabNotFoundError
+    ) {
+      return { fix, status: 'failed', why: errorMessage(error) };
+    }
+    throw error;
+  }
+}
+
+function outcomeText(username: string, results: readonly EntryResult[]): string {
+  const lines = results.map((r) => {
+    const what = `${r.fix.entry} ${code(r.fix.add)}`;
+    return r.status === 'present'
+      ? `- ${what}: ${prose('was on the allowlist already')}`
+      : `- ${what}: added`;
+  });
+  return [
+    `**Accepted by ${code(`@${username}`)}.** The allowlist of this project now has:`,
+    '',
+    ...lines,
+  ].join('\n');
+}
