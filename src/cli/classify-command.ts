@@ -25,7 +25,7 @@ export function registerClassifyCommand(program: Command): void {
     .option('--json', 'one JSON object per file and line')
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
     .action(async (files: string[], options: ClassifyOptions) => {
-      const library = loadPatternsOrExit(options.patterns);
+      const library = await loadPatternsOrExit(options.patterns);
       let failed = false;
       for (const file of files) {
         try {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { runExamples } from '../patterns/examples.js';
-import { builtinPatternDir } from '../patterns/load.js';
+import { builtinPatternDir } from '../patterns/pattern-files.js';
 import {
   checkPrecision,
   readCorpus,
@@ -28,8 +28,8 @@ export function registerPatternsCommand(program: Command): void {
     .description('list every pattern: id, category, priority, resolver and title')
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
     .option('--json', 'one JSON object per pattern and line')
-    .action((options: { patterns?: string[]; json?: boolean }) => {
-      const library = loadPatternsOrExit(options.patterns);
+    .action(async (options: { patterns?: string[]; json?: boolean }) => {
+      const library = await loadPatternsOrExit(options.patterns);
       for (const p of library.patterns) {
         const row = { id: p.id, category: p.category, priority: p.priority, resolver: p.resolver };
         process.stdout.write(
@@ -47,9 +47,9 @@ export function registerPatternsCommand(program: Command): void {
     )
     .argument('[dir]', 'a folder of your own patterns')
     .option('--patterns <dir>', 'add another folder (repeatable)', collect)
-    .action((dir: string | undefined, options: { patterns?: string[] }) => {
+    .action(async (dir: string | undefined, options: { patterns?: string[] }) => {
       const extra = [...(options.patterns ?? []), ...(dir ? [dir] : [])];
-      const library = loadPatternsOrExit(extra);
+      const library = await loadPatternsOrExit(extra);
       const results = runExamples(library);
       const failures = results.filter((r) => !r.ok);
       for (const f of failures) {
@@ -86,7 +86,7 @@ export function registerPatternsCommand(program: Command): void {
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
     .option('--json', 'print the whole report as JSON')
     .action(
-      (options: {
+      async (options: {
         corpus?: string;
         realLogs?: string;
         holdout?: string;
@@ -94,7 +94,7 @@ export function registerPatternsCommand(program: Command): void {
         patterns?: string[];
         json?: boolean;
       }) => {
-        const library = loadPatternsOrExit(options.patterns);
+        const library = await loadPatternsOrExit(options.patterns);
         const root = dirname(builtinPatternDir());
         const corpusDir = options.corpus ?? join(root, 'test/fixtures/precision');
         if (!existsSync(corpusDir)) {

@@ -1,5 +1,5 @@
 import { classify } from './classify.js';
-import { buildLibrary } from './load.js';
+import { buildLibrary } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
 
 /** A log that some patterns are expected to win (a real job log, with its index entry). */

@@ -16,7 +16,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { classify } from './classify.js';
-import { buildLibrary } from './load.js';
+import { buildLibrary } from './compile.js';
 import { classifyPasted } from './paste.js';
 import type { Pattern, PatternLibrary } from './library.js';
 

@@ -32,13 +32,17 @@ export interface RuleRegex {
  * syntax, and the counts are checked here. `eager` compiles it in full now.
  */
 export function checkRegex(source: string, flags = '', eager = false): RuleRegex {
-  let regex: Regex | undefined;
   if (eager) {
-    regex = compileRegex(source, flags);
-  } else {
-    compileRegex(widenForScan(source), flags);
-    if (largestCount(source) > 1000) compileRegex(source, flags);
+    const regex = compileRegex(source, flags);
+    return lazyRegex(source, flags, regex);
   }
+  compileRegex(widenForScan(source), flags);
+  if (largestCount(source) > 1000) compileRegex(source, flags);
+  return lazyRegex(source, flags);
+}
+
+/** A regex already checked (by `checkRegex`, at build time for the built-in library), compiled on first use. */
+export function lazyRegex(source: string, flags = '', regex?: Regex): RuleRegex {
   return {
     source,
     flags,

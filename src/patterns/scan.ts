@@ -36,7 +36,11 @@ const WORKER_SLOT_BYTES = 2 << 20;
 
 interface Member {
   pattern: number;
-  finder: Regex;
+  rule: Pick<RuleRegex, 'source' | 'flags'>;
+  /** The member's source in the set: the widened rule, or the rule itself when its widening does not compile. */
+  source: string;
+  /** Compiled the first time the set reports the member. */
+  finder?: Regex;
 }
 
 /** What the scanner reads of a pattern: its rules' regexes. */
@@ -46,29 +50,34 @@ export interface ScannedPattern {
 
 export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScanner {
   const members: Member[] = [];
-  const sources: string[] = [];
   patterns.forEach((pattern, index) => {
-    for (const rule of pattern.rules) {
-      let finder: Regex;
-      try {
-        finder = new RE2(inlineFlags(widenForScan(rule.regex.source), rule.regex.flags), 'm');
-      } catch {
-        // The widening is an optimisation; the rule itself always works.
-        finder = new RE2(inlineFlags(rule.regex.source, rule.regex.flags), 'm');
-      }
-      members.push({ pattern: index, finder });
-      sources.push(finder.source);
+    for (const { regex } of pattern.rules) {
+      const source = inlineFlags(widenForScan(regex.source), regex.flags);
+      members.push({ pattern: index, rule: regex, source });
     }
   });
   const controls = members.length;
-  sources.push(STRAY_CONTROLS);
-  const triggers = new Map<number, Regex>();
-  for (const trigger of TRACKER_TRIGGERS) {
-    triggers.set(sources.length, new RE2(trigger, 'm'));
-    sources.push(trigger);
+  const extra = [STRAY_CONTROLS, ...TRACKER_TRIGGERS];
+  const triggers = new Map<number, Regex>(
+    TRACKER_TRIGGERS.map((trigger, i) => [controls + 1 + i, new RE2(trigger, 'm')]),
+  );
+  const sources = () => [...members.map((m) => m.source), ...extra];
+  let set: InstanceType<typeof RE2.Set>;
+  try {
+    set = new RE2.Set(sources(), 'm', { maxMem: SET_MEMORY });
+  } catch {
+    // The widening is an optimisation; a rule whose widened form RE2 refuses goes in as it is.
+    for (const member of members) {
+      try {
+        new RE2(member.source, 'm');
+      } catch {
+        member.source = inlineFlags(member.rule.source, member.rule.flags);
+      }
+    }
+    set = new RE2.Set(sources(), 'm', { maxMem: SET_MEMORY });
   }
-  const set = new RE2.Set(sources, 'm', { maxMem: SET_MEMORY });
-  const all = Array.from({ length: sources.length }, (_, i) => i);
+  const finder = (member: Member) => (member.finder ??= new RE2(member.source, 'm'));
+  const all = Array.from({ length: set.size }, (_, i) => i);
   let worker: SetWorker | undefined | null = null;
 
   return {
@@ -81,7 +90,7 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
       }
     },
     worker() {
-      if (worker === null) worker = startSetWorker(sources, SET_MEMORY, WORKER_SLOT_BYTES);
+      if (worker === null) worker = startSetWorker(sources(), SET_MEMORY, WORKER_SLOT_BYTES);
       return worker;
     },
     needsFullClean(hits) {
@@ -101,7 +110,7 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
       for (const m of hits) {
         const member = members[m];
         if (!member || skip.has(member.pattern)) continue;
-        for (const line of findLines(block, member.finder)) {
+        for (const line of findLines(block, finder(member))) {
           const key = line * patterns.length + member.pattern;
           if (seen.has(key)) continue;
           seen.add(key);

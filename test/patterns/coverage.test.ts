@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildLibrary, loadLibrary } from '../../src/patterns/load.js';
+import { buildLibrary } from '../../src/patterns/compile.js';
+import { loadLibrary } from '../../src/patterns/load.js';
 import { checkRegex } from '../../src/patterns/regex.js';
 import { ruleCoverage } from '../../src/patterns/coverage.js';
 import { readRealLogs } from '../../src/patterns/precision.js';

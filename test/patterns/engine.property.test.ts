@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { classify, classifyChunks, type Match } from '../../src/patterns/classify.js';
 import { cleanLog } from '../../src/patterns/clean-log.js';
 import type { PatternLibrary } from '../../src/patterns/library.js';
-import { buildLibrary, loadLibrary } from '../../src/patterns/load.js';
+import { buildLibrary } from '../../src/patterns/compile.js';
+import { loadLibrary } from '../../src/patterns/load.js';
 import type { RuleScanner } from '../../src/patterns/scan.js';
 
 // The engine looks at a block's bytes once and matches only the lines that

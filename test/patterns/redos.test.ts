@@ -1,36 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PatternLibraryError } from '../../src/errors.js';
 import { loadLibrary } from '../../src/patterns/load.js';
+import { root, transpileEngine } from './transpile-engine.js';
 
 // A user's pattern file is code the bot runs on every log line. These
 // patterns make a backtracking engine take time exponential in the line's
 // length; on a 4 KiB line that is forever. Each runs in a child process with
 // a deadline, so an engine that backtracks fails here instead of hanging.
 
-const root = join(import.meta.dirname, '../..');
 const work = join(root, 'test-artifacts');
 let folder = '';
 let engine = '';
-
-/** The pattern engine as plain JavaScript, for a child process (no type check: lint does that). */
-function transpileEngine(into: string) {
-  const files = [
-    'src/errors.ts',
-    ...readdirSync(join(root, 'src/patterns')).map((f) => `src/patterns/${f}`),
-  ];
-  for (const file of files.filter((f) => f.endsWith('.ts'))) {
-    const out = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-    });
-    const target = join(into, file.replace(/\.ts$/, '.js'));
-    mkdirSync(join(target, '..'), { recursive: true });
-    writeFileSync(target, out.outputText);
-  }
-}
 
 function patternFile(dir: string, id: string, regex: string) {
   writeFileSync(

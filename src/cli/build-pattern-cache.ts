@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import type { PatternProblem } from '../errors.js';
+import { compilePattern } from '../patterns/compile.js';
+import { writePatternCache } from '../patterns/library-cache.js';
+import { parsePatternText } from '../patterns/load.js';
+import { builtinPatternDir, listPatternFiles } from '../patterns/pattern-files.js';
+import type { PatternFile } from '../patterns/schema.js';
+
+// Run by `npm run build`: caches the built-in pattern files, parsed and
+// validated, next to the compiled loader (see library-cache.ts). A file that
+// does not parse or check is left out, so the loader parses it and reports it.
+const problems: PatternProblem[] = [];
+const entries: { file: string; text: string; data: PatternFile }[] = [];
+for (const file of listPatternFiles(builtinPatternDir(), problems)) {
+  const text = readFileSync(file, 'utf8');
+  const data = parsePatternText(text, file, problems);
+  if (data && compilePattern(data, file, file, problems, 'checked')) {
+    entries.push({ file, text, data });
+  }
+}
+writePatternCache(entries);
+for (const p of problems) process.stderr.write(`not cached: ${p.file}: ${p.field}: ${p.reason}\n`);

@@ -1,0 +1,114 @@
+import { basename, extname } from 'node:path';
+import type { PatternProblem } from '../errors.js';
+import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
+import { checkRegex, countGroups, lazyRegex, type RuleRegex } from './regex.js';
+import { createRuleScanner } from './scan.js';
+import type { PatternFile } from './schema.js';
+
+/**
+ * How a file's regexes are compiled: `eager` in full now (user folders: few
+ * rules, and any problem shows at load); `checked` checked now and compiled
+ * on first use (the built-in library); `trusted` not checked again, because
+ * the build checked these very files (see library-cache.ts).
+ */
+export type CompileMode = 'eager' | 'checked' | 'trusted';
+
+/**
+ * Turns a validated pattern file into a pattern: checks that its id is its
+ * file name and compiles its rules. Problems are collected, not thrown.
+ */
+export function compilePattern(
+  data: PatternFile,
+  file: string,
+  shown: string,
+  problems: PatternProblem[],
+  mode: CompileMode,
+): Pattern | undefined {
+  const before = problems.length;
+  const expectedId = basename(file, extname(file));
+  if (data.id !== expectedId) {
+    problems.push({
+      file: shown,
+      field: 'id',
+      reason: `"${data.id}" must equal the file name "${expectedId}"`,
+    });
+  }
+  const rules = data.match.map((rule, index) =>
+    compileRule(rule, `match.${index}`, shown, problems, mode),
+  );
+  if (problems.length > before) return undefined;
+  return { ...data, file: shown, rules: rules as CompiledRule[] };
+}
+
+export function buildLibrary(list: Pattern[]): PatternLibrary {
+  const patterns = [...list].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  let maxContext = 0;
+  for (const pattern of patterns) {
+    for (const rule of pattern.rules) {
+      for (const context of rule.context) maxContext = Math.max(maxContext, context.within);
+    }
+  }
+  return {
+    patterns,
+    byId: new Map(patterns.map((p) => [p.id, p])),
+    scanner: createRuleScanner(patterns),
+    maxContext,
+  };
+}
+
+function compileRule(
+  rule: PatternFile['match'][number],
+  field: string,
+  file: string,
+  problems: PatternProblem[],
+  mode: CompileMode,
+): CompiledRule | undefined {
+  const regex = compileChecked(rule.regex, rule.flags, `${field}.regex`, file, problems, mode);
+  const unless = rule.unless
+    ? compileChecked(rule.unless, rule.flags, `${field}.unless`, file, problems, mode)
+    : undefined;
+  const context = (rule.context ?? []).map((ctx, i) => {
+    const { regex: source, flags, unless: exclude, ...rest } = ctx;
+    const at = `${field}.context.${i}`;
+    const re = compileChecked(source, flags, `${at}.regex`, file, problems, mode);
+    const not = exclude ? compileChecked(exclude, flags, `${at}.unless`, file, problems, mode) : undefined;
+    if (!re || (exclude && !not)) return undefined;
+    return not ? { ...rest, regex: re, unless: not } : { ...rest, regex: re };
+  });
+  if (!regex || (rule.unless && !unless) || context.some((c) => !c)) return undefined;
+  const compiled: CompiledRule = { regex, context: context as CompiledRule['context'] };
+  if (unless) compiled.unless = unless;
+  if (rule.sections) compiled.sections = new Set(rule.sections);
+  if (rule.runnerPrefix !== undefined) compiled.runnerPrefix = rule.runnerPrefix;
+  if (rule.transient) compiled.transient = true;
+  return compiled;
+}
+
+/** Checks a regex for RE2; what RE2 cannot run, or a regex with unnamed groups, is a problem. */
+function compileChecked(
+  source: string,
+  flags: string | undefined,
+  field: string,
+  file: string,
+  problems: PatternProblem[],
+  mode: CompileMode,
+): RuleRegex | undefined {
+  if (mode === 'trusted') return lazyRegex(source, flags);
+  let regex: RuleRegex;
+  try {
+    regex = checkRegex(source, flags, mode === 'eager');
+  } catch (error) {
+    problems.push({ file, field, reason: (error as Error).message });
+    return undefined;
+  }
+  const { captures, named } = countGroups(source);
+  if (captures > named) {
+    problems.push({
+      file,
+      field,
+      reason: 'use named groups (?<name>…) for fields and (?:…) for the rest',
+    });
+    return undefined;
+  }
+  return regex;
+}

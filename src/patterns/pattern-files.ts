@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PatternProblem } from '../errors.js';
+
+/** The folder of patterns shipped with the bot (top-level `patterns/`). */
+export function builtinPatternDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    try {
+      const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+      };
+      if (manifest.name === 'pipeline-diagnoser') return join(dir, 'patterns');
+    } catch {
+      // not the package root yet
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the pipeline-diagnoser package folder');
+    dir = parent;
+  }
+}
+
+/** The pattern files (*.yaml, *.yml) under `dir`, sorted; problems are collected, not thrown. */
+export function listPatternFiles(dir: string, problems: PatternProblem[]): string[] {
+  const root = resolve(dir);
+  let stat;
+  try {
+    stat = statSync(root);
+  } catch {
+    problems.push({ file: dir, field: '(folder)', reason: 'does not exist or cannot be read' });
+    return [];
+  }
+  if (!stat.isDirectory()) {
+    problems.push({ file: dir, field: '(folder)', reason: 'is not a folder' });
+    return [];
+  }
+  const files: string[] = [];
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const path = join(folder, entry.name);
+      if (entry.isDirectory()) {
+        // <id>.logs/ folders hold real log fixtures, not patterns.
+        if (!entry.name.endsWith('.logs')) walk(path);
+      } else if (/\.ya?ml$/.test(entry.name)) {
+        files.push(path);
+      }
+    }
+  };
+  walk(root);
+  return files;
+}
