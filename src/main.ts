@@ -3,13 +3,15 @@ import { withCache } from './gitlab/cache.js';
 import { createGitlabAdapter } from './gitlab/client.js';
 import { withDryRun, type SkippedWrite } from './gitlab/dry-run.js';
 import type { GitlabPort } from './gitlab/port.js';
-import type { RetryPolicy } from './gitlab/retry.js';
+import { createPauseBoard } from './gitlab/pauses.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './gitlab/retry.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import type { PatternLibrary } from './patterns/library.js';
 import { builtinPatternDir, loadLibrary } from './patterns/load.js';
 import { openDatabase, type Store } from './store/index.js';
 import { createPoller } from './pipeline/cycle.js';
+import { storedPauses } from './pipeline/pause.js';
 import { createWebhookSource, type WebhookSource } from './pipeline/discover/webhook.js';
 
 export interface Bot {
@@ -28,6 +30,8 @@ export interface Bot {
   skippedWrites: SkippedWrite[];
   /** GitLab requests made so far (every call to the API, retries included). */
   requestCount(): number;
+  /** Ends every GitLab request in flight and refuses new ones (shutdown). */
+  abort(): void;
   close(): void;
 }
 
@@ -63,10 +67,20 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   const store = options.store ?? openDatabase(config.databasePath, { now });
   const skippedWrites: SkippedWrite[] = [];
   let requests = 0;
+  const clock = () => now().getTime();
+  const stopping = new AbortController();
+  const pauses = createPauseBoard({
+    now: clock,
+    minPauseMs: (options.retry ?? DEFAULT_RETRY).maxDelayMs,
+    ...storedPauses(store.meta, config.gitlabUrl.replace(/\/+$/, ''), clock),
+  });
   const http = createGitlabAdapter({
     url: config.gitlabUrl,
     token: config.gitlabToken,
     timeoutMs: config.requestTimeoutMs,
+    pauses,
+    now: clock,
+    signal: stopping.signal,
     onRequest: (event) => {
       requests += 1;
       metrics.observeRequest(event);
@@ -101,7 +115,10 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     ...inner,
     async runCycle() {
       const started = performance.now();
-      const report = await inner.runCycle();
+      const report = await inner.runCycle().catch((error: unknown) => {
+        metrics.observeCycleFailure((performance.now() - started) / 1000);
+        throw error;
+      });
       metrics.observeCycle(report, (performance.now() - started) / 1000);
       for (const outcome of report.outcomes) metrics.observeOutcome(outcome);
       return report;
@@ -134,6 +151,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     secrets,
     skippedWrites,
     requestCount: () => requests,
+    abort: () => stopping.abort(),
     close: () => store.close(),
   };
 }

@@ -153,9 +153,6 @@ async function runAndLog(bot: Bot) {
 }
 
 export function formatReport(report: CycleReport): string {
-  if (report.skipped === 'paused') {
-    return 'GitLab asked the bot to wait; no requests were made this cycle.\n';
-  }
   const how = report.discovery ? ` (discovery: ${report.discovery})` : '';
   const lines = [
     `Watched ${report.projects} project(s)${how}; ${report.newJobs} new failed job(s).`,
