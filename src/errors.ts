@@ -58,6 +58,14 @@ export class GitlabPausedError extends GitlabTransientError {
  */
 export class GitlabUnreachableError extends GitlabTransientError {
   override name = 'GitlabUnreachableError';
+  constructor(
+    message: string,
+    /** The system's code, e.g. ECONNREFUSED or ERR_SSL_WRONG_VERSION_NUMBER. */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, undefined, undefined, options);
+  }
 }
 
 /** The request was ended because the bot is stopping. */

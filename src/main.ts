@@ -1,6 +1,7 @@
 import { parseDuration, type RunConfig } from './config/index.js';
 import { withCache } from './gitlab/cache.js';
 import { createGitlabAdapter } from './gitlab/client.js';
+import { mapGitlabError } from './gitlab/map-error.js';
 import { withDryRun, type SkippedWrite } from './gitlab/dry-run.js';
 import type { GitlabPort } from './gitlab/port.js';
 import { createPauseBoard } from './gitlab/pauses.js';
@@ -9,7 +10,8 @@ import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import type { PatternLibrary } from './patterns/library.js';
 import { builtinPatternDir, loadLibrary } from './patterns/load.js';
-import { openDatabase, type Store } from './store/index.js';
+import { type Store } from './store/index.js';
+import { needsReopen, openReopenableDatabase, storeFailure } from './store/recover.js';
 import { createPoller } from './pipeline/cycle.js';
 import { storedPauses } from './pipeline/pause.js';
 import { createWebhookSource, type WebhookSource } from './pipeline/discover/webhook.js';
@@ -32,6 +34,10 @@ export interface Bot {
   requestCount(): number;
   /** Ends every GitLab request in flight and refuses new ones (shutdown). */
   abort(): void;
+  /** A failed cycle's cause in the user's words: a database failure names the file and the fix. */
+  describeFailure(error: unknown): string;
+  /** Cures what can be cured after a failed cycle: a database opened read-only is opened again. */
+  recover(error: unknown): void;
   close(): void;
 }
 
@@ -64,7 +70,8 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   const library = loadLibrary([builtinPatternDir(), ...config.patternDirs]);
   const now = options.now ?? (() => new Date());
   // One clock for the poller and the queue, or due times drift apart.
-  const store = options.store ?? openDatabase(config.databasePath, { now });
+  const own = options.store ? undefined : openReopenableDatabase(config.databasePath, { now });
+  const store: Store = options.store ?? (own as Store);
   const skippedWrites: SkippedWrite[] = [];
   let requests = 0;
   const clock = () => now().getTime();
@@ -72,7 +79,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   const pauses = createPauseBoard({
     now: clock,
     minPauseMs: (options.retry ?? DEFAULT_RETRY).maxDelayMs,
-    ...storedPauses(store.meta, config.gitlabUrl.replace(/\/+$/, ''), clock),
+    ...storedPauses(store, config.gitlabUrl.replace(/\/+$/, ''), clock),
   });
   const http = createGitlabAdapter({
     url: config.gitlabUrl,
@@ -152,6 +159,12 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     skippedWrites,
     requestCount: () => requests,
     abort: () => stopping.abort(),
+    describeFailure: (error) =>
+      (storeFailure(error, config.databasePath) ?? mapGitlabError(error, { what: 'a cycle' }))
+        .message,
+    recover(error) {
+      if (needsReopen(error)) own?.reopen();
+    },
     close: () => store.close(),
   };
 }

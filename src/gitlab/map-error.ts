@@ -92,8 +92,7 @@ export function mapGitlabError(error: unknown, context: CallContext): Error {
   if (code && UNREACHABLE[code]) {
     return new GitlabUnreachableError(
       `GitLab could not be reached while ${context.what} (${code}): ${UNREACHABLE[code]}`,
-      undefined,
-      undefined,
+      code,
       { cause: error },
     );
   }

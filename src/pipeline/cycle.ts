@@ -165,7 +165,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
         report.lifecycle = await worker.exclusive(() => reviewIncidents(deps, who.bot, review));
       } catch (error) {
         if (error instanceof GitlabTransientError) {
-          pauseFor(deps, error, report.problems);
+          outage(error);
           return finish();
         }
         report.problems.push({ where: 'incident review', message: errorMessage(error) });

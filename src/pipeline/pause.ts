@@ -29,13 +29,15 @@ interface StoredPauses {
  * does not hold back the corrected one.
  */
 export function storedPauses(
-  meta: Pick<MetaRepository, 'getMeta' | 'setMeta'>,
+  store: { readonly meta: Pick<MetaRepository, 'getMeta' | 'setMeta'> },
   gitlabUrl: string,
   now: () => number,
 ): { initial: Pause[]; onChange: (pauses: Pause[]) => void } {
   let initial: Pause[] = [];
   try {
-    const stored = JSON.parse(meta.getMeta(GITLAB_PAUSES_KEY) ?? 'null') as StoredPauses | null;
+    const stored = JSON.parse(
+      store.meta.getMeta(GITLAB_PAUSES_KEY) ?? 'null',
+    ) as StoredPauses | null;
     if (stored?.url === gitlabUrl && Array.isArray(stored.pauses)) {
       initial = stored.pauses.filter((p) => typeof p.until === 'number' && p.until > now());
     }
@@ -46,7 +48,7 @@ export function storedPauses(
     initial,
     onChange(pauses) {
       try {
-        meta.setMeta(GITLAB_PAUSES_KEY, JSON.stringify({ url: gitlabUrl, pauses }));
+        store.meta.setMeta(GITLAB_PAUSES_KEY, JSON.stringify({ url: gitlabUrl, pauses }));
       } catch {
         // A store that cannot be written keeps the pause in memory only;
         // the cycle reports the store's failure itself.
