@@ -44,6 +44,35 @@ export class GitlabTransientError extends Error {
   }
 }
 
+/**
+ * GitLab asked the bot to wait on this kind of request (429, or 503 with
+ * Retry-After) and the wait is not over: refused without a request.
+ */
+export class GitlabPausedError extends GitlabTransientError {
+  override name = 'GitlabPausedError';
+}
+
+/**
+ * GitLab could not be reached at all (refused connection, unknown host, TLS
+ * failure): every other request would fail the same way, so the cycle stops.
+ */
+export class GitlabUnreachableError extends GitlabTransientError {
+  override name = 'GitlabUnreachableError';
+  constructor(
+    message: string,
+    /** The system's code, e.g. ECONNREFUSED or ERR_SSL_WRONG_VERSION_NUMBER. */
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, undefined, undefined, options);
+  }
+}
+
+/** The request was ended because the bot is stopping. */
+export class GitlabStoppedError extends GitlabTransientError {
+  override name = 'GitlabStoppedError';
+}
+
 /** 401/403: a setup problem; the message names the scope or role missing. */
 export class GitlabAuthError extends Error {
   override name = 'GitlabAuthError';
@@ -74,6 +103,14 @@ export class GitlabRequestError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/**
+ * GitLab answered, but not in the shape the bot reads (a field missing or of
+ * another type, a body that is not JSON): a newer or older GitLab, or a proxy.
+ */
+export class GitlabResponseError extends GitlabRequestError {
+  override name = 'GitlabResponseError';
 }
 
 /** GitLab refused a GraphQL query as too complex; a smaller one may pass. */

@@ -1,16 +1,20 @@
 import { parseDuration, type RunConfig } from './config/index.js';
 import { withCache } from './gitlab/cache.js';
 import { createGitlabAdapter } from './gitlab/client.js';
+import { mapGitlabError } from './gitlab/map-error.js';
 import { withDryRun, type SkippedWrite } from './gitlab/dry-run.js';
 import type { GitlabPort } from './gitlab/port.js';
-import type { RetryPolicy } from './gitlab/retry.js';
+import { createPauseBoard } from './gitlab/pauses.js';
+import { DEFAULT_RETRY, type RetryPolicy } from './gitlab/retry.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createLogger, type Logger } from './log.js';
 import type { PatternLibrary } from './patterns/library.js';
 import { loadLibrary } from './patterns/load.js';
 import { builtinPatternDir } from './patterns/pattern-files.js';
-import { openDatabase, type Store } from './store/index.js';
+import { type Store } from './store/index.js';
+import { needsReopen, openReopenableDatabase, storeFailure } from './store/recover.js';
 import { createPoller } from './pipeline/cycle.js';
+import { storedPauses } from './pipeline/pause.js';
 import { createWebhookSource, type WebhookSource } from './pipeline/discover/webhook.js';
 
 export interface Bot {
@@ -29,6 +33,12 @@ export interface Bot {
   skippedWrites: SkippedWrite[];
   /** GitLab requests made so far (every call to the API, retries included). */
   requestCount(): number;
+  /** Ends every GitLab request in flight and refuses new ones (shutdown). */
+  abort(): void;
+  /** A failed cycle's cause in the user's words: a database failure names the file and the fix. */
+  describeFailure(error: unknown): string;
+  /** Cures what can be cured after a failed cycle: a database opened read-only is opened again. */
+  recover(error: unknown): void;
   close(): void;
 }
 
@@ -61,13 +71,24 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
   const library = loadLibrary([builtinPatternDir(), ...config.patternDirs]);
   const now = options.now ?? (() => new Date());
   // One clock for the poller and the queue, or due times drift apart.
-  const store = options.store ?? openDatabase(config.databasePath, { now });
+  const own = options.store ? undefined : openReopenableDatabase(config.databasePath, { now });
+  const store: Store = options.store ?? (own as Store);
   const skippedWrites: SkippedWrite[] = [];
   let requests = 0;
+  const clock = () => now().getTime();
+  const stopping = new AbortController();
+  const pauses = createPauseBoard({
+    now: clock,
+    minPauseMs: (options.retry ?? DEFAULT_RETRY).maxDelayMs,
+    ...storedPauses(store, config.gitlabUrl.replace(/\/+$/, ''), clock),
+  });
   const http = createGitlabAdapter({
     url: config.gitlabUrl,
     token: config.gitlabToken,
     timeoutMs: config.requestTimeoutMs,
+    pauses,
+    now: clock,
+    signal: stopping.signal,
     onRequest: (event) => {
       requests += 1;
       metrics.observeRequest(event);
@@ -102,7 +123,10 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     ...inner,
     async runCycle() {
       const started = performance.now();
-      const report = await inner.runCycle();
+      const report = await inner.runCycle().catch((error: unknown) => {
+        metrics.observeCycleFailure((performance.now() - started) / 1000);
+        throw error;
+      });
       metrics.observeCycle(report, (performance.now() - started) / 1000);
       for (const outcome of report.outcomes) metrics.observeOutcome(outcome);
       return report;
@@ -135,6 +159,13 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
     secrets,
     skippedWrites,
     requestCount: () => requests,
+    abort: () => stopping.abort(),
+    describeFailure: (error) =>
+      (storeFailure(error, config.databasePath) ?? mapGitlabError(error, { what: 'a cycle' }))
+        .message,
+    recover(error) {
+      if (needsReopen(error)) own?.reopen();
+    },
     close: () => store.close(),
   };
 }

@@ -1,23 +1,13 @@
 import type { Command } from 'commander';
-import {
-  DEFAULT_RETENTION,
-  configReference,
-  describeConfig,
-  parseDuration,
-} from '../config/index.js';
-import { acceptAuditIssues, scheduleAudit } from '../audit/refresh.js';
-import { GitlabAuthError } from '../errors.js';
-import { createBot, type Bot } from '../main.js';
+import { configReference } from '../config/index.js';
+import { createBot } from '../main.js';
 import type { CycleReport } from '../pipeline/cycle.js';
-import { schedule, scheduleRetention } from '../pipeline/scheduler.js';
-import type { FastifyInstance } from 'fastify';
-import { createMetrics } from '../metrics/metrics.js';
-import { exposedDashboardError, isLoopbackHost } from '../web/access.js';
-import { dashboardAccess } from '../web/access-config.js';
-import { createWebServer } from '../web/server.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
 import { collect } from './load-patterns.js';
+import { checkGitlab } from './preflight.js';
+import { runBot } from './run-command.js';
+import { storeFailure } from '../store/recover.js';
 
 /** The settings, for `--help`: environment variable or YAML key, default, meaning. */
 function settingsHelp(): string {
@@ -46,103 +36,17 @@ export function registerBotCommands(program: Command): void {
       .description(
         'run the bot: poll GitLab on the schedule, diagnose failed jobs, comment the fixes',
       ),
-  ).action(async (options: CommonOptions) => {
-    const config = configOrExit(options);
-    const bot = createBot(config, {
-      metrics: createMetrics({ requestTimeoutMs: config.requestTimeoutMs }),
-    });
-    bot.logger.info({ config: describeConfig(bot.config) }, 'starting');
-    // Bound beyond loopback without a token, the bot still serves /healthz
-    // and /readyz (the container's health check needs them) but keeps the
-    // dashboard and /metrics closed, and says which setting opens them.
-    const access = dashboardAccess(bot.config, bot.gitlab);
-    const exposed =
-      !isLoopbackHost(bot.config.http.host) && !bot.config.adminToken && !access.signIn;
-    if (exposed) {
-      bot.logger.warn(
-        { setting: 'DIAGNOSER_ADMIN_TOKEN' },
-        exposedDashboardError(bot.config.http.host).message.replace('would be', 'are not'),
-      );
-    }
-    const web: FastifyInstance = createWebServer({
-      store: bot.store,
-      logger: bot.logger,
-      now: () => new Date(),
-      maxCycleAgeMs: 15 * 60_000,
-      host: bot.config.http.host,
-      metrics: bot.metrics,
-      gitlabUrl: bot.config.gitlabUrl,
-      dashboard: !exposed,
-      ...(bot.webhooks && bot.config.webhookSecret
-        ? { webhooks: { secret: bot.config.webhookSecret, receive: bot.webhooks.receive } }
-        : {}),
-      ...(bot.config.adminToken ? { adminToken: bot.config.adminToken } : {}),
-      ...access,
-    });
-    const { host, port } = bot.config.http;
-    await web.listen({ host, port });
-    bot.logger.info({ address: `http://${host}:${port}` }, 'listening');
-    if (bot.webhooks) {
-      bot.logger.info(
-        { path: '/webhooks/gitlab', schedule: bot.config.schedule },
-        'webhooks on; the poll runs on the schedule as the safety net',
-      );
-    }
-    // Signals are handled from the start: `docker stop` during the first cycle
-    // must still close the database cleanly.
-    let stopSchedule: (() => Promise<void>) | undefined;
-    let stopping = false;
-    const stopped = new Promise<void>((resolve) => {
-      const shutdown = (signal: string) => {
-        stopping = true;
-        bot.logger.info({ signal }, 'stopping');
-        void (stopSchedule?.() ?? Promise.resolve()).then(() => web.close()).finally(resolve);
-      };
-      process.once('SIGTERM', () => shutdown('SIGTERM'));
-      process.once('SIGINT', () => shutdown('SIGINT'));
-    });
-    await runAndLog(bot);
-    if (!stopping) {
-      // Each cycle also looks at the audit's open issues: a 👍 there is acted on within one cycle.
-      const stopPolling = schedule(
-        bot.config.schedule,
-        async () => {
-          const report = await bot.poller.runCycle();
-          await acceptAuditIssues(bot);
-          return report;
-        },
-        bot.logger,
-      );
-      const stopAudit = scheduleAudit(bot);
-      const retentionMs = parseDuration(bot.config.retention ?? DEFAULT_RETENTION);
-      const stopRetention = scheduleRetention(() => {
-        const removed = bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs));
-        const { auditRetention } = bot.config;
-        if (auditRetention !== undefined) {
-          const before = new Date(Date.now() - parseDuration(auditRetention));
-          bot.store.retention.pruneAuditTrail(before);
-        }
-        return removed;
-      }, bot.logger);
-      stopSchedule = async () => {
-        await stopPolling();
-        await stopRetention();
-        await stopAudit();
-      };
-    }
-    await stopped;
-    // A cycle may still be finishing its last request; it cannot overlap the next one.
-    await bot.webhooks?.idle();
-    await bot.poller.idle();
-    bot.close();
-  });
+  ).action(runBot);
 
   withCommonOptions(
     program.command('once').description('run one poll cycle, print what it did, and exit'),
   ).action(async (options: CommonOptions) => {
     const bot = createBot(configOrExit(options));
     try {
-      const report = await bot.poller.runCycle();
+      await checkGitlab(bot.gitlab, bot.logger);
+      const report = await bot.poller.runCycle().catch((error: unknown) => {
+        throw storeFailure(error, bot.config.databasePath) ?? error;
+      });
       process.stdout.write(formatReport(report));
       if (bot.config.dryRun && bot.skippedWrites.length > 0) {
         process.stdout.write(
@@ -156,23 +60,7 @@ export function registerBotCommands(program: Command): void {
   });
 }
 
-async function runAndLog(bot: Bot) {
-  try {
-    const report = await bot.poller.runCycle();
-    bot.logger.info(
-      { newJobs: report.newJobs, diagnosed: report.outcomes.length, discovery: report.discovery },
-      'first cycle finished',
-    );
-  } catch (error) {
-    if (error instanceof GitlabAuthError) throw new CliExit(2, error.message);
-    throw error;
-  }
-}
-
 export function formatReport(report: CycleReport): string {
-  if (report.skipped === 'paused') {
-    return 'GitLab asked the bot to wait; no requests were made this cycle.\n';
-  }
   const how = report.discovery ? ` (discovery: ${report.discovery})` : '';
   const lines = [
     `Watched ${report.projects} project(s)${how}; ${report.newJobs} new failed job(s).`,

@@ -12,6 +12,8 @@ import { noteMethods } from './rest-notes.js';
 import { projectMethods } from './rest-projects.js';
 import { registryMethods } from './rest-registry.js';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js';
+import { createPauseBoard, type PauseBoard } from './pauses.js';
+import { createSend, restRequesterFn } from './transport.js';
 
 export interface GitlabAdapterOptions {
   url: string;
@@ -21,15 +23,32 @@ export interface GitlabAdapterOptions {
   retry?: RetryPolicy;
   /** Called after every request with its outcome, for metrics. */
   onRequest?: (event: RequestEvent) => void;
+  /** Where GitLab's requests to wait are kept; by default a board of this adapter's own. */
+  pauses?: PauseBoard;
+  /** Ends every request in flight when aborted (shutdown). */
+  signal?: AbortSignal;
+  now?: () => number;
 }
 
 /** The GitLab port over HTTP: REST through gitbeaker, GraphQL through fetch. */
 export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
   const baseUrl = options.url.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const api = new Gitlab({ host: baseUrl, token: options.token, queryTimeout: timeoutMs });
-  const request = createRequester(options.retry ?? DEFAULT_RETRY, options.onRequest);
-  const graphql = createGraphqlClient({ baseUrl, token: options.token, timeoutMs });
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const now = options.now ?? Date.now;
+  const send = createSend({
+    pauses: options.pauses ?? createPauseBoard({ now, minPauseMs: retry.maxDelayMs }),
+    now,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  const api = new Gitlab({
+    host: baseUrl,
+    token: options.token,
+    queryTimeout: timeoutMs,
+    requesterFn: restRequesterFn(send),
+  });
+  const request = createRequester(retry, options.onRequest, options.signal);
+  const graphql = createGraphqlClient({ baseUrl, token: options.token, timeoutMs, send });
   return {
     baseUrl,
     ...projectMethods(api, request),

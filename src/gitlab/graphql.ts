@@ -1,18 +1,21 @@
-import { GitbeakerRequestError, GitbeakerTimeoutError } from '@gitbeaker/rest';
+import { GitbeakerRequestError } from '@gitbeaker/rest';
 import {
   GitlabAuthError,
   GitlabQueryTooComplexError,
   GitlabRequestError,
+  GitlabResponseError,
   GitlabTransientError,
 } from '../errors.js';
 import type { CallContext } from './map-error.js';
 import type { GitlabPort } from './port.js';
 import type { Requester } from './request.js';
+import type { Send } from './transport.js';
 
 export interface GraphqlOptions {
   baseUrl: string;
   token: string;
   timeoutMs: number;
+  send: Send;
 }
 
 /** GitLab's GraphQL endpoint; gitbeaker has no GraphQL client. */
@@ -23,21 +26,17 @@ export function createGraphqlClient(options: GraphqlOptions) {
     query: string,
     variables: Record<string, unknown>,
   ): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
-        body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(options.timeoutMs),
-      });
-    } catch (error) {
-      throw (error as Error).name === 'TimeoutError' ? new GitbeakerTimeoutError('timeout') : error;
-    }
+    const request = new Request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+      body: JSON.stringify({ query, variables }),
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    const response = await options.send('api/graphql', request);
     if (!response.ok) {
       const body = await response.text();
       throw new GitbeakerRequestError(body, {
-        cause: { description: body, request: new Request(url), response },
+        cause: { description: body, request, response },
       });
     }
     const payload = await readPayload<T>(response, context);
@@ -58,7 +57,7 @@ async function readPayload<T>(
   } catch {
     // answered below
   }
-  throw new GitlabRequestError(
+  throw new GitlabResponseError(
     `GitLab's GraphQL API answered ${context.what} with something other than JSON`,
     response.status,
     text.slice(0, 200),

@@ -1,6 +1,6 @@
-import { GitlabNotFoundError } from '../errors.js';
+import { GitlabNotFoundError, GitlabPausedError } from '../errors.js';
 import { mapGitlabError, type CallContext } from './map-error.js';
-import { withRetry, type RetryPolicy } from './retry.js';
+import { withRetry, worthRetrying, type RetryPolicy } from './retry.js';
 
 /** One request's outcome, for metrics. */
 export interface RequestEvent {
@@ -9,11 +9,18 @@ export interface RequestEvent {
   ms: number;
 }
 
-/** Runs one call to GitLab; `read` retries transient failures, `write` never does. */
+/**
+ * Runs one call to GitLab. `read` retries transient failures; `write` only a
+ * 429, which GitLab answers before doing anything (a 500 or a timeout may
+ * have come after the change was made).
+ */
 export interface Requester {
   read<T>(context: CallContext, call: () => Promise<T>): Promise<T>;
   write<T>(context: CallContext, call: () => Promise<T>): Promise<T>;
 }
+
+const rateLimited = (error: unknown) =>
+  worthRetrying(error) && (error as { status?: number }).status === 429;
 
 /**
  * The one way every call reaches GitLab (REST, GraphQL, log streams): timed,
@@ -22,6 +29,7 @@ export interface Requester {
 export function createRequester(
   retry: RetryPolicy,
   onRequest?: (event: RequestEvent) => void,
+  signal?: AbortSignal,
 ): Requester {
   async function once<T>(context: CallContext, call: () => Promise<T>): Promise<T> {
     const started = Date.now();
@@ -31,6 +39,8 @@ export function createRequester(
       return value;
     } catch (error) {
       const mapped = mapGitlabError(error, context);
+      // Held back by a pause: nothing was sent.
+      if (mapped instanceof GitlabPausedError) throw mapped;
       const status = (mapped as { status?: number }).status;
       onRequest?.({
         what: context.what,
@@ -46,7 +56,7 @@ export function createRequester(
     }
   }
   return {
-    read: (context, call) => withRetry(() => once(context, call), retry),
-    write: once,
+    read: (context, call) => withRetry(() => once(context, call), retry, worthRetrying, signal),
+    write: (context, call) => withRetry(() => once(context, call), retry, rateLimited, signal),
   };
 }

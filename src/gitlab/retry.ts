@@ -1,40 +1,71 @@
-import { GitlabTransientError } from '../errors.js';
+import {
+  GitlabPausedError,
+  GitlabStoppedError,
+  GitlabTransientError,
+  GitlabUnreachableError,
+} from '../errors.js';
 
 export interface RetryPolicy {
   /** Tries in all, the first included. */
   attempts: number;
   baseDelayMs: number;
   /**
-   * The longest wait worth spending inside a cycle. A longer Retry-After is
-   * left to a later cycle: the error goes up with its `retryAfterMs`.
+   * The longest wait worth spending in place. A longer Retry-After pauses
+   * that kind of request instead (see pauses.ts), and the error goes up.
    */
   maxDelayMs: number;
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 500, maxDelayMs: 5_000 };
+/** A few quick tries: about 0.25 s, then 0.5 s, jittered. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
 
-function defaultSleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /**
- * Retries a read on transient failures, honouring Retry-After. Writes are
- * not retried here: a write that timed out may have happened, and the
- * callers make writes idempotent instead (find the note by its marker first).
+ * Whether trying again soon may help: a 5xx, a 429, a timeout or a reset
+ * connection may; a pause, a stop or an unreachable GitLab will not.
  */
-export async function withRetry<T>(call: () => Promise<T>, policy: RetryPolicy): Promise<T> {
+export function worthRetrying(error: unknown): error is GitlabTransientError {
+  return (
+    error instanceof GitlabTransientError &&
+    !(error instanceof GitlabPausedError) &&
+    !(error instanceof GitlabStoppedError) &&
+    !(error instanceof GitlabUnreachableError)
+  );
+}
+
+/**
+ * Tries `call` again after a short jittered backoff, or after Retry-After
+ * when GitLab said and it is short, while `retryable` says so.
+ */
+export async function withRetry<T>(
+  call: () => Promise<T>,
+  policy: RetryPolicy,
+  retryable: (error: unknown) => boolean = worthRetrying,
+  signal?: AbortSignal,
+): Promise<T> {
   const sleep = policy.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await call();
     } catch (error) {
-      if (!(error instanceof GitlabTransientError) || attempt >= policy.attempts) throw error;
+      if (!retryable(error) || attempt >= policy.attempts || signal?.aborted) throw error;
       const backoff = policy.baseDelayMs * 2 ** (attempt - 1);
       const jittered = backoff / 2 + Math.random() * (backoff / 2);
-      const wait = error.retryAfterMs ?? jittered;
+      const wait = (error as GitlabTransientError).retryAfterMs ?? jittered;
       if (wait > policy.maxDelayMs) throw error;
-      await sleep(wait);
+      await sleep(wait, signal);
     }
   }
 }

@@ -24,6 +24,8 @@ export interface Metrics {
   readonly contentType: string;
   /** One poll cycle: counts it by outcome, times it, and counts the new failed jobs it saw. */
   observeCycle(report: CycleReport, seconds: number): void;
+  /** A cycle that threw instead of finishing. */
+  observeCycleFailure(seconds: number): void;
   /** One GitLab API request, by read/write and status class. */
   observeRequest(event: RequestEvent): void;
   /** One processed job: its outcome, pattern and verdict, and the note it published. */
@@ -44,7 +46,8 @@ export interface MetricsOptions {
   requestTimeoutMs?: number;
 }
 
-const CYCLE_OUTCOMES = ['ok', 'paused', 'overlap', 'gitlab_error'] as const;
+// `failed`: the cycle threw (a store error, an answer the bot cannot read), not a GitLab outage.
+const CYCLE_OUTCOMES = ['ok', 'overlap', 'gitlab_error', 'failed'] as const;
 const STATUS_CLASSES = ['2xx', '3xx', '4xx', '429', '5xx', 'timeout', 'error'] as const;
 const REQUEST_KINDS = ['read', 'write'] as const;
 const JOB_OUTCOMES = ['noted', 'recorded', 'unclassified', 'skipped'] as const;
@@ -99,7 +102,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
 
   const cycles = new Counter({
     name: 'diagnoser_cycles_total',
-    help: 'Poll cycles, by outcome (ok, paused, overlap, gitlab_error).',
+    help: 'Poll cycles, by outcome (ok, overlap, gitlab_error, failed).',
     labelNames: ['outcome'],
     registers,
   });
@@ -208,6 +211,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       failedJobsSeen.inc(report.newJobs);
       deferred.inc(report.deferred);
       givenUp.inc(report.failed);
+    },
+    observeCycleFailure(seconds) {
+      cycles.inc({ outcome: 'failed' });
+      if (Number.isFinite(seconds) && seconds >= 0) {
+        cycleSeconds.observe({ outcome: 'failed' }, seconds);
+      }
     },
     observeRequest(event) {
       const kind = requestKind(event.what, event.method);

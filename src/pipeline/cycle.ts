@@ -13,7 +13,7 @@ import {
 } from './lifecycle/review.js';
 import { runOneClick } from './one-click/process-approvals.js';
 import type { OneClickReport } from './one-click/types.js';
-import { isPaused, pauseFor, type Problem } from './pause.js';
+import { endsTheCycle, type Problem } from './pause.js';
 import type { JobOutcome } from './process-job.js';
 import { createWorker } from './worker.js';
 
@@ -48,7 +48,7 @@ export interface PollSettings {
 export interface CycleReport {
   startedAt: string;
   finishedAt: string;
-  skipped?: 'overlap' | 'paused';
+  skipped?: 'overlap';
   projects: number;
   /** Quiet projects left out of this cycle. */
   projectsSkipped?: number;
@@ -71,7 +71,8 @@ export interface CycleReport {
  * The cycle: the poll lists new failed jobs of every watched project into
  * the durable queue, the worker diagnoses what is due, then the approvals
  * on the bot's notes are read. A failure in one project or job never stops
- * the others; GitLab outages put work back in the queue.
+ * the others; a GitLab failure puts that work back in the queue, and only
+ * an unreachable GitLab ends the cycle early.
  */
 export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
   const { logger, now } = deps;
@@ -127,15 +128,25 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     };
     // node-cron's own guard covers the scheduler; this one covers direct calls too.
     if (running) return { ...finish(), skipped: 'overlap' };
-    if (isPaused(deps)) return { ...finish(), skipped: 'paused' };
     running = true;
+    /** A GitLab failure in one step: noted; the cycle goes on unless it ends it. */
+    const outage = (error: unknown): boolean => {
+      if (!(error instanceof GitlabTransientError)) throw error;
+      report.problems.push({ where: 'GitLab', message: error.message });
+      logger.warn({ err: error.message }, 'GitLab failed');
+      return endsTheCycle(error);
+    };
     try {
       const who = await worker.identity();
       const seen = new Map<number, Job>();
       const budget = { left: settings.maxJobsPerCycle };
       const drain = (projectId?: number) =>
         worker.drain(who, report, { seen, budget, ...(projectId ? { projectId } : {}) });
-      if ((await source.poll(report, seen, drain)) === 'pause') return finish();
+      try {
+        if ((await source.poll(report, seen, drain)) === 'pause') return finish();
+      } catch (error) {
+        if (outage(error)) return finish();
+      }
       // What earlier cycles left in the queue (retries after outages).
       if ((await drain()) === 'pause') return finish();
       try {
@@ -144,7 +155,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
         );
       } catch (error) {
         if (error instanceof GitlabTransientError) {
-          pauseFor(deps, error, report.problems);
+          outage(error);
           return finish();
         }
         report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
@@ -154,7 +165,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
         report.lifecycle = await worker.exclusive(() => reviewIncidents(deps, who.bot, review));
       } catch (error) {
         if (error instanceof GitlabTransientError) {
-          pauseFor(deps, error, report.problems);
+          outage(error);
           return finish();
         }
         report.problems.push({ where: 'incident review', message: errorMessage(error) });
@@ -164,7 +175,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       return finish();
     } catch (error) {
       if (error instanceof GitlabTransientError) {
-        pauseFor(deps, error, report.problems);
+        outage(error);
         return finish();
       }
       if (error instanceof GitlabAuthError) {

@@ -1,41 +1,37 @@
 import cron from 'node-cron';
 import type { Logger } from '../log.js';
-import type { CycleReport } from './cycle.js';
 
 /**
- * Runs a cycle on the cron schedule; node-cron's noOverlap skips a tick
- * while the previous cycle still runs. Returns a stop function.
+ * Runs `tick` on the cron schedule; node-cron's noOverlap skips a tick while
+ * the previous one still runs. `tick` reports its own failures (see
+ * health.ts). Returns a stop function.
  */
-export function schedule(
-  expression: string,
-  runCycle: () => Promise<CycleReport>,
-  logger: Logger,
-): () => Promise<void> {
+export function schedule(expression: string, tick: () => Promise<unknown>): () => Promise<void> {
   const task = cron.schedule(
     expression,
     async () => {
-      try {
-        const report = await runCycle();
-        logger.info(
-          {
-            projects: report.projects,
-            newJobs: report.newJobs,
-            diagnosed: report.outcomes.length,
-            deferred: report.deferred,
-            skipped: report.skipped,
-            problems: report.problems.length,
-          },
-          'cycle finished',
-        );
-      } catch (error) {
-        logger.error({ err: error }, 'cycle failed');
-      }
+      await tick();
     },
     { noOverlap: true, name: 'poll' },
   );
   return async () => {
     await task.stop();
   };
+}
+
+/** The longest gap between two of the schedule's next runs, in milliseconds. */
+export function schedulePeriodMs(expression: string, runs = 30): number {
+  const task = cron.createTask(expression, () => undefined);
+  try {
+    const next = task.getNextRuns(runs).map((d) => d.getTime());
+    let longest = 0;
+    for (let i = 1; i < next.length; i++) {
+      longest = Math.max(longest, (next[i] ?? 0) - (next[i - 1] ?? 0));
+    }
+    return longest || 60_000;
+  } finally {
+    void task.destroy();
+  }
 }
 
 /**

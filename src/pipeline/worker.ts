@@ -1,10 +1,15 @@
-import { GitlabNotFoundError, GitlabTransientError, errorMessage } from '../errors.js';
+import {
+  GitlabNotFoundError,
+  GitlabPausedError,
+  GitlabTransientError,
+  errorMessage,
+} from '../errors.js';
 import type { GitlabUser, Job } from '../gitlab/port.js';
 import type { Note as StoredNote } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
 import { processApprovals } from './one-click/process-approvals.js';
 import { newOneClickReport, type OneClickReport } from './one-click/types.js';
-import { isPaused, pauseFor, type Problem } from './pause.js';
+import { endsTheCycle, type Problem } from './pause.js';
 import { processJob, type JobOutcome } from './process-job.js';
 import { refreshNotes } from './publish/note.js';
 
@@ -33,6 +38,9 @@ export interface DrainOptions {
   /** Jobs left to diagnose, shared by the drains of one cycle. */
   budget?: { left: number };
 }
+
+/** Transient failures in a row (each after its own retries) that end a drain. */
+const MAX_FAILURES_IN_A_ROW = 3;
 
 export function newDrainReport(): DrainReport {
   return { outcomes: [], deferred: 0, failed: 0, problems: [] };
@@ -93,6 +101,7 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
     options: DrainOptions,
   ): Promise<'ok' | 'pause'> {
     const budget = options.budget ?? { left: settings.maxJobsPerDrain };
+    let failuresInARow = 0;
     const due = store.jobQueue
       .dueJobs(now(), settings.maxJobsPerDrain)
       .filter((q) => options.projectId === undefined || q.projectId === options.projectId);
@@ -104,6 +113,7 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
           options.seen?.get(queued.jobId) ?? (await gitlab.getJob(queued.projectId, queued.jobId));
         report.outcomes.push(await processJob(deps, job, who.bot, who.version));
         store.jobQueue.markJobDone(queued.jobId);
+        failuresInARow = 0;
       } catch (error) {
         if (error instanceof GitlabNotFoundError) {
           // The job or its project is gone: nothing left to diagnose.
@@ -117,9 +127,17 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
           { jobId: queued.jobId, projectId: queued.projectId, err: errorMessage(error) },
           'job diagnosis deferred',
         );
-        if (error instanceof GitlabTransientError) {
-          pauseFor(deps, error, report.problems);
-          return 'pause';
+        if (endsTheCycle(error)) return 'pause';
+        // A pause made no request; anything else that keeps failing is an outage.
+        if (error instanceof GitlabTransientError && !(error instanceof GitlabPausedError)) {
+          failuresInARow += 1;
+          if (failuresInARow >= MAX_FAILURES_IN_A_ROW) {
+            report.problems.push({
+              where: 'GitLab',
+              message: `${failuresInARow} jobs in a row failed on GitLab's side; the rest wait for the next cycle`,
+            });
+            return 'pause';
+          }
         }
       }
     }
@@ -148,12 +166,11 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
       waitingKick ??= serial(async () => {
         waitingKick = undefined;
         const report = newDrainReport();
-        if (isPaused(deps)) return report;
         try {
           await drainNow(await identity(), report, {});
         } catch (error) {
           if (!(error instanceof GitlabTransientError)) throw error;
-          pauseFor(deps, error, report.problems);
+          report.problems.push({ where: 'GitLab', message: errorMessage(error) });
         }
         return report;
       });
@@ -168,7 +185,6 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
     approve(note: StoredNote): Promise<OneClickReport> {
       return serial(async () => {
         const report = newOneClickReport();
-        if (isPaused(deps)) return report;
         try {
           const user = await botUser();
           const changed = new Set<number>();
@@ -176,7 +192,7 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
           if (changed.size > 0) await refreshNotes(deps, changed, user);
         } catch (error) {
           if (!(error instanceof GitlabTransientError)) throw error;
-          pauseFor(deps, error, []);
+          logger.warn({ noteId: note.noteId, err: errorMessage(error) }, 'approvals deferred');
         }
         return report;
       });

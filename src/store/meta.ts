@@ -1,8 +1,8 @@
 import type { StoreContext } from './context.js';
 import { toIso } from './time.js';
 
-/** Until when GitLab asked the bot to wait (ISO time). */
-export const PAUSE_KEY = 'gitlab-paused-until';
+/** Which kinds of request GitLab asked the bot to hold back, and until when (JSON). */
+export const GITLAB_PAUSES_KEY = 'gitlab-pauses';
 /** Where the last cycle's outcome is kept, for /readyz and the dashboard. */
 export const LAST_CYCLE_KEY = 'last-cycle';
 

@@ -2,11 +2,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/index.js';
-import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
 import { exposedDashboardError, isLoopbackHost } from './access.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { GitlabSignInOptions } from './gitlab-sign-in.js';
 import type { SessionPolicy } from './session-cookie.js';
+import { healthRoutes, type HealthOptions } from './health.js';
 import { webhookRoutes, type WebhookOptions } from './webhooks.js';
 
 export const DEFAULT_SESSION_POLICY: SessionPolicy = {
@@ -18,8 +18,10 @@ export interface WebOptions {
   store: Store;
   logger: Logger;
   now: () => Date;
-  /** A cycle older than this makes /readyz fail. */
+  /** A cycle older than this makes /readyz fail (without `cycles`). */
   maxCycleAgeMs: number;
+  /** The process's own record of its cycles and the bounds from the schedule (`run`). */
+  cycles?: HealthOptions['cycles'];
   /**
    * The address the server will listen on (http.host). Giving it turns on the dashboard
    * (`/`, `/incidents/:id`) and `/metrics`; without it only /healthz and /readyz are served.
@@ -67,35 +69,11 @@ export function createWebServer(options: WebOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   }) as unknown as FastifyInstance;
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  app.get('/readyz', async (_request, reply) => {
-    const checks: Record<string, { ok: boolean; detail: string }> = {};
-    try {
-      options.store.meta.setMeta('readyz-probe', options.now().toISOString());
-      checks.database = { ok: true, detail: 'writable' };
-    } catch (error) {
-      checks.database = {
-        ok: false,
-        detail: `not writable: ${error instanceof Error ? error.message : String(error)}`,
-      };
-    }
-    const raw = options.store.meta.getMeta(LAST_CYCLE_KEY);
-    const last = raw ? (JSON.parse(raw) as LastCycle) : undefined;
-    const age = last ? options.now().getTime() - Date.parse(last.at) : Infinity;
-    checks.cycle = last
-      ? { ok: age <= options.maxCycleAgeMs, detail: `last cycle ${Math.round(age / 1000)} s ago` }
-      : { ok: false, detail: 'no cycle has finished yet' };
-    checks.gitlab = last
-      ? {
-          ok: last.gitlabOk,
-          detail: last.gitlabOk
-            ? 'answered in the last cycle'
-            : 'failed or refused in the last cycle',
-        }
-      : { ok: false, detail: 'not reached yet' };
-    const ready = Object.values(checks).every((c) => c.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks });
+  healthRoutes(app, {
+    store: options.store,
+    now: options.now,
+    maxCycleAgeMs: options.maxCycleAgeMs,
+    ...(options.cycles ? { cycles: options.cycles } : {}),
   });
 
   if (options.webhooks) void app.register(webhookRoutes(options.webhooks));

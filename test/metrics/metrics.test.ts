@@ -77,7 +77,7 @@ describe('metrics after real bot cycles against the simulator', () => {
 
   it('counts cycles, their duration and the failed jobs they found', () => {
     expect(value(families, 'diagnoser_cycles_total', { outcome: 'ok' })).toBe(2);
-    expect(value(families, 'diagnoser_cycles_total', { outcome: 'paused' })).toBe(0);
+    expect(value(families, 'diagnoser_cycles_total', { outcome: 'failed' })).toBe(0);
     const duration = family(families, 'diagnoser_cycle_duration_seconds');
     expect(duration.type).toBe('HISTOGRAM');
     expect(duration.metrics[0]?.buckets?.['+Inf']).toBe('2');
@@ -198,7 +198,6 @@ describe('metric labels', () => {
 
   it.each([
     [report(), 'ok'],
-    [report({ skipped: 'paused' }), 'paused'],
     [report({ skipped: 'overlap' }), 'overlap'],
     [report({ problems: [{ where: 'GitLab', message: '503' }] }), 'gitlab_error'],
     [report({ problems: [{ where: 'team/app', message: 'gone' }] }), 'ok'],

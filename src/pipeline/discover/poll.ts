@@ -2,7 +2,7 @@ import { GitlabTransientError, errorMessage } from '../../errors.js';
 import { planFailedPipelines } from '../../gitlab/failed-pipelines-plan.js';
 import type { Job, ProjectRef } from '../../gitlab/port.js';
 import type { PipelineDeps } from '../deps.js';
-import type { Problem } from '../pause.js';
+import { endsTheCycle, type Problem } from '../pause.js';
 import { createBatchPlanner, sweepFailedPipelines, type BatchPlanner } from './failed-pipelines.js';
 import { findNewFailures } from './find-failures.js';
 import { findInstanceFailures } from './instance-jobs.js';
@@ -49,7 +49,8 @@ export type Found = (projectId?: number) => Promise<'ok' | 'pause'>;
  * DiscoveryMode). After each step that queued something it calls `found`, so
  * jobs are diagnosed at once rather than after the whole sweep; `found`
  * answering 'pause' stops the poll. A failure in one project never stops the
- * others; an outage (GitlabTransientError) is thrown to the caller.
+ * others; an unreachable GitLab, or a failure of a step that covers every
+ * project, is thrown to the caller.
  */
 export function createPollSource(
   deps: Pick<PipelineDeps, 'gitlab' | 'store' | 'logger' | 'now'>,
@@ -86,8 +87,13 @@ export function createPollSource(
         report.newJobs += fresh;
         if (fresh > 0 && (await found(project.id)) === 'pause') return 'pause';
       } catch (error) {
-        if (error instanceof GitlabTransientError) throw error;
-        report.problems.push({ where: project.pathWithNamespace, message: errorMessage(error) });
+        // Unreachable: the other projects would fail the same way. A 500 or a
+        // pause is this project's alone; its cursor stays for the next cycle.
+        if (endsTheCycle(error)) throw error;
+        report.problems.push({
+          where: error instanceof GitlabTransientError ? 'GitLab' : project.pathWithNamespace,
+          message: errorMessage(error),
+        });
         logger.warn({ projectId: project.id, err: errorMessage(error) }, 'cannot list failed jobs');
       }
     }
