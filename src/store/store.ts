@@ -13,6 +13,7 @@ import { createRetentionRepository, type RetentionRepository } from './retention
 import { createSessionRepository, type SessionRepository } from './sessions.js';
 import { createStatsRepository, type StatsRepository } from './stats.js';
 import type { Clock } from './time.js';
+import { createWriteIntentRepository, type WriteIntentRepository } from './write-intents.js';
 
 /** The incident log: one SQLite database, seen through small repositories. */
 export interface Store {
@@ -35,6 +36,8 @@ export interface Store {
   readonly audit: AuditRepository;
   /** Dashboard sign-ins. */
   readonly sessions: SessionRepository;
+  /** Allowlist writes set out on, settled once GitLab's state is known. */
+  readonly writeIntents: WriteIntentRepository;
   /**
    * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
    * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
@@ -71,6 +74,7 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     retention: createRetentionRepository(context),
     audit: createAuditRepository(context),
     sessions: createSessionRepository(context),
+    writeIntents: createWriteIntentRepository(context),
     transaction(fn) {
       return db.transaction(fn)();
     },

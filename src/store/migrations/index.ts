@@ -4,6 +4,7 @@ import { migration as reportIndexes } from './003-report-indexes.js';
 import { migration as auditAndSessions } from './004-audit-and-sessions.js';
 import { migration as sessionActivity } from './005-session-activity.js';
 import { migration as incidentLifecycle } from './006-incident-lifecycle.js';
+import { migration as writeIntents } from './007-write-intents.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   auditAndSessions,
   sessionActivity,
   incidentLifecycle,
+  writeIntents,
 ];
