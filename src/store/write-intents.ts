@@ -22,8 +22,8 @@ export interface WriteIntent {
   groupId: number | null;
   via: 'rest' | 'graphql' | null;
   approvedBy: string;
-  /** Attempts started (checks and write). */
-  tries: number;
+  /** Tries that ended without GitLab's answer (a try a crash cut short does not count). */
+  unanswered: number;
   /** When the write request last went out; null while none did. */
   sentAt: string | null;
   state: WriteIntentState;
@@ -46,8 +46,8 @@ export type WriteIntentInput = Pick<
 export interface WriteIntentRepository {
   /** Records a pending intent, before anything is asked of GitLab. */
   openIntent(input: WriteIntentInput): WriteIntent;
-  /** Counts one more attempt. */
-  markTry(id: number): void;
+  /** Counts a try that GitLab left unanswered. */
+  countUnanswered(id: number): void;
   /** Says the write request is about to go out, with what it changes. */
   markSent(id: number, write: { groupId?: number; via: 'rest' | 'graphql' }): void;
   settleIntent(id: number, state: Exclude<WriteIntentState, 'pending'>): void;
@@ -70,7 +70,7 @@ interface IntentRow {
   group_id: number | null;
   via: 'rest' | 'graphql' | null;
   approved_by: string;
-  tries: number;
+  unanswered: number;
   sent_at: string | null;
   state: WriteIntentState;
   created_at: string;
@@ -90,7 +90,7 @@ function toIntent(row: IntentRow): WriteIntent {
     groupId: row.group_id,
     via: row.via,
     approvedBy: row.approved_by,
-    tries: row.tries,
+    unanswered: row.unanswered,
     sentAt: row.sent_at,
     state: row.state,
     createdAt: row.created_at,
@@ -106,8 +106,8 @@ export function createWriteIntentRepository({ db, now }: StoreContext): WriteInt
        @approvedBy, @at, @at)
      RETURNING *`,
   );
-  const addTry = db.prepare<[string, number]>(
-    'UPDATE write_intents SET tries = tries + 1, updated_at = ? WHERE id = ?',
+  const addUnanswered = db.prepare<[string, number]>(
+    'UPDATE write_intents SET unanswered = unanswered + 1, updated_at = ? WHERE id = ?',
   );
   const sent = db.prepare<{ id: number; groupId: number | null; via: string; at: string }>(
     `UPDATE write_intents SET sent_at = @at, group_id = coalesce(@groupId, group_id), via = @via,
@@ -130,8 +130,8 @@ export function createWriteIntentRepository({ db, now }: StoreContext): WriteInt
       if (row === undefined) throw new Error('INSERT ... RETURNING gave no row');
       return toIntent(row);
     },
-    markTry(id) {
-      addTry.run(toIso(now()), id);
+    countUnanswered(id) {
+      addUnanswered.run(toIso(now()), id);
     },
     markSent(id, write) {
       sent.run({ id, groupId: write.groupId ?? null, via: write.via, at: toIso(now()) });

@@ -114,13 +114,13 @@ export function recordPending(
     incidentId: incident.id,
     kind: ACTION.pending,
     status: 'retry-later',
-    detail: { ...whereOf(intent), try: intent.tries, reason },
+    detail: { ...whereOf(intent), unanswered: intent.unanswered, reason },
   });
 }
 
 /** The reason given when every try went unanswered (each try's error is in the trail). */
 export function notAppliedReason(intent: WriteIntent): Fact {
   return intent.op === 'add'
-    ? fact`GitLab did not answer the bot's ${intent.tries} tries to add ${intent.sourcePath} to the allowlist of ${intent.targetPath}.`
-    : fact`GitLab did not answer the bot's ${intent.tries} tries to remove ${intent.sourcePath} from the allowlist of ${intent.targetPath}.`;
+    ? fact`GitLab did not answer the bot's ${intent.unanswered} tries to add ${intent.sourcePath} to the allowlist of ${intent.targetPath}.`
+    : fact`GitLab did not answer the bot's ${intent.unanswered} tries to remove ${intent.sourcePath} from the allowlist of ${intent.targetPath}.`;
 }

@@ -13,8 +13,11 @@ import type { PipelineDeps } from '../deps.js';
 import { notAppliedReason, recordPending, recordWrite, type Confirmed } from './record-write.js';
 import type { AllowlistFix } from './types.js';
 
-/** Tries per approval: the first, and one more in a later cycle when GitLab did not answer. */
-export const MAX_TRIES = 2;
+/**
+ * Unanswered tries per approval: the first, and one more in a later cycle. A try a crash cut
+ * short is not counted: the next start reads the allowlist and tries again.
+ */
+export const MAX_UNANSWERED = 2;
 
 /** What became of a try: GitLab's answer, a lost one confirmed, or `unknown` while pending. */
 export type TryOutcome = WriteResult | Confirmed;
@@ -64,7 +67,6 @@ export async function tryWrite(
   intentId: number,
 ): Promise<TryOutcome> {
   const { store, gitlab } = deps;
-  store.writeIntents.markTry(intentId);
   const intent = current(deps, intentId);
   let sent = false;
   const beforeWrite = (write: { groupId?: number; via: 'rest' | 'graphql' }) => {
@@ -94,6 +96,7 @@ export async function reconcile(
   intentId: number,
   lastError?: Fact,
 ): Promise<TryOutcome> {
+  if (lastError) deps.store.writeIntents.countUnanswered(intentId);
   const intent = current(deps, intentId);
   if (intent.sentAt !== null) {
     const entry = entryOf(deps, incident, intent);
@@ -122,7 +125,7 @@ export async function reconcile(
       return confirmed;
     }
   }
-  if (intent.tries >= MAX_TRIES) {
+  if (intent.unanswered >= MAX_UNANSWERED) {
     const failed = { status: 'failed', reason: notAppliedReason(intent) } as const;
     recordWrite(deps, incident, intent, failed);
     return failed;

@@ -21,7 +21,7 @@ CREATE TABLE write_intents (
   group_id      INTEGER,
   via           TEXT CHECK (via IS NULL OR via IN ('rest', 'graphql')),
   approved_by   TEXT NOT NULL,
-  tries         INTEGER NOT NULL DEFAULT 0,
+  unanswered    INTEGER NOT NULL DEFAULT 0,
   sent_at       TEXT,
   state         TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed')),
   created_at    TEXT NOT NULL,
