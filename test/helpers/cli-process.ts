@@ -78,11 +78,14 @@ export function startRun(options: RunProcessOptions): RunProcess {
   };
 }
 
-/** Waits until `condition` holds, checking every 20 ms; throws after `timeoutMs`. */
+/**
+ * Waits until `condition` holds, checking every 20 ms; throws after `timeoutMs` (generous: a
+ * process start and a cycle take seconds on a busy machine).
+ */
 export async function waitFor(
   what: string,
   condition: () => boolean,
-  timeoutMs = 20_000,
+  timeoutMs = 90_000,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!condition()) {

@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { openDatabase } from '../../src/store/index.js';
 import { buildCli, startRun, waitFor, type RunProcess } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { gitlabStateProblems, randomFrom } from '../helpers/crash-checks.js';
+import { crashWorld } from '../helpers/crash-world.js';
 
 const BUILD = join('test-artifacts', 'crash-build');
 const ALLOWLIST = /\/job_token_scope\/allowlist$/;
@@ -15,11 +20,18 @@ beforeAll(async () => {
   cli = await buildCli(BUILD);
 }, 150_000);
 
+let sim: Simulator | undefined;
+let folder: string | undefined;
+
 afterEach(async () => {
   await bot?.kill();
   await h?.close();
+  await sim?.close();
+  if (folder) rmSync(folder, { recursive: true, force: true });
   bot = undefined;
   h = undefined;
+  sim = undefined;
+  folder = undefined;
 });
 
 describe('kill -9 of `run` between the allowlist write and its record', () => {
@@ -114,5 +126,104 @@ describe('kill -9 of `run` between the allowlist write and its record', () => {
     expect(kinds).not.toContain('fix-outcome:fixed-by-hand');
     expect(harness.botNotes()).toHaveLength(1);
     expect(bot.output()).not.toMatch(/"level":(50|60)/);
-  }, 90_000);
+  }, 400_000);
+});
+
+/** Fixed, so a failure replays: the kill points are the same on every run. */
+const SEED = 20_261_207;
+const KILLS = 12;
+/** A kill comes after 1 to this many requests of the new process reach GitLab. */
+/** Longest a start runs before its kill, from its first request. */
+const IDLE_MS = 3_000;
+const MOST_REQUESTS_BEFORE_KILL = 60;
+
+describe('`run` killed with SIGKILL at random points of its first cycles', () => {
+  it(`survives ${KILLS} kills: one note per merge request, each approved fix written once, every failed job diagnosed`, async () => {
+    const { world, ids, cases } = crashWorld();
+    sim = await startSimulator({ world });
+    const gitlab = sim;
+    folder = mkdtempSync(join(tmpdir(), 'diagnoser-crash-'));
+    const dbPath = join(folder, 'diagnoser.db');
+    const start = () =>
+      startRun({
+        cli,
+        gitlabUrl: gitlab.url,
+        token: ids.tokens.bot,
+        dbPath,
+        projects: cases.map((c) => c.path),
+        file: { cacheTtlSeconds: 0 },
+      });
+    const botNotes = (c: (typeof cases)[number]) =>
+      world.notesOn(c.projectId, c.iid).filter((n) => n.authorId === ids.users.bot);
+    // bob approves each offer he is meant to, once, as soon as he sees it.
+    const approved = new Set<number>();
+    const approver = setInterval(() => {
+      for (const c of cases) {
+        const note = botNotes(c)[0];
+        if (
+          !c.approve ||
+          approved.has(c.projectId) ||
+          !note?.body.includes('Accept with one click')
+        ) {
+          continue;
+        }
+        world.awardEmoji(c.projectId, c.iid, note.id, ids.users.bob, 'thumbsup');
+        approved.add(c.projectId);
+      }
+    }, 20);
+
+    const random = randomFrom(SEED);
+    let kills = 0;
+    try {
+      for (let i = 0; i < KILLS; i++) {
+        bot = start();
+        const before = gitlab.requests.length;
+        const after = 1 + Math.floor(random() * MOST_REQUESTS_BEFORE_KILL);
+        const running = bot;
+        // After `after` requests, or, once the process is idle, after a few seconds of polling.
+        await waitFor(
+          `the first request of start ${i + 1}`,
+          () => gitlab.requests.length > before || running.child.exitCode !== null,
+          60_000,
+        );
+        const firstAt = Date.now();
+        await waitFor(
+          `request ${after} of start ${i + 1}`,
+          () =>
+            gitlab.requests.length >= before + after ||
+            Date.now() - firstAt > IDLE_MS ||
+            running.child.exitCode !== null,
+        );
+        if (running.child.exitCode !== null) {
+          throw new Error(`start ${i + 1} exited by itself:\n${running.output()}`);
+        }
+        await bot.kill('SIGKILL');
+        kills += 1;
+      }
+      // The last start runs to the end: every fix applied, every retried job finished.
+      bot = start();
+      const finished = () =>
+        cases.every((c) => {
+          const body = botNotes(c)[0]?.body ?? '';
+          if (!c.approve) return body !== '';
+          return (
+            body.includes('**Fixed.**') && body.split('(success)').length - 1 === c.jobIds.length
+          );
+        });
+      await waitFor('every note to say how it ended', finished, 120_000);
+      await bot.kill('SIGTERM');
+    } finally {
+      clearInterval(approver);
+    }
+
+    const store = openDatabase(dbPath);
+    const problems = gitlabStateProblems({ sim: gitlab, world, ids, cases, store });
+    store.close();
+    process.stdout.write(
+      `crash test: ${kills} SIGKILLs survived (seed ${SEED}); duplicates ${problems.duplicates.length}, losses ${problems.losses.length}\n`,
+    );
+    expect(problems).toEqual({ duplicates: [], losses: [] });
+    expect(gitlab.errors).toEqual([]);
+    expect(gitlab.unhandled).toEqual([]);
+  }, 400_000);
 });
