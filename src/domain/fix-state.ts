@@ -20,6 +20,8 @@ export type FixState =
       /** Why some failed jobs could not be retried. */
       retryProblem?: string;
     }
+  /** Accepted, but GitLab's answer to the write was lost: checked and tried again next cycle. */
+  | { kind: 'pending'; op: 'add' | 'remove'; by: string; at: string }
   | { kind: 'fixed-by-hand'; at: string }
   | { kind: 'reverted'; by: string; at: string }
   | { kind: 'failed'; reason: string };

@@ -3,6 +3,7 @@ import {
   GitlabAuthError,
   GitlabNotFoundError,
   GitlabRequestError,
+  GitlabTransientError,
   errorMessage,
 } from '../errors.js';
 import type { GitlabPort, WriteAnswer } from '../gitlab/port.js';
@@ -30,7 +31,18 @@ export type WriteResult =
       via?: 'rest' | 'graphql';
     }
   | { status: 'already-present'; detail: Fact }
-  | { status: 'failed'; httpStatus?: string; reason: Fact };
+  | { status: 'failed'; httpStatus?: string; reason: Fact }
+  /** GitLab did not answer (5xx, 429, timeout): the change may or may not have been made. */
+  | { status: 'unknown'; reason: Fact };
+
+/** The entry a write adds or removes, said just before the request goes out. */
+export interface PlannedWrite {
+  groupId?: number;
+  via: 'rest' | 'graphql';
+}
+
+/** Called right before the write request, so the caller can record that it went out. */
+export type BeforeWrite = (write: PlannedWrite) => void;
 
 /**
  * Adds A (or A's group) to B's allowlist, after checking again that it is
@@ -41,11 +53,12 @@ export async function addToAllowlist(
   gitlab: GitlabPort,
   fix: AllowlistFix,
   entry: 'project' | 'group',
+  beforeWrite: BeforeWrite = () => undefined,
 ): Promise<WriteResult> {
   const { target, source } = fix;
   try {
     const rest = await restScope(gitlab, target.id);
-    if (!rest) return await addThroughGraphql(gitlab, fix, entry);
+    if (!rest) return await addThroughGraphql(gitlab, fix, entry, beforeWrite);
     const scope = rest;
     if (!scope.inboundEnabled) {
       return {
@@ -92,9 +105,11 @@ export async function addToAllowlist(
         };
       }
       const group = await gitlab.getGroup(groupPath);
+      beforeWrite({ groupId: group.id, via: 'rest' });
       const answer = await gitlab.addGroupToJobTokenAllowlist(target.id, group.id);
       return { status: 'applied', answer, entry, groupId: group.id };
     }
+    beforeWrite({ via: 'rest' });
     const answer = await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
     return { status: 'applied', answer, entry };
   } catch (error) {
@@ -117,6 +132,7 @@ async function addThroughGraphql(
   gitlab: GitlabPort,
   fix: AllowlistFix,
   entry: 'project' | 'group',
+  beforeWrite: BeforeWrite,
 ): Promise<WriteResult> {
   const { target, source } = fix;
   if (entry === 'group') {
@@ -140,22 +156,37 @@ async function addThroughGraphql(
       detail: fact`${source.path} is on the allowlist of ${target.path}`,
     };
   }
+  beforeWrite({ via: 'graphql' });
   const answer = await gitlab.graphqlAddToJobTokenAllowlist(targetPath, source.path);
   return { status: 'applied', answer, entry: 'project', via: 'graphql' };
+}
+
+/** An entry of B's allowlist the bot added (or would add). */
+export interface BotEntry {
+  kind: 'project' | 'group';
+  groupId?: number;
+  via?: 'rest' | 'graphql';
 }
 
 /** Removes the entry the bot added, and only that one. */
 export async function removeFromAllowlist(
   gitlab: GitlabPort,
   fix: AllowlistFix,
-  entry: { kind: 'project' | 'group'; groupId?: number; via?: 'rest' | 'graphql' },
+  entry: BotEntry,
+  beforeWrite: BeforeWrite = () => undefined,
 ): Promise<WriteResult> {
+  const planned = {
+    via: entry.via ?? 'rest',
+    ...(entry.groupId !== undefined ? { groupId: entry.groupId } : {}),
+  };
   try {
     if (entry.via === 'graphql') {
       const targetPath = (await gitlab.getProject(fix.target.id)).pathWithNamespace;
+      beforeWrite(planned);
       const answer = await gitlab.graphqlRemoveFromJobTokenAllowlist(targetPath, fix.source.path);
       return { status: 'applied', answer, entry: 'project' };
     }
+    beforeWrite(planned);
     const answer =
       entry.kind === 'group' && entry.groupId !== undefined
         ? await gitlab.removeGroupFromJobTokenAllowlist(fix.target.id, entry.groupId)
@@ -166,7 +197,35 @@ export async function removeFromAllowlist(
   }
 }
 
+/**
+ * Whether B's allowlist holds exactly this entry: after a write whose answer was lost, the only
+ * way to know whether GitLab made it.
+ */
+export async function holdsEntry(
+  gitlab: GitlabPort,
+  fix: AllowlistFix,
+  entry: BotEntry,
+): Promise<boolean> {
+  if (entry.via === 'graphql') {
+    const targetPath = (await gitlab.getProject(fix.target.id)).pathWithNamespace;
+    const scope = await gitlab.graphqlJobTokenScope(targetPath);
+    return scope.allowlist.some((p) => p.toLowerCase() === fix.source.path.toLowerCase());
+  }
+  if (entry.kind === 'group') {
+    const groups = await gitlab.listJobTokenGroupAllowlist(fix.target.id);
+    return groups.some((g) => g.id === entry.groupId);
+  }
+  const projects = await gitlab.listJobTokenAllowlist(fix.target.id);
+  return projects.some((p) => p.id === fix.source.id);
+}
+
 function failure(error: unknown, target: string, source: string): WriteResult {
+  if (error instanceof GitlabTransientError) {
+    return {
+      status: 'unknown',
+      reason: fact`GitLab did not answer in time (${errorMessage(error)})`,
+    };
+  }
   if (error instanceof GitlabAuthError) {
     return {
       status: 'failed',

@@ -10,6 +10,8 @@ export const ACTION = {
   offered: 'fix-offered',
   approval: 'approval',
   write: 'api-write',
+  /** A write whose answer was lost; the next cycle reads the allowlist and tries once more. */
+  pending: 'write-pending',
   retry: 'retry',
   retryResult: 'retry-result',
   outcome: 'fix-outcome',
@@ -92,6 +94,14 @@ export function fixStateOf(
           d.seen === 'allowlist' ? { kind: 'fixed-by-hand', at: action.createdAt } : undefined;
       }
     }
+    if (action.kind === ACTION.pending) {
+      state = {
+        kind: 'pending',
+        op: d.op === 'remove' ? 'remove' : 'add',
+        by: String(d.approvedBy ?? ''),
+        at: action.createdAt,
+      };
+    }
     if (action.kind === ACTION.write && isWritten(action.status)) {
       state =
         d.op === 'remove'
@@ -127,7 +137,10 @@ export function fixStateOf(
   return state;
 }
 
-/** Whether a recorded write reached GitLab: a 2xx answer (not a write held back). */
+/**
+ * Whether a recorded write reached GitLab: a 2xx answer (not a write held back), or `ok` when
+ * its answer was lost and reading the allowlist again showed the change.
+ */
 export function isWritten(status: string): boolean {
   return status === 'ok' || /^2\d\d$/.test(status);
 }

@@ -32,6 +32,10 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
         : '';
       return `**Fixed.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}${problem}`;
     }
+    case 'pending':
+      return state.op === 'add'
+        ? `**Accepted, not applied yet.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC, but GitLab did not confirm it. The bot reads the allowlist of ${target} again in its next cycle and, if ${source} is still missing, tries once more.`
+        : `**Revert asked, not done yet.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC, but GitLab did not confirm it. The bot reads the allowlist of ${target} again in its next cycle and, if ${source} is still on it, tries once more.`;
     case 'fixed-by-hand':
       return `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;
     case 'reverted':

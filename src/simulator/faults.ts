@@ -19,8 +19,17 @@ export interface Fault {
   retryAfter?: number;
   /** Hang this long before answering (to trigger client timeouts). */
   delayMs?: number;
-  /** Response body; a string is sent as text/plain, anything else as JSON. */
+  /** Response body; a string is sent as `contentType` (text/plain by default), anything else as JSON. */
   body?: unknown;
+  /** Content type of a string `body` (`application/json` with a broken body: malformed JSON). */
+  contentType?: string;
+  /**
+   * Handle the request as GitLab would first (a write is made), then answer with the fault:
+   * GitLab did the work and the client never learnt it (with `delayMs`, a client timeout).
+   */
+  apply?: boolean;
+  /** Close the connection without an answer (after `delayMs`), as a reset or a dropped proxy. */
+  reset?: boolean;
 }
 
 function safeDecode(path: string): string {
@@ -58,6 +67,7 @@ export function faultResponse(fault: Fault): ApiResponse {
   const headers: Record<string, string> = {};
   if (fault.retryAfter !== undefined) headers['Retry-After'] = String(fault.retryAfter);
   if (typeof fault.body === 'string') {
+    if (fault.contentType) headers['Content-Type'] = fault.contentType;
     return { status: fault.status, text: fault.body, headers };
   }
   if (fault.body !== undefined) return { status: fault.status, json: fault.body, headers };

@@ -47,7 +47,7 @@ export interface RecordedRequest {
   path: string;
   /** Parsed query (`scope[]` folded into `scope`, repeated keys as arrays). */
   query: Record<string, string | string[]>;
-  /** Status answered; 0 while the request is still being handled. */
+  /** Status answered; 0 while the request is still being handled, -1 if the connection was cut. */
   status: number;
   /** The authenticated user, when the token was valid. */
   userId?: number;
@@ -204,28 +204,51 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     }
 
     const fault = apiPath ? takeFault(sim.faults, method, apiPath) : undefined;
-    if (fault) {
-      const response = faultResponse(fault);
-      if (fault.delayMs !== undefined && fault.delayMs > 0) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          answer(res, record, response);
-        }, fault.delayMs);
-        timers.add(timer);
-      } else {
-        answer(res, record, response);
-      }
+    if (fault && !fault.apply) {
+      deliverFault(res, record, fault);
       return;
     }
+    const response = serve(req, record, method, apiPath, rawPath, query, body);
+    // A lost answer: GitLab did the work, the client never heard.
+    if (fault) deliverFault(res, record, fault);
+    else answer(res, record, response);
+  }
 
+  /** The fault's answer, after its delay; or no answer at all (`reset`). */
+  function deliverFault(res: ServerResponse, record: RecordedRequest, fault: Fault): void {
+    const deliver = () => {
+      if (fault.reset) {
+        record.status = -1;
+        res.socket?.destroy();
+      } else {
+        answer(res, record, faultResponse(fault));
+      }
+    };
+    if (fault.delayMs === undefined || fault.delayMs <= 0) {
+      deliver();
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      deliver();
+    }, fault.delayMs);
+    timers.add(timer);
+  }
+
+  /** What GitLab answers: the route's response, with its authentication and errors. */
+  function serve(
+    req: IncomingMessage,
+    record: RecordedRequest,
+    method: string,
+    apiPath: string,
+    rawPath: string,
+    query: Query,
+    body: Body,
+  ): ApiResponse {
     const matched = apiPath ? matchRoute(routes, method, apiPath) : undefined;
     if (!matched) {
       sim.unhandled.push(record);
-      answer(res, record, {
-        status: 501,
-        json: { message: '501 Not Implemented by the simulator' },
-      });
-      return;
+      return { status: 501, json: { message: '501 Not Implemented by the simulator' } };
     }
 
     const token = tokenOf(req);
@@ -236,11 +259,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         ? undefined
         : (world.userByToken(token) ?? (grant ? world.user(grant.userId) : undefined));
     if (!user || user.state !== 'active') {
-      answer(res, record, { status: 401, json: { message: '401 Unauthorized' } });
-      return;
+      return { status: 401, json: { message: '401 Unauthorized' } };
     }
     if (grant && !scopeAllows(grant.scopes, method, apiPath)) {
-      answer(res, record, {
+      return {
         status: 403,
         json: {
           error: 'insufficient_scope',
@@ -248,8 +270,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
             'The request requires higher privileges than provided by the access token.',
           scope: 'api read_api',
         },
-      });
-      return;
+      };
     }
     record.userId = user.id;
 
@@ -264,14 +285,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       rawPath,
     };
     try {
-      answer(res, record, matched.route.handler(ctx));
+      return matched.route.handler(ctx);
     } catch (error) {
-      if (error instanceof ApiError) {
-        answer(res, record, { status: error.status, json: error.payload });
-      } else {
-        sim.errors.push(error);
-        answer(res, record, { status: 500, json: { message: '500 Internal Server Error' } });
-      }
+      if (error instanceof ApiError) return { status: error.status, json: error.payload };
+      sim.errors.push(error);
+      return { status: 500, json: { message: '500 Internal Server Error' } };
     }
   }
 

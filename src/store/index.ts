@@ -47,3 +47,9 @@ export {
 } from './stats.js';
 export type { Store } from './store.js';
 export type { Clock, Timestamp } from './time.js';
+export type {
+  WriteIntent,
+  WriteIntentInput,
+  WriteIntentRepository,
+  WriteOp,
+} from './write-intents.js';

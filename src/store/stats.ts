@@ -82,7 +82,10 @@ export const FIX_OUTCOME_STATUSES: readonly string[] = [
   'success',
   'passed',
 ];
-/** The one-click write: an `api-write` adding the entry, answered 2xx (not `dry-run`). */
+/**
+ * The one-click write: an `api-write` adding the entry, answered 2xx, or `ok` when the answer
+ * was lost and the allowlist, read again, showed the entry (not `dry-run`).
+ */
 export const FIX_WRITE_KIND = 'api-write';
 
 interface TimingRow {
@@ -145,7 +148,7 @@ export function createStatsRepository({ db }: StoreContext): StatsRepository {
                    AND a.status IN (${sqlList(FIX_OUTCOME_STATUSES)}))
                OR (a.kind = ${sqlList([FIX_WRITE_KIND])}
                    AND json_extract(a.detail, '$.op') = 'add'
-                   AND a.status GLOB '2[0-9][0-9]'))
+                   AND (a.status GLOB '2[0-9][0-9]' OR a.status = 'ok')))
        ) AS fix_action_at
      FROM incidents i
      WHERE i.last_seen_at >= @since

@@ -14,6 +14,7 @@ import { createRetentionRepository, type RetentionRepository } from './retention
 import { createSessionRepository, type SessionRepository } from './sessions.js';
 import { createStatsRepository, type StatsRepository } from './stats.js';
 import type { Clock } from './time.js';
+import { createWriteIntentRepository, type WriteIntentRepository } from './write-intents.js';
 
 /** The incident log: one SQLite database, seen through small repositories. */
 export interface Store {
@@ -38,6 +39,8 @@ export interface Store {
   readonly auditIssues: AuditIssueRepository;
   /** Dashboard sign-ins. */
   readonly sessions: SessionRepository;
+  /** Allowlist writes set out on, settled once GitLab's state is known. */
+  readonly writeIntents: WriteIntentRepository;
   /**
    * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
    * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
@@ -75,6 +78,7 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     audit: createAuditRepository(context),
     auditIssues: createAuditIssueRepository(context),
     sessions: createSessionRepository(context),
+    writeIntents: createWriteIntentRepository(context),
     transaction(fn) {
       return db.transaction(fn)();
     },

@@ -136,6 +136,8 @@ function hostileState(kind: FixState['kind'], v: string): FixState {
         entry: 'project',
         retried: [{ jobName: v, jobUrl: JOB_URL, status: v }],
       };
+    case 'pending':
+      return { kind, op: 'add', by: v, at };
     case 'fixed-by-hand':
       return { kind, at };
     case 'reverted':
@@ -161,7 +163,14 @@ const scenario = fc.record({
     ),
   ),
   state: fc.option(
-    fc.constantFrom<FixState['kind']>('offered', 'applied', 'fixed-by-hand', 'reverted', 'failed'),
+    fc.constantFrom<FixState['kind']>(
+      'offered',
+      'applied',
+      'pending',
+      'fixed-by-hand',
+      'reverted',
+      'failed',
+    ),
   ),
   open: fc.boolean(),
   suspected: fc.boolean(),

@@ -8,11 +8,12 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { refreshNotes } from '../publish/note.js';
-import { apply, revert } from './apply.js';
 import { answerRefusal } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, newOneClickReport, type AllowlistFix, type OneClickReport } from './types.js';
+import { settlePendingWrites } from './settle.js';
 import { continueAfterWrite, incidentsWithRecentWrites } from './watch.js';
+import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
 
 /**
  * The one-click flow, run once per cycle: read reactions and replies on the
@@ -29,6 +30,8 @@ export async function runOneClick(
   const report = newOneClickReport();
   const since = new Date(deps.now().getTime() - maxAgeMs);
   const changed = new Set<number>();
+  // First what a crash or a lost answer left undecided: GitLab's state says what happened.
+  await settlePendingWrites(deps, report, changed);
   for (const note of deps.store.notes.listNotesUpdatedSince(since)) {
     await processApprovals(deps, note, bot, report, changed);
   }
@@ -162,16 +165,25 @@ async function handleApproval(
     }
     return;
   }
-  record(incident, 'allowed', { accessLevel: allowed.level });
-  const result = wantsRevert
-    ? await revert(deps, incident, fix)
-    : await apply(deps, incident, fix, approval);
-  const inGitlab =
-    result.status === 'already-present' || (result.status === 'applied' && result.answer.made);
-  if (result.status === 'applied' && !wantsRevert) report.applied += 1;
+  // The approval and what it sets out to change are recorded together, before any request.
+  const intent = store.transaction(() => {
+    record(incident, 'allowed', { accessLevel: allowed.level });
+    return openWriteIntent(
+      deps,
+      incident,
+      fix,
+      wantsRevert ? 'remove' : 'add',
+      approval.command === 'apply-group' ? 'group' : 'project',
+      approval.username,
+    );
+  });
+  const result = await tryWrite(deps, incident, fix, intent.id);
+  if ((result.status === 'applied' || result.status === 'confirmed') && !wantsRevert) {
+    report.applied += 1;
+  }
   changed.add(incident.id);
   // Jobs are retried only for a change GitLab holds.
-  if (!wantsRevert && inGitlab) {
+  if (!wantsRevert && holdsChange(result)) {
     report.retried += await retryAffectedJobs(deps, incident);
   }
 }

@@ -1,5 +1,6 @@
 import { GitlabTransientError, errorMessage } from '../../errors.js';
 import { ACTION } from '../../fix/state.js';
+import type { Job } from '../../gitlab/port.js';
 import type { Incident } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 
@@ -77,6 +78,24 @@ export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident):
     } catch (error) {
       // Left for the next cycle: the trail shows the job is not retried yet.
       if (error instanceof GitlabTransientError) throw error;
+      // Refused because it was retried already: by the bot before a crash, or its answer lost.
+      const newer = await newerRun(deps, occurrence);
+      if (newer) {
+        store.actions.recordAction({
+          incidentId: incident.id,
+          kind: ACTION.retry,
+          status: 'ok',
+          detail: {
+            ...detail,
+            newJobId: newer.id,
+            jobUrl: newer.webUrl,
+            status: newer.status,
+            confirmedBy: 'the pipeline lists a newer run of the job',
+          },
+        });
+        retried += 1;
+        continue;
+      }
       store.actions.recordAction({
         incidentId: incident.id,
         kind: ACTION.retry,
@@ -86,4 +105,21 @@ export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident):
     }
   }
   return retried;
+}
+
+/** The run of the same job that replaced `occurrence`'s in its pipeline, if it was retried. */
+async function newerRun(
+  deps: PipelineDeps,
+  occurrence: { projectId: number; pipelineId: number; jobId: number; jobName: string },
+): Promise<Job | undefined> {
+  let jobs: Job[];
+  try {
+    jobs = await deps.gitlab.listPipelineJobs(occurrence.projectId, occurrence.pipelineId);
+  } catch (error) {
+    if (error instanceof GitlabTransientError) throw error;
+    return undefined;
+  }
+  return jobs
+    .filter((j) => j.name === occurrence.jobName && j.id > occurrence.jobId)
+    .sort((a, b) => a.id - b.id)[0];
 }

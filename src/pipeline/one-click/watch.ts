@@ -1,4 +1,4 @@
-import { ACTION, hasOneClickFix, isFinal, retriedJobs } from '../../fix/state.js';
+import { ACTION, hasOneClickFix, isFinal, isWritten, retriedJobs } from '../../fix/state.js';
 import type { Incident } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { retryAffectedJobs } from './retry.js';
@@ -20,7 +20,7 @@ export async function continueAfterWrite(
   const actions = deps.store.actions.listActions(incident.id);
   const applied = actions.some(
     (a) =>
-      (a.kind === ACTION.write && a.detail.op === 'add' && /^2\d\d$/.test(a.status)) ||
+      (a.kind === ACTION.write && a.detail.op === 'add' && isWritten(a.status)) ||
       (a.kind === ACTION.outcome && a.status === 'fixed-by-hand'),
   );
   if (!applied) return false;

@@ -1,0 +1,95 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/**
+ * Compiles the CLI to JavaScript in `outDir` (type checking is `npm run lint`'s job, so
+ * `--noCheck`: fast) and returns the path of its entry point.
+ */
+export async function buildCli(outDir: string): Promise<string> {
+  rmSync(outDir, { recursive: true, force: true });
+  const cli = join(outDir, 'src', 'cli.js');
+  await run(
+    'npx',
+    ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir, '--noCheck', '--sourceMap', 'false'],
+    { timeout: 120_000 },
+  ).catch((error: unknown) => {
+    // tsc exits non-zero on type errors but still writes the files.
+    if (!existsSync(cli)) throw error;
+  });
+  return cli;
+}
+
+export interface RunProcessOptions {
+  cli: string;
+  gitlabUrl: string;
+  token: string;
+  dbPath: string;
+  /** Full paths of the watched projects. */
+  projects: string[];
+  /** Settings only the YAML file takes, written next to the database. */
+  file?: Record<string, unknown>;
+}
+
+/** A `pipeline-diagnoser run` process: a new cycle every second, its output kept. */
+export interface RunProcess {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+}
+
+export function startRun(options: RunProcessOptions): RunProcess {
+  const configFile = `${options.dbPath}.config.json`;
+  writeFileSync(configFile, JSON.stringify(options.file ?? {}));
+  const child = spawn(process.execPath, [options.cli, 'run'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      GITLAB_URL: options.gitlabUrl,
+      GITLAB_TOKEN: options.token,
+      DIAGNOSER_DB: options.dbPath,
+      DIAGNOSER_CONFIG: configFile,
+      DIAGNOSER_SCHEDULE: '* * * * * *',
+      DIAGNOSER_WATCH_PROJECTS: options.projects.join(','),
+      DIAGNOSER_HTTP_PORT: '0',
+      DIAGNOSER_AUDIT_SCHEDULE: 'off',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    child,
+    output: () => output,
+    exited,
+    async kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/**
+ * Waits until `condition` holds, checking every 20 ms; throws after `timeoutMs` (generous: a
+ * process start and a cycle take seconds on a busy machine).
+ */
+export async function waitFor(
+  what: string,
+  condition: () => boolean,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
