@@ -34,18 +34,21 @@ export interface RecordedOffer {
 }
 
 /**
- * What one offer is: the change (B, A) and whether the note carries other
- * offers (then the approver must name the incident). A new hash is a new
- * offer, and approvals of the old one no longer count.
+ * What one offer is: the change (B, A), whether the note carries other
+ * offers (then the approver must name the incident), and how many times the
+ * change was reverted before (an offer made again after a revert is new). A
+ * new hash is a new offer, and approvals of the old one no longer count.
  */
 export function offerHash(
   entry: { incidentId: number; diagnosis: Diagnosis },
   offersOnNote: number,
+  reverts: number,
 ): string {
   const fix = entry.diagnosis.fix;
   const change = fix?.kind === 'allowlist-add' ? `${fix.target.id}<-${fix.source.id}` : '';
+  const round = reverts > 0 ? `:${reverts}` : '';
   return createHash('sha256')
-    .update(`${entry.incidentId}:${change}:${offersOnNote > 1 ? 'named' : 'single'}`)
+    .update(`${entry.incidentId}:${change}:${offersOnNote > 1 ? 'named' : 'single'}${round}`)
     .digest('hex')
     .slice(0, 16);
 }

@@ -7,7 +7,7 @@ import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { refreshNotes } from '../publish/note.js';
+import { failureSeen, refreshNotes } from '../publish/note.js';
 import { apply, revert } from './apply.js';
 import { answerRefusal } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
@@ -96,6 +96,7 @@ async function handleApproval(
     fixStateOf(store.actions.listActions(incident.id), diagnosisOf(incident) as Diagnosis, {
       botUsername: bot.username,
       reactions: note.targetKind === 'merge_request',
+      ...failureSeen(store, incident.id),
     });
   const open = incidents.filter((incident) => {
     const state = stateOf(incident);
