@@ -98,7 +98,7 @@ export async function addToAllowlist(
     const answer = await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
     return { status: 'applied', answer, entry };
   } catch (error) {
-    return failure(error, target.path, source.path);
+    return writeFailure(error, target.path, source.path);
   }
 }
 
@@ -162,11 +162,11 @@ export async function removeFromAllowlist(
         : await gitlab.removeProjectFromJobTokenAllowlist(fix.target.id, fix.source.id);
     return { status: 'applied', answer, entry: entry.kind };
   } catch (error) {
-    return failure(error, fix.target.path, fix.source.path);
+    return writeFailure(error, fix.target.path, fix.source.path);
   }
 }
 
-function failure(error: unknown, target: string, source: string): WriteResult {
+export function writeFailure(error: unknown, target: string, source: string): WriteResult {
   if (error instanceof GitlabAuthError) {
     return {
       status: 'failed',

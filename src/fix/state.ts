@@ -30,7 +30,7 @@ export interface RetriedJob {
 
 /** True when the incident's diagnosis carries a change the bot can make (offered or not). */
 export function hasOneClickFix(diagnosis: Diagnosis | undefined): boolean {
-  return diagnosis?.fix?.kind === 'allowlist-add';
+  return diagnosis?.fix?.kind === 'allowlist-add' || diagnosis?.fix?.kind === 'policies-add';
 }
 
 /** The retries the bot made for an incident, with their latest known status. */

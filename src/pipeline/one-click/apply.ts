@@ -1,25 +1,29 @@
 import { addToAllowlist, removeFromAllowlist, type WriteResult } from '../../fix/allowlist.js';
 import type { Approval } from '../../fix/approvals.js';
+import { addPolicies, removePolicies } from '../../fix/policies.js';
 import { ACTION, isWritten } from '../../fix/state.js';
 import type { Incident } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import type { AllowlistFix } from './types.js';
+import type { OneClickFix } from './types.js';
 
-/** Adds A (or its group) to B's allowlist for an approval, and records the write. */
+/** Makes the change an approval accepts (an allowlist entry, or an entry's permissions), and records it. */
 export async function apply(
   deps: PipelineDeps,
   incident: Incident,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   approval: Approval,
 ) {
   const entry = approval.command === 'apply-group' ? 'group' : 'project';
-  const result = await addToAllowlist(deps.gitlab, fix, entry);
+  const result =
+    fix.kind === 'policies-add'
+      ? await addPolicies(deps.gitlab, fix)
+      : await addToAllowlist(deps.gitlab, fix, entry);
   recordResult(deps, incident, fix, result, approval.username, 'add');
   return result;
 }
 
 /** Undoes the bot's own allowlist write, the way it was made. */
-export async function revert(deps: PipelineDeps, incident: Incident, fix: AllowlistFix) {
+export async function revert(deps: PipelineDeps, incident: Incident, fix: OneClickFix) {
   const actions = deps.store.actions.listActions(incident.id);
   const added = [...actions]
     .reverse()
@@ -32,7 +36,10 @@ export async function revert(deps: PipelineDeps, incident: Incident, fix: Allowl
     added?.detail.entry === 'group'
       ? { kind: 'group' as const, groupId: Number(added.detail.groupId), via }
       : { kind: 'project' as const, via };
-  const result = await removeFromAllowlist(deps.gitlab, fix, entry);
+  const result =
+    fix.kind === 'policies-add'
+      ? await removePolicies(deps.gitlab, fix)
+      : await removeFromAllowlist(deps.gitlab, fix, entry);
   recordResult(deps, incident, fix, result, approver?.actor ?? '', 'remove');
   return result;
 }
@@ -40,7 +47,7 @@ export async function revert(deps: PipelineDeps, incident: Incident, fix: Allowl
 function recordResult(
   deps: PipelineDeps,
   incident: Incident,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   result: WriteResult,
   approvedBy: string,
   op: 'add' | 'remove',
@@ -50,8 +57,9 @@ function recordResult(
     op,
     target: fix.target.path,
     targetId: fix.target.id,
-    source: fix.source.path,
-    sourceId: fix.source.id,
+    ...(fix.kind === 'policies-add'
+      ? { source: fix.entry.path, policies: fix.add }
+      : { source: fix.source.path, sourceId: fix.source.id }),
     approvedBy,
   };
   if (result.status === 'applied') {

@@ -11,7 +11,7 @@ import { failureSeen, refreshNotes } from '../publish/note.js';
 import { apply, revert } from './apply.js';
 import { answerRefusal } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
-import { diagnosisOf, newOneClickReport, type AllowlistFix, type OneClickReport } from './types.js';
+import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { continueAfterWrite, incidentsWithRecentWrites } from './watch.js';
 
 /**
@@ -142,7 +142,8 @@ async function handleApproval(
     return;
   }
   const incident = open.find((i) => i.id === chosen.id) as Incident;
-  const fix = (diagnosisOf(incident) as Diagnosis).fix as AllowlistFix;
+  const diagnosis = diagnosisOf(incident) as Diagnosis;
+  const fix = diagnosis.fix as OneClickFix;
   // Bound to the offer: an approval older than the offer it would accept counts for nothing.
   if (
     !wantsRevert &&
@@ -154,7 +155,14 @@ async function handleApproval(
     return;
   }
   // Checked now, when the approval is acted on: roles change.
-  const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, approval.command);
+  const allowed = await authorise(
+    deps.gitlab,
+    bot,
+    fix,
+    approval.userId,
+    approval.command,
+    diagnosis.project,
+  );
   if (!allowed.ok) {
     record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
     report.refused += 1;
