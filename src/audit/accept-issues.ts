@@ -188,6 +188,7 @@ async function authoriseAll(
       },
       userId,
       fix.entry === 'group' ? 'apply-group' : 'apply',
+      { id: source.id, path: source.pathWithNamespace },
     );
     if (!last.ok) return last;
   }

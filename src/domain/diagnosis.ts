@@ -7,6 +7,8 @@
 /** Verdicts for an access failure (see the design: image pulls first). */
 export type Verdict =
   | 'allowlist-missing'
+  /** A is on B's allowlist, but its entry lacks a fine-grained permission the job needed (18.3+). */
+  | 'permission-missing'
   | 'user-lacks-access'
   | 'image-not-found'
   | 'tag-not-found'
@@ -114,6 +116,15 @@ export type Fix =
       target: ProjectInfo;
       /** A: the project whose jobs need in (from the API, never the log). */
       source: ProjectInfo;
+    }
+  | {
+      kind: 'policies-add';
+      /** B: the project whose allowlist holds the entry. */
+      target: ProjectInfo;
+      /** The entry that lets A in (A itself, or a group A is in), as the API listed it. */
+      entry: { kind: 'project' | 'group'; path: string };
+      /** The permissions GitLab named and the entry lacks; the change keeps the others. */
+      add: string[];
     }
   | { kind: 'grant-access'; target: ProjectInfo; username: string; minimumRole: 'Reporter' }
   | { kind: 'use-existing-tag'; image: string; tag: string; tags: string[] }

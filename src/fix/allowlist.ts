@@ -113,7 +113,7 @@ export async function addToAllowlist(
     const answer = await gitlab.addProjectToJobTokenAllowlist(target.id, source.id);
     return { status: 'applied', answer, entry };
   } catch (error) {
-    return failure(error, target.path, source.path);
+    return writeFailure(error, target.path, source.path);
   }
 }
 
@@ -193,7 +193,7 @@ export async function removeFromAllowlist(
         : await gitlab.removeProjectFromJobTokenAllowlist(fix.target.id, fix.source.id);
     return { status: 'applied', answer, entry: entry.kind };
   } catch (error) {
-    return failure(error, fix.target.path, fix.source.path);
+    return writeFailure(error, fix.target.path, fix.source.path);
   }
 }
 
@@ -219,7 +219,7 @@ export async function holdsEntry(
   return projects.some((p) => p.id === fix.source.id);
 }
 
-function failure(error: unknown, target: string, source: string): WriteResult {
+export function writeFailure(error: unknown, target: string, source: string): WriteResult {
   if (error instanceof GitlabTransientError) {
     return {
       status: 'unknown',

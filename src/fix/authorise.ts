@@ -5,23 +5,25 @@ import type { GitlabPort, GitlabUser } from '../gitlab/port.js';
 import { groupToAdd } from './allowlist.js';
 import type { Command } from './approvals.js';
 
-type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
+type OneClickFix = Extract<Fix, { kind: 'allowlist-add' | 'policies-add' }>;
 
 /** Whether an approval may be acted on; when not, why (for the audit) and what to answer. */
 export type Authorisation =
   { ok: true; level: number } | { ok: false; level: number; reason: string; answer: string };
 
 /**
- * GitLab's own rule for this write: Maintainer (or Owner) of B, and, to add
- * A, able to see A; to add A's group, able to see that group. Checked when
- * the approval is acted on: roles change.
+ * GitLab's own rule for these writes: Maintainer (or Owner) of B, and able to
+ * see what the entry is for: A, or the group added or whose entry changes.
+ * Checked when the approval is acted on: roles change.
  */
 export async function authorise(
   gitlab: GitlabPort,
   bot: GitlabUser,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   userId: number,
   command: Command,
+  /** A, the job's project. */
+  source: { id: number; path: string },
 ): Promise<Authorisation> {
   // Answers name no project: the person refused may not be able to see it.
   const onlyMaintainers =
@@ -45,17 +47,25 @@ export async function authorise(
     };
   }
   if (command === 'revert') return { ok: true, level };
-  if (!(await canSeeProject(gitlab, fix.source.id, userId))) {
+  const entryGroup = fix.kind === 'policies-add' && fix.entry.kind === 'group';
+  if (!entryGroup && !(await canSeeProject(gitlab, source.id, userId))) {
     return {
       ok: false,
       level,
-      reason: `cannot see ${fix.source.path}, which GitLab requires to add it to an allowlist`,
+      reason: `cannot see ${source.path}, which GitLab requires to add it to an allowlist or change its entry`,
       answer:
         'GitLab lets only people who can see the project being added accept this change, and it is not visible to them',
     };
   }
-  const group = command === 'apply-group' ? groupToAdd(fix) : undefined;
-  if (group !== undefined && !(await canSeeGroup(gitlab, group, fix.source.id, userId))) {
+  const group =
+    fix.kind === 'policies-add'
+      ? entryGroup
+        ? fix.entry.path
+        : undefined
+      : command === 'apply-group'
+        ? groupToAdd(fix)
+        : undefined;
+  if (group !== undefined && !(await canSeeGroup(gitlab, group, source.id, userId))) {
     return {
       ok: false,
       level,

@@ -11,6 +11,7 @@ import type { Diagnosis } from '../domain/diagnosis.js';
  */
 export function isOfferable(d: Diagnosis | undefined): boolean {
   const fix = d?.fix;
+  if (fix?.kind === 'policies-add') return isOfferablePolicies(d as Diagnosis);
   return (
     d !== undefined &&
     fix?.kind === 'allowlist-add' &&
@@ -20,6 +21,30 @@ export function isOfferable(d: Diagnosis | undefined): boolean {
     d.target !== undefined &&
     fix.target.id === d.target.id &&
     fix.source.id === d.project.id
+  );
+}
+
+/**
+ * Adding a permission to an allowlist entry is offered from script output
+ * (GitLab's 403 names it; no runner line ever does), within limits that keep
+ * a forged line harmless: the API showed the entry exists and lacks exactly
+ * what the line names, the entry is A's own or its group's, B is the
+ * project the API resolved, and only read permissions are offered (write
+ * permissions get the manual steps). Apply time reads the entry again.
+ */
+function isOfferablePolicies(d: Diagnosis): boolean {
+  const fix = d.fix;
+  return (
+    fix?.kind === 'policies-add' &&
+    d.verdict === 'permission-missing' &&
+    d.target !== undefined &&
+    fix.target.id === d.target.id &&
+    d.checks.some((c) => c.check === 'permission' && c.result === 'fail') &&
+    fix.add.length > 0 &&
+    fix.add.every((p) => /^read_[a-z_]+$/.test(p)) &&
+    (fix.entry.kind === 'group'
+      ? d.project.path.toLowerCase().startsWith(`${fix.entry.path.toLowerCase()}/`)
+      : fix.entry.path.toLowerCase() === d.project.path.toLowerCase())
   );
 }
 
@@ -34,18 +59,26 @@ export interface RecordedOffer {
 }
 
 /**
- * What one offer is: the change (B, A) and whether the note carries other
- * offers (then the approver must name the incident). A new hash is a new
- * offer, and approvals of the old one no longer count.
+ * What one offer is: the change (B, A), whether the note carries other
+ * offers (then the approver must name the incident), and how many times the
+ * change was reverted before (an offer made again after a revert is new). A
+ * new hash is a new offer, and approvals of the old one no longer count.
  */
 export function offerHash(
   entry: { incidentId: number; diagnosis: Diagnosis },
   offersOnNote: number,
+  reverts: number,
 ): string {
   const fix = entry.diagnosis.fix;
-  const change = fix?.kind === 'allowlist-add' ? `${fix.target.id}<-${fix.source.id}` : '';
+  const change =
+    fix?.kind === 'allowlist-add'
+      ? `${fix.target.id}<-${fix.source.id}`
+      : fix?.kind === 'policies-add'
+        ? `${fix.target.id}<-${fix.entry.kind}:${fix.entry.path}+${fix.add.join(',')}`
+        : '';
+  const round = reverts > 0 ? `:${reverts}` : '';
   return createHash('sha256')
-    .update(`${entry.incidentId}:${change}:${offersOnNote > 1 ? 'named' : 'single'}`)
+    .update(`${entry.incidentId}:${change}:${offersOnNote > 1 ? 'named' : 'single'}${round}`)
     .digest('hex')
     .slice(0, 16);
 }

@@ -32,7 +32,7 @@ export interface RetriedJob {
 
 /** True when the incident's diagnosis carries a change the bot can make (offered or not). */
 export function hasOneClickFix(diagnosis: Diagnosis | undefined): boolean {
-  return diagnosis?.fix?.kind === 'allowlist-add';
+  return diagnosis?.fix?.kind === 'allowlist-add' || diagnosis?.fix?.kind === 'policies-add';
 }
 
 /** The retries the bot made for an incident, with their latest known status. */
@@ -69,7 +69,12 @@ export function isFinal(status: string): boolean {
 export function fixStateOf(
   actions: readonly Action[],
   diagnosis: Diagnosis,
-  offer: { botUsername: string; reactions: boolean },
+  offer: {
+    botUsername: string;
+    reactions: boolean;
+    /** When the bot last recorded a failed job of the incident (its own clock). */
+    lastFailureAt?: string;
+  },
 ): FixState | undefined {
   if (!hasOneClickFix(diagnosis)) return undefined;
   // Only an offerable diagnosis is offered; a change made before keeps its story.
@@ -121,6 +126,14 @@ export function fixStateOf(
       state = { kind: 'failed', reason: String(d.reason ?? 'GitLab refused the change.') };
     }
   }
+  // Reverted, and the failure came back since: the change is offered again.
+  if (
+    state?.kind === 'reverted' &&
+    offer.lastFailureAt !== undefined &&
+    Date.parse(offer.lastFailureAt) > Date.parse(state.at)
+  ) {
+    state = initial() ?? state;
+  }
   if (state?.kind === 'applied') {
     state.retried = retriedJobs(actions).map((j) => ({
       jobName: j.jobName,
@@ -135,6 +148,25 @@ export function fixStateOf(
     }
   }
   return state;
+}
+
+/**
+ * How many times the bot's change was undone: each revert ends an offer, and
+ * an offer made after it is a new one (approvals of the old one do not count).
+ */
+export function revertsIn(actions: readonly Action[]): number {
+  return actions.filter(
+    (a) => a.kind === ACTION.write && a.detail.op === 'remove' && isWritten(a.status),
+  ).length;
+}
+
+/** The newest time the bot recorded a failed job of the incident, if any. */
+export function lastFailureAt(occurrences: readonly { recordedAt: string }[]): string | undefined {
+  let last: string | undefined;
+  for (const o of occurrences) {
+    if (last === undefined || Date.parse(o.recordedAt) > Date.parse(last)) last = o.recordedAt;
+  }
+  return last;
 }
 
 /**

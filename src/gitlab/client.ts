@@ -1,6 +1,7 @@
 import { Gitlab } from '@gitbeaker/rest';
 import { createGraphqlClient, graphqlJobTokenMethods } from './graphql.js';
 import { graphqlAuthLogMethods } from './graphql-auth-log.js';
+import { graphqlJobTokenPolicyMethods } from './graphql-job-token-policies.js';
 import { graphqlDiscoveryMethods } from './graphql-discovery.js';
 import type { GitlabPort } from './port.js';
 import { createRequester, type RequestEvent } from './request.js';
@@ -60,6 +61,7 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     ...noteMethods(api, request),
     ...issueMethods(api, request),
     ...graphqlAuthLogMethods(graphql, request),
+    ...graphqlJobTokenPolicyMethods(graphql, request),
     ...hookMethods(api, request),
   };
 }

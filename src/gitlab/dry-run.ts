@@ -49,6 +49,10 @@ export function withDryRun(port: GitlabPort, onWrite: (write: SkippedWrite) => v
       onWrite({ method: 'graphqlRemoveFromJobTokenAllowlist', args });
       return heldBack;
     },
+    async updateJobTokenPolicies(...args) {
+      onWrite({ method: 'updateJobTokenPolicies', args });
+      return heldBack;
+    },
     async removeGroupFromJobTokenAllowlist(...args) {
       onWrite({ method: 'removeGroupFromJobTokenAllowlist', args });
       return heldBack;

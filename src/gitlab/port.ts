@@ -206,6 +206,17 @@ export interface ProjectFailures {
   morePipelines?: string;
 }
 
+/** One entry of a project's job token allowlist with its fine-grained permissions (18.3+). */
+export interface JobTokenEntry {
+  kind: 'project' | 'group';
+  /** The allowed project's or group's full path. */
+  path: string;
+  /** True: the default permissions (everything the user may do); false: only `policies`. */
+  defaultPermissions: boolean;
+  /** GitLab's policy names, lower case (`read_releases`). */
+  policies: string[];
+}
+
 /** A project webhook, with the events the bot needs. */
 export interface ProjectHook {
   id: number;
@@ -299,6 +310,18 @@ export interface GitlabPort {
     targetProjectPath: string,
   ): Promise<WriteAnswer>;
 
+  /**
+   * The allowlist entries with their permissions (GraphQL, 18.3+). Needs Maintainer
+   * (GitlabAuthError); GitlabNotFoundError before 18.3.
+   */
+  listJobTokenEntries(projectPath: string): Promise<JobTokenEntry[]>;
+  /** Sets one entry's permissions (GraphQL `ciJobTokenScopeUpdatePolicies`). Needs Maintainer. */
+  updateJobTokenPolicies(
+    projectPath: string,
+    targetPath: string,
+    change: { defaultPermissions: boolean; policies: string[] },
+  ): Promise<WriteAnswer>;
+
   /** Effective membership, inherited included; undefined when not a member. */
   getMember(projectId: number, userId: number): Promise<Member | undefined>;
   listMembers(projectId: number): Promise<Member[]>;
@@ -386,6 +409,7 @@ export type GitlabWriteMethod =
   | 'removeGroupFromJobTokenAllowlist'
   | 'graphqlAddToJobTokenAllowlist'
   | 'graphqlRemoveFromJobTokenAllowlist'
+  | 'updateJobTokenPolicies'
   | 'createMergeRequestNote'
   | 'editMergeRequestNote'
   | 'replyToCommitDiscussion'

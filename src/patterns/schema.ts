@@ -34,6 +34,7 @@ export const RESOLVERS = [
   'package-access',
   'artifacts-access',
   'api-access',
+  'job-token-policies',
   'none',
 ] as const;
 

@@ -2,6 +2,7 @@ import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import { renderFixState } from './fix-status.js';
 import { renderStatusLine, type StatusLine } from './status-line.js';
+import { policiesFix } from './policies-fix.js';
 import {
   code,
   factMarkdown,
@@ -90,6 +91,8 @@ function headline(entry: NoteEntry): string {
         : `Pipeline failed: no project matches ${WHERE[kind]}`;
     case 'registry-disabled':
       return 'Pipeline failed: the image’s project has its container registry turned off';
+    case 'permission-missing':
+      return `Pipeline failed: the job token's allowlist entry in ${OWNER[kind]} lacks a permission`;
     default:
       return `Pipeline failed: ${wordsMarkdown(d.title.replace(/^./, (c) => c.toLowerCase()))}`;
   }
@@ -390,6 +393,8 @@ function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
             .map((c) => code(c))
             .join(', ')}.`
         : 'Check the image path in the job’s `image:`; if it is right, make sure the bot user can see the project that owns it, so it can check further.';
+    case 'policies-add':
+      return policiesFix(fix);
     case 'enable-registry':
       return `A Maintainer of ${code(fix.target.path)} turns the container registry on (Settings → General → Visibility, project features, permissions → Container registry), or the job uses an image from another project.`;
   }

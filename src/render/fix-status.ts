@@ -1,9 +1,11 @@
-import type { Diagnosis } from '../domain/diagnosis.js';
+import type { Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState } from '../domain/fix-state.js';
 import { code, factMarkdown, link } from './markdown.js';
+import { entryName } from './policies-fix.js';
 
 /** The lines about the one-click fix: the offer, or what became of it. */
 export function renderFixState(state: FixState, d: Diagnosis): string {
+  if (d.fix?.kind === 'policies-add') return renderPoliciesState(state, d.fix);
   const target = code(d.target?.path ?? '');
   const source = code(d.project.path);
   switch (state.kind) {
@@ -40,6 +42,41 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
       return `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;
     case 'reverted':
       return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; ${source} is no longer on the allowlist of ${target}.`;
+    case 'failed':
+      return `**The one-click fix could not be applied.** ${factMarkdown(state.reason)} The manual steps above still work.`;
+  }
+}
+
+/** The same states for adding permissions to an allowlist entry. */
+function renderPoliciesState(state: FixState, fix: Extract<Fix, { kind: 'policies-add' }>): string {
+  const target = code(fix.target.path);
+  const entry = entryName(fix);
+  const add = fix.add.map((p) => code(p)).join(', ');
+  const when = (at: string) => `${at.slice(0, 16).replace('T', ' ')} UTC`;
+  switch (state.kind) {
+    case 'offered': {
+      const apply = `@${state.botUsername} apply${state.choose ? ` ${state.choose}` : ''}`;
+      const how =
+        state.reactions && !state.choose
+          ? `react with :thumbsup: to this comment, or reply ${code(apply)}`
+          : `reply ${code(apply)} to this comment`;
+      return [
+        `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} who can see ${entry} may ${how}. It then adds ${add} to the permissions of that entry of the allowlist of ${target}, keeping the others, retries the failed jobs and reports back here.`,
+        `What it grants: CI jobs let in by that entry may also use their job token for ${add} in ${target}, always with the rights of the user who runs them.`,
+      ].join('\n\n');
+    }
+    case 'applied':
+      return `**Fixed.** ${code(state.by)} accepted the change on ${when(state.at)}; the bot added ${add} to the permissions of ${entry} on the allowlist of ${target}.${
+        state.retried.length
+          ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${jobStatus(j.status)})`).join(', ')}.`
+          : ''
+      }`;
+    case 'fixed-by-hand':
+      return `**Fixed.** The entry of ${entry} on the allowlist of ${target} grants ${add} now (seen ${when(state.at)}). Retry the failed jobs if they have not run again.`;
+    case 'pending':
+      return `**Accepted, not applied yet.** ${code(state.by)} accepted the change on ${when(state.at)}, but GitLab did not confirm it; accept it again to retry.`;
+    case 'reverted':
+      return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${when(state.at)}; the entry of ${entry} no longer grants ${add}.`;
     case 'failed':
       return `**The one-click fix could not be applied.** ${factMarkdown(state.reason)} The manual steps above still work.`;
   }

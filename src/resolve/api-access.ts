@@ -32,7 +32,7 @@ export async function resolveApiAccess(input: ResolveInput): Promise<Diagnosis> 
   });
 }
 
-async function apiCallTarget(
+export async function apiCallTarget(
   input: ResolveInput,
   url: string | undefined,
   projectA: Project,
@@ -97,7 +97,7 @@ async function apiCallTarget(
 }
 
 /** The API path as people write it: without the host, variables kept. */
-function apiName(url: string): string {
+export function apiName(url: string): string {
   const at = url.indexOf('/api/v4/');
   if (at !== -1) return url.slice(at);
   return url.replace(/^\$\{?CI_API_V4_URL\}?/, '/api/v4');

@@ -3,6 +3,7 @@ import { resolveApiAccess } from './api-access.js';
 import { resolveArtifactsAccess } from './artifacts-access.js';
 import { blameOf, evidenceOf } from './common.js';
 import { resolvePackageAccess } from './package-access.js';
+import { resolvePolicyAccess } from './policy-access.js';
 import { resolveRegistryAccess } from './registry-access.js';
 import { resolveRepoAccess } from './repo-access.js';
 import type { ResolveInput } from './types.js';
@@ -26,6 +27,8 @@ export async function resolve(input: ResolveInput): Promise<Diagnosis> {
       return resolveArtifactsAccess(input);
     case 'api-access':
       return resolveApiAccess(input);
+    case 'job-token-policies':
+      return resolvePolicyAccess(input);
     default:
       return logOnly(input);
   }

@@ -85,40 +85,8 @@ export async function resolveJobTokenAccess(
   const name = spec.resource.name.toLowerCase();
   const { target } = spec;
 
-  if (target.kind === 'unknown') {
-    check('target', 'unknown', target.missing);
-    return {
-      ...base,
-      verdict: 'unverifiable',
-      confidence: 'suspected',
-      rootCauseKey: `unverifiable:${a.id}:${spec.resource.kind}:${name}`,
-    };
-  }
-  if (target.kind === 'other-host') {
-    check(
-      'target',
-      'fail',
-      fact`The job reached ${target.host}, which is not this GitLab, so no setting of this GitLab is involved.`,
-    );
-    return {
-      ...base,
-      verdict: 'not-instance-registry',
-      confidence: 'verified',
-      rootCauseKey: `not-instance-registry:${a.id}:${target.host}`,
-    };
-  }
-  // A project the job's user cannot see is reported as one that does not exist.
-  const hidden = target.kind === 'found' && !(await jobUserSees(gitlab, job, target.project));
-  if (target.kind === 'not-found' || hidden) {
-    const path = target.kind === 'not-found' ? target.path : target.named;
-    noProjectSeen(check, path);
-    return {
-      ...base,
-      verdict: 'project-not-found',
-      confidence: 'suspected',
-      rootCauseKey: `project-not-found:${path.toLowerCase()}`,
-    };
-  }
+  const early = await settleTarget(input, target, base, check, `${spec.resource.kind}:${name}`);
+  if (early || target.kind !== 'found') return early as Diagnosis;
 
   const projectB = target.project;
   // Every fact about B names it as the note may: private B only as the log did.
@@ -191,6 +159,58 @@ export async function resolveJobTokenAccess(
     return decide('unverifiable', false, `unverifiable:${b.id}<-${a.id}`);
   }
   return decide('access-ok', true, `access-ok:${b.id}<-${a.id}:${spec.resource.kind}:${name}`);
+}
+
+/**
+ * The verdict when the log's target settles the matter before any check of
+ * B: nothing names B, another host, or a path no project the job's user
+ * can see answers to (told apart for no one). Undefined when B was found.
+ */
+export async function settleTarget(
+  input: ResolveInput,
+  target: Target,
+  base: Omit<Diagnosis, 'verdict' | 'confidence' | 'rootCauseKey'>,
+  check: Recorder,
+  what: string,
+): Promise<Diagnosis | undefined> {
+  const { gitlab, job } = input;
+  const a = base.project;
+  if (target.kind === 'unknown') {
+    check('target', 'unknown', target.missing);
+    return {
+      ...base,
+      verdict: 'unverifiable',
+      confidence: 'suspected',
+      rootCauseKey: `unverifiable:${a.id}:${what}`,
+    };
+  }
+  if (target.kind === 'other-host') {
+    check(
+      'target',
+      'fail',
+      fact`The job reached ${target.host}, which is not this GitLab, so no setting of this GitLab is involved.`,
+    );
+    return {
+      ...base,
+      verdict: 'not-instance-registry',
+      confidence: 'verified',
+      rootCauseKey: `not-instance-registry:${a.id}:${target.host}`,
+    };
+  }
+  // A project the job's user cannot see is reported as one that does not exist.
+  const hidden = target.kind === 'found' && !(await jobUserSees(gitlab, job, target.project));
+  if (target.kind === 'not-found' || hidden) {
+    const path = target.kind === 'not-found' ? target.path : target.named;
+    noProjectSeen(check, path);
+    return {
+      ...base,
+      verdict: 'project-not-found',
+      confidence: 'suspected',
+      rootCauseKey: `project-not-found:${path.toLowerCase()}`,
+    };
+  }
+
+  return undefined;
 }
 
 function publicScope(b: Project, check: Recorder): Check['result'] {

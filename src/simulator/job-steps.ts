@@ -4,6 +4,7 @@
  * of the script. Each access is decided by `token-access.ts`; this module only words the
  * outcome the way git 2.4x, npm 10, curl 8 and GitLab Runner 17 print it.
  */
+import { policyDenial } from './job-token-policies.js';
 import { sha256Hex } from './ids.js';
 import {
   endpointAcceptsJobToken,
@@ -314,6 +315,7 @@ function curlApi(
       ? view.project(step.project)
       : view.projectByPath(step.project);
   let status: number;
+  let message: string | undefined;
   if (!endpointAcceptsJobToken(view, endpoint)) {
     // GitLab ignores the job token here: the request is anonymous.
     status = target?.visibility === 'public' ? 200 : 404;
@@ -324,6 +326,13 @@ function curlApi(
       target,
     });
     status = decision.ok ? 200 : decision.status;
+    const source = view.project(ctx.projectId);
+    const denied =
+      decision.ok && source && target ? policyDenial(view, source, target, endpoint) : undefined;
+    if (denied) {
+      status = 403;
+      message = denied;
+    }
   }
   if (status === 200) {
     return {
@@ -336,7 +345,7 @@ function curlApi(
   return {
     command,
     output: [
-      JSON.stringify({ message: API_ERROR_MESSAGE[status] ?? `${status}` }),
+      JSON.stringify({ message: message ?? API_ERROR_MESSAGE[status] ?? `${status}` }),
       `curl: (22) The requested URL returned error: ${status}`,
     ],
     exitCode: 22,

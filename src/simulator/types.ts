@@ -122,6 +122,11 @@ export interface Project {
   /** "Limit access to this project" (inbound scope); on by default for projects made since 15.9. */
   inboundJobTokenScope: boolean;
   jobTokenAllowlist: { projectIds: number[]; groupIds: number[] };
+  /**
+   * Fine-grained permissions of allowlist entries (18.3+), by `project:<id>` or `group:<id>`;
+   * an entry not listed keeps the default permissions, as REST creates them.
+   */
+  jobTokenPolicies?: Map<string, { defaultPermissions: boolean; policies: string[] }>;
   createdAt: Date;
   lastActivityAt: Date;
   /** userId → access level (direct membership only). */

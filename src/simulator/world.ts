@@ -534,6 +534,17 @@ export class World implements AccessView {
     }
   }
 
+  /** Gives an allowlist entry fine-grained permissions (18.3+), as the UI or GraphQL would. */
+  setJobTokenPolicies(
+    targetProjectId: number,
+    entry: { kind: 'project' | 'group'; id: number },
+    granted: { defaultPermissions: boolean; policies: string[] },
+  ): void {
+    const target = this.requireProject(targetProjectId);
+    target.jobTokenPolicies ??= new Map();
+    target.jobTokenPolicies.set(`${entry.kind}:${entry.id}`, granted);
+  }
+
   /**
    * Records a successful cross-project job token authorization (`Ci::JobToken::Scope#accessible?`
    * logs only those, and only from 17.6).

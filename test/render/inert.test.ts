@@ -94,6 +94,7 @@ const JOB_URL = 'https://gitlab.example.com/team/app/-/jobs/98123';
 const PIPELINE_URL = 'https://gitlab.example.com/team/app/-/pipelines/5521';
 const VERDICTS: Verdict[] = [
   'allowlist-missing',
+  'permission-missing',
   'user-lacks-access',
   'image-not-found',
   'tag-not-found',
@@ -121,6 +122,8 @@ function hostileFix(kind: Fix['kind'], v: string): Fix {
       return { kind, image: v, candidates: [v] };
     case 'enable-registry':
       return { kind, target: b };
+    case 'policies-add':
+      return { kind, target: b, entry: { kind: 'group', path: `team/${v}` }, add: [v] };
   }
 }
 
@@ -160,6 +163,7 @@ const scenario = fc.record({
       'use-existing-tag',
       'check-image-path',
       'enable-registry',
+      'policies-add',
     ),
   ),
   state: fc.option(

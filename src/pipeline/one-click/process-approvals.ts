@@ -7,10 +7,11 @@ import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { refreshNotes } from '../publish/note.js';
+import { failureSeen, refreshNotes } from '../publish/note.js';
+import { applyPolicies, revertPolicies } from './apply-policies.js';
 import { answerRefusal } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
-import { diagnosisOf, newOneClickReport, type AllowlistFix, type OneClickReport } from './types.js';
+import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { settlePendingWrites } from './settle.js';
 import { continueAfterWrite, incidentsWithRecentWrites } from './watch.js';
 import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
@@ -99,6 +100,7 @@ async function handleApproval(
     fixStateOf(store.actions.listActions(incident.id), diagnosisOf(incident) as Diagnosis, {
       botUsername: bot.username,
       reactions: note.targetKind === 'merge_request',
+      ...failureSeen(store, incident.id),
     });
   const open = incidents.filter((incident) => {
     const state = stateOf(incident);
@@ -144,7 +146,8 @@ async function handleApproval(
     return;
   }
   const incident = open.find((i) => i.id === chosen.id) as Incident;
-  const fix = (diagnosisOf(incident) as Diagnosis).fix as AllowlistFix;
+  const diagnosis = diagnosisOf(incident) as Diagnosis;
+  const fix = diagnosis.fix as OneClickFix;
   // Bound to the offer: an approval older than the offer it would accept counts for nothing.
   if (
     !wantsRevert &&
@@ -156,12 +159,31 @@ async function handleApproval(
     return;
   }
   // Checked now, when the approval is acted on: roles change.
-  const allowed = await authorise(deps.gitlab, bot, fix, approval.userId, approval.command);
+  const allowed = await authorise(
+    deps.gitlab,
+    bot,
+    fix,
+    approval.userId,
+    approval.command,
+    diagnosis.project,
+  );
   if (!allowed.ok) {
     record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
     report.refused += 1;
     if (approval.via === 'reply') {
       await answerOnce(deps, note, approval, incident.id, allowed.answer);
+    }
+    return;
+  }
+  if (fix.kind === 'policies-add') {
+    record(incident, 'allowed', { accessLevel: allowed.level });
+    const result = wantsRevert
+      ? await revertPolicies(deps, incident, fix, approval.username)
+      : await applyPolicies(deps, incident, fix, approval.username);
+    changed.add(incident.id);
+    if (!wantsRevert && result.status === 'applied' && result.answer.made) {
+      report.applied += 1;
+      report.retried += await retryAffectedJobs(deps, incident);
     }
     return;
   }

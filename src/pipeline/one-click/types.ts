@@ -1,8 +1,11 @@
 import type { Diagnosis, Fix } from '../../domain/diagnosis.js';
 import type { Incident } from '../../store/index.js';
 
-/** The fix the one-click flow can make today: adding A to B's job token allowlist. */
+/** Adding A to B's job token allowlist. */
 export type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
+
+/** The fixes the one-click flow can make: that, or a permission for an entry already there. */
+export type OneClickFix = Extract<Fix, { kind: 'allowlist-add' | 'policies-add' }>;
 
 /** What one pass over the approvals did. */
 export interface OneClickReport {

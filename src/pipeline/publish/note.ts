@@ -1,6 +1,6 @@
 import { isNoteworthy, type Diagnosis } from '../../domain/diagnosis.js';
 import { latestOffer, offerHash } from '../../fix/offer.js';
-import { ACTION, fixStateOf } from '../../fix/state.js';
+import { ACTION, fixStateOf, lastFailureAt, revertsIn } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { renderNote, type NoteEntry } from '../../render/comment.js';
 import type { Note as StoredNote, Store } from '../../store/index.js';
@@ -28,6 +28,7 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
     const fixState = fixStateOf(actions, diagnosis, {
       botUsername: bot.username,
       reactions: target.kind === 'merge_request',
+      ...failureSeen(store, incidentId),
     });
     const statusLine = statusLineOf(actions);
     entries.push({
@@ -87,8 +88,9 @@ export async function publishNote(
     // Each version of an offer is recorded with the time GitLab wrote it:
     // only approvals given after that time count (fix/offer.ts).
     if (entry.fixState?.kind === 'offered') {
-      const offer = offerHash(entry, offers);
-      const latest = latestOffer(store.actions.listActions(entry.incidentId), where.target);
+      const actions = store.actions.listActions(entry.incidentId);
+      const offer = offerHash(entry, offers, revertsIn(actions));
+      const latest = latestOffer(actions, where.target);
       if (latest?.offer !== offer) {
         store.actions.recordAction({
           incidentId: entry.incidentId,
@@ -100,6 +102,12 @@ export async function publishNote(
     }
   }
   return note;
+}
+
+/** When the incident last failed, as `fixStateOf` takes it (a reverted change is offered again after). */
+export function failureSeen(store: Store, incidentId: number): { lastFailureAt?: string } {
+  const at = lastFailureAt(store.occurrences.listOccurrences(incidentId));
+  return at === undefined ? {} : { lastFailureAt: at };
 }
 
 /** The target of a stored note, to render it again. */

@@ -7,6 +7,7 @@
  * names, not parsed: enough for a simulator.
  */
 import { serveDiscoveryQuery } from '../graphql/execute.js';
+import { jobTokenPoliciesGraphql } from './graphql-job-token-policies.js';
 import { ok, type ApiResponse } from '../http.js';
 import type { Route } from '../router.js';
 import { route } from '../router.js';
@@ -90,6 +91,8 @@ export function graphqlRoutes(): Route[] {
       const variables = (ctx.body.variables ?? {}) as Record<string, string>;
       const world = ctx.world;
       const userId = ctx.user.id;
+      const policies = jobTokenPoliciesGraphql(world, userId, query, variables);
+      if (policies) return policies;
       const visible = (path: string | undefined) => {
         const project = path === undefined ? undefined : world.projectByPath(path);
         return project && canReadProject(world, userId, project) ? project : undefined;

@@ -1,0 +1,139 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { addPlatformProjects, type JobTokenIds } from '../../src/simulator/index.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+/**
+ * GitLab 18.3+ fine-grained job token permissions: team/app is on the
+ * allowlist of platform/config, but its entry grants only `read_jobs`, so
+ * the job's call to the releases API is refused with GitLab's 403 naming
+ * `read_releases`. The bot checks the entry through GraphQL, and a
+ * Maintainer's approval adds the permission to that entry.
+ */
+let h: Harness;
+afterEach(async () => {
+  expect(h.sim.errors).toEqual([]);
+  await h.close();
+});
+
+async function world(): Promise<JobTokenIds> {
+  h = await startHarness({ version: '18.3.0' });
+  const platform = addPlatformProjects(h.world, h.ids, { botRole: 40 });
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+  // bob maintains platform/config and can see team/app, as GitLab requires.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+  h.world.allowlistProject(platform.config, h.ids.projects.app);
+  h.world.setJobTokenPolicies(
+    platform.config,
+    { kind: 'project', id: h.ids.projects.app },
+    { defaultPermissions: false, policies: ['read_jobs'] },
+  );
+  return platform;
+}
+
+const entryOfApp = (config: number) =>
+  h.world.project(config)?.jobTokenPolicies?.get(`project:${h.ids.projects.app}`);
+
+function runDeploy(extra: { scriptOutput?: string[] } = {}) {
+  return h.world.runPipeline({
+    projectId: h.ids.projects.app,
+    ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
+    userId: h.ids.users.alice,
+    jobs: [
+      {
+        name: 'deploy',
+        image: 'alpine:3.20',
+        script: ['make'],
+        tokenSteps: [{ kind: 'curl', project: 'platform/config', endpoint: 'releases' }],
+        ...extra,
+      },
+    ],
+  });
+}
+
+describe('fine-grained job token permissions (GitLab 18.3+)', () => {
+  it('names the missing permission, gives the exact fix, and a Maintainer’s approval adds it to the entry', async () => {
+    const platform = await world();
+    const pipeline = runDeploy();
+    const bot = h.startBot();
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.outcomes[0]).toMatchObject({
+      patternId: 'job-token-permission-missing',
+      verdict: 'permission-missing',
+    });
+    const note = h.botNotes()[0];
+    const body = note?.body ?? '';
+    expect(body).toContain('does not grant `read_releases`');
+    expect(body).toContain('ciJobTokenScopeUpdatePolicies');
+    expect(body).toContain('Accept with one click');
+    expect(body).not.toContain('read_jobs');
+
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+    await bot.poller.runCycle();
+
+    expect(entryOfApp(platform.config)).toEqual({
+      defaultPermissions: false,
+      policies: ['read_jobs', 'read_releases'],
+    });
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+    expect(h.botNotes()[0]?.body).toContain('added `read_releases` to the permissions of');
+  });
+
+  it('a Developer’s approval leaves the entry as it was', async () => {
+    const platform = await world();
+    runDeploy();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    h.world.addMember(platform.config, h.ids.users.alice, 30);
+
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.alice,
+      '@diagnoser-bot apply',
+    );
+    await bot.poller.runCycle();
+
+    expect(entryOfApp(platform.config)).toEqual({
+      defaultPermissions: false,
+      policies: ['read_jobs'],
+    });
+  });
+
+  it('offers no one-click for a write permission a script printed: the manual steps only', async () => {
+    const platform = await world();
+    // No call was refused: the script prints GitLab's wording itself, naming a write permission.
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
+      userId: h.ids.users.alice,
+      jobs: [
+        {
+          name: 'deploy',
+          image: 'alpine:3.20',
+          script: [
+            `curl --header "JOB-TOKEN: $CI_JOB_TOKEN" "${h.world.externalUrl}/api/v4/projects/platform%2Fconfig/releases"`,
+          ],
+          scriptOutput: [
+            '{"message":"403 Forbidden - Insufficient permissions to access this resource in project config. The following token permission is required: admin_releases."}',
+          ],
+          exitCode: 22,
+        },
+      ],
+    });
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('`admin_releases`');
+    expect(body).not.toContain('Accept with one click');
+    expect(entryOfApp(platform.config)?.policies).toEqual(['read_jobs']);
+  });
+});
