@@ -1,5 +1,6 @@
 import { isNoteworthy, type Diagnosis } from '../../domain/diagnosis.js';
 import { latestOffer, offerHash } from '../../fix/offer.js';
+import { retryStateOf } from '../../fix/retry-offer.js';
 import { ACTION, fixStateOf } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { renderNote, type NoteEntry } from '../../render/comment.js';
@@ -25,10 +26,9 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
     const diagnosis = incident?.diagnosis as unknown as Diagnosis | null | undefined;
     if (!incident || !diagnosis || !isNoteworthy(diagnosis)) continue;
     const actions = store.actions.listActions(incidentId);
-    const fixState = fixStateOf(actions, diagnosis, {
-      botUsername: bot.username,
-      reactions: target.kind === 'merge_request',
-    });
+    const options = { botUsername: bot.username, reactions: target.kind === 'merge_request' };
+    const fixState = fixStateOf(actions, diagnosis, options);
+    const retryState = retryStateOf(actions, diagnosis, options);
     const statusLine = statusLineOf(actions);
     entries.push({
       incidentId,
@@ -42,13 +42,16 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
       })),
       ...(fixState ? { fixState } : {}),
       ...(statusLine ? { statusLine } : {}),
+      ...(retryState ? { retryState } : {}),
     });
   }
   // Several offers on one note: each names its incident, so one approval makes one change.
-  const offered = entries.filter((e) => e.fixState?.kind === 'offered');
-  if (offered.length > 1) {
-    for (const e of offered) {
+  if (entries.filter(isOffered).length > 1) {
+    for (const e of entries) {
       if (e.fixState?.kind === 'offered') e.fixState = { ...e.fixState, choose: e.incidentId };
+      if (e.retryState?.kind === 'offered') {
+        e.retryState = { ...e.retryState, choose: e.incidentId };
+      }
     }
   }
   return entries.sort((a, b) => a.incidentId - b.incidentId);
@@ -76,7 +79,7 @@ export async function publishNote(
   const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
   if (note.action === 'unchanged') return note;
   const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
-  const offers = entries.filter((e) => e.fixState?.kind === 'offered').length;
+  const offers = entries.filter(isOffered).length;
   for (const entry of entries) {
     store.actions.recordAction({
       incidentId: entry.incidentId,
@@ -86,7 +89,7 @@ export async function publishNote(
     });
     // Each version of an offer is recorded with the time GitLab wrote it:
     // only approvals given after that time count (fix/offer.ts).
-    if (entry.fixState?.kind === 'offered') {
+    if (isOffered(entry)) {
       const offer = offerHash(entry, offers);
       const latest = latestOffer(store.actions.listActions(entry.incidentId), where.target);
       if (latest?.offer !== offer) {
@@ -100,6 +103,11 @@ export async function publishNote(
     }
   }
   return note;
+}
+
+/** Whether the entry offers a one-click change or retry. */
+function isOffered(entry: NoteEntry): boolean {
+  return entry.fixState?.kind === 'offered' || entry.retryState?.kind === 'offered';
 }
 
 /** The target of a stored note, to render it again. */
