@@ -14,7 +14,7 @@ const entries: { file: string; text: string; data: PatternFile }[] = [];
 for (const file of listPatternFiles(builtinPatternDir(), problems)) {
   const text = readFileSync(file, 'utf8');
   const data = parsePatternText(text, file, problems);
-  if (data && compilePattern(data, file, file, problems, 'checked')) {
+  if (data && compilePattern(data, file, file, problems, { mode: 'checked' })) {
     entries.push({ file, text, data });
   }
 }

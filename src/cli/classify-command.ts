@@ -8,7 +8,7 @@ import {
   type Match,
 } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
-import { classifyPasted, looksPasted } from '../patterns/paste.js';
+import { classifyPasted, looksPasted, looksQuotedPrintable } from '../patterns/paste.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { CliExit } from './exit.js';
 
@@ -79,10 +79,12 @@ async function classifyInput(
   return classifyStream(rest(), library);
 }
 
-/** Pasted excerpts (quote marks, wrapped lines, `[...]`) are undone before classifying. */
+/** Pasted excerpts (quote marks, wrapped lines, `[...]`, mail encoding) are undone before classifying. */
 function classifyWhole(bytes: Buffer, library: PatternLibrary): Classification {
   const text = bytes.toString('utf8');
-  return looksPasted(text) ? classifyPasted(text, library) : classify(bytes, library);
+  return looksPasted(text) || looksQuotedPrintable(text)
+    ? classifyPasted(text, library)
+    : classify(bytes, library);
 }
 
 /** Reads a file in 1 MiB blocks; synchronous reads keep the CPU busy instead of waiting. */

@@ -25,3 +25,23 @@ export type FixState =
   | { kind: 'fixed-by-hand'; at: string }
   | { kind: 'reverted'; by: string; at: string }
   | { kind: 'failed'; reason: string };
+
+/** Where the one-click retry of an infrastructure failure stands, as the note shows it. */
+export type RetryState =
+  | {
+      kind: 'offered';
+      botUsername: string;
+      /** Commit discussions have no emoji API: only the reply works there. */
+      reactions: boolean;
+      /** Set when the note carries several offers: the reply must name this incident. */
+      choose?: number;
+    }
+  | {
+      kind: 'retried';
+      botUsername: string;
+      by: string;
+      at: string;
+      retried: { jobName: string; jobUrl: string; status: string }[];
+      /** Why some failed jobs could not be retried. */
+      retryProblem?: string;
+    };

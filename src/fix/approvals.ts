@@ -1,7 +1,7 @@
 import type { GitlabPort, GitlabUser, Note } from '../gitlab/port.js';
 import type { Note as StoredNote } from '../store/index.js';
 
-export type Command = 'apply' | 'apply-group' | 'revert';
+export type Command = 'apply' | 'apply-group' | 'revert' | 'retry';
 
 /** Somebody asking the bot to act, by reaction or by reply. */
 export interface Approval {
@@ -21,14 +21,14 @@ export interface Approval {
 /** The reactions that approve an offer. */
 export const APPROVAL_EMOJI: ReadonlySet<string> = new Set(['thumbsup', '+1']);
 
-/** `@bot apply`, `@bot apply group`, `@bot revert`, each with an optional incident number. */
+/** `@bot apply`, `@bot apply group`, `@bot revert`, `@bot retry`, each with an optional incident number. */
 export function parseCommand(
   body: string,
   botUsername: string,
 ): { command: Command; incidentId?: number } | undefined {
   const escaped = botUsername.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
   const m = new RegExp(
-    `(?:^|\\s)@${escaped}\\s+(apply(?:\\s+group)?|revert)\\b(?:\\s+(\\d{1,12})\\b)?`,
+    `(?:^|\\s)@${escaped}\\s+(apply(?:\\s+group)?|revert|retry)\\b(?:\\s+(\\d{1,12})\\b)?`,
     'i',
   ).exec(body);
   if (!m?.[1]) return undefined;

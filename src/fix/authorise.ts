@@ -77,6 +77,33 @@ export async function authorise(
   return { ok: true, level };
 }
 
+/**
+ * GitLab's own rule for retrying a job: Developer (or higher) of the job's
+ * project. Checked when the approval is acted on: roles change.
+ */
+export async function authoriseRetry(
+  gitlab: GitlabPort,
+  bot: GitlabUser,
+  project: { id: number; path: string },
+  userId: number,
+): Promise<Authorisation> {
+  const answer = 'Only Developers, Maintainers and Owners of the project can have its jobs retried';
+  if (userId === bot.id) {
+    return { ok: false, level: 0, reason: 'the bot cannot approve its own retry', answer };
+  }
+  const member = await gitlab.getMember(project.id, userId);
+  const level = member?.accessLevel ?? 0;
+  if (level < ROLE.developer) {
+    return {
+      ok: false,
+      level,
+      reason: `access level ${level} in ${project.path}; Developer (30) or higher is needed`,
+      answer,
+    };
+  }
+  return { ok: true, level };
+}
+
 /** Whether the user can see project A: public, internal, or a member (Guest or more). */
 async function canSeeProject(
   gitlab: GitlabPort,

@@ -1,5 +1,6 @@
 import { basename, extname } from 'node:path';
 import type { PatternProblem } from '../errors.js';
+import type { PatternBudget } from './budget.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { checkRegex, countGroups, lazyRegex, type RuleRegex } from './regex.js';
 import { createRuleScanner } from './scan.js';
@@ -13,6 +14,12 @@ import type { PatternFile } from './schema.js';
  */
 export type CompileMode = 'eager' | 'checked' | 'trusted';
 
+/** How one file is compiled; an eager file's regexes are also charged to the user folders' budget. */
+export interface CompileOptions {
+  mode: CompileMode;
+  budget?: PatternBudget;
+}
+
 /**
  * Turns a validated pattern file into a pattern: checks that its id is its
  * file name and compiles its rules. Problems are collected, not thrown.
@@ -22,7 +29,7 @@ export function compilePattern(
   file: string,
   shown: string,
   problems: PatternProblem[],
-  mode: CompileMode,
+  how: CompileOptions,
 ): Pattern | undefined {
   const before = problems.length;
   const expectedId = basename(file, extname(file));
@@ -34,7 +41,7 @@ export function compilePattern(
     });
   }
   const rules = data.match.map((rule, index) =>
-    compileRule(rule, `match.${index}`, shown, problems, mode),
+    compileRule(rule, `match.${index}`, shown, problems, how),
   );
   if (problems.length > before) return undefined;
   return { ...data, file: shown, rules: rules as CompiledRule[] };
@@ -61,17 +68,17 @@ function compileRule(
   field: string,
   file: string,
   problems: PatternProblem[],
-  mode: CompileMode,
+  how: CompileOptions,
 ): CompiledRule | undefined {
-  const regex = compileChecked(rule.regex, rule.flags, `${field}.regex`, file, problems, mode);
+  const regex = compileChecked(rule.regex, rule.flags, `${field}.regex`, file, problems, how);
   const unless = rule.unless
-    ? compileChecked(rule.unless, rule.flags, `${field}.unless`, file, problems, mode)
+    ? compileChecked(rule.unless, rule.flags, `${field}.unless`, file, problems, how)
     : undefined;
   const context = (rule.context ?? []).map((ctx, i) => {
     const { regex: source, flags, unless: exclude, ...rest } = ctx;
     const at = `${field}.context.${i}`;
-    const re = compileChecked(source, flags, `${at}.regex`, file, problems, mode);
-    const not = exclude ? compileChecked(exclude, flags, `${at}.unless`, file, problems, mode) : undefined;
+    const re = compileChecked(source, flags, `${at}.regex`, file, problems, how);
+    const not = exclude ? compileChecked(exclude, flags, `${at}.unless`, file, problems, how) : undefined;
     if (!re || (exclude && !not)) return undefined;
     return not ? { ...rest, regex: re, unless: not } : { ...rest, regex: re };
   });
@@ -84,14 +91,17 @@ function compileRule(
   return compiled;
 }
 
-/** Checks a regex for RE2; what RE2 cannot run, or a regex with unnamed groups, is a problem. */
+/**
+ * Checks a regex for RE2; what RE2 cannot run, a regex with unnamed groups,
+ * or one past the budget is a problem.
+ */
 function compileChecked(
   source: string,
   flags: string | undefined,
   field: string,
   file: string,
   problems: PatternProblem[],
-  mode: CompileMode,
+  { mode, budget }: CompileOptions,
 ): RuleRegex | undefined {
   if (mode === 'trusted') return lazyRegex(source, flags);
   let regex: RuleRegex;
@@ -108,6 +118,11 @@ function compileChecked(
       field,
       reason: 'use named groups (?<name>…) for fields and (?:…) for the rest',
     });
+    return undefined;
+  }
+  const refused = budget?.charge(source, flags);
+  if (refused) {
+    problems.push({ file, field, reason: refused });
     return undefined;
   }
   return regex;

@@ -70,7 +70,7 @@ export function loadCachedBuiltins(): PatternLibrary | undefined {
   const ids = new Set<string>();
   for (const file of listPatternFiles(builtinPatternDir(), problems)) {
     const data = cache.lookup(file, readFileSync(file, 'utf8'));
-    const pattern = data && compilePattern(data, file, relative(process.cwd(), file) || file, problems, 'trusted');
+    const pattern = data && compilePattern(data, file, relative(process.cwd(), file) || file, problems, { mode: 'trusted' });
     if (!pattern || ids.has(pattern.id)) return undefined;
     ids.add(pattern.id);
     patterns.push(pattern);

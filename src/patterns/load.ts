@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PatternLibraryError, type PatternProblem } from '../errors.js';
-import { buildLibrary, compilePattern, type CompileMode } from './compile.js';
+import { createPatternBudget } from './budget.js';
+import { buildLibrary, compilePattern, type CompileOptions } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
 import { readPatternCache, type PatternCache } from './library-cache.js';
 import { builtinPatternDir, listPatternFiles } from './pattern-files.js';
@@ -17,13 +18,16 @@ export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibr
   const problems: PatternProblem[] = [];
   const byId = new Map<string, Pattern>();
   const builtin = builtinPatternDir();
+  // One budget for every user folder together.
+  const budget = createPatternBudget();
   for (const dir of dirs) {
     const seenHere = new Map<string, string>();
     const isBuiltin = resolve(dir) === builtin;
     // Built-in files unchanged since the build are read from its cache instead of parsed.
     const cache = isBuiltin ? readPatternCache() : undefined;
     for (const file of listPatternFiles(dir, problems)) {
-      const pattern = loadPatternFile(file, problems, isBuiltin ? 'checked' : 'eager', cache);
+      const how: CompileOptions = isBuiltin ? { mode: 'checked' } : { mode: 'eager', budget };
+      const pattern = loadPatternFile(file, problems, how, cache);
       if (!pattern) continue;
       const earlier = seenHere.get(pattern.id);
       if (earlier) {
@@ -47,7 +51,7 @@ export function loadLibrary(dirs: string[] = [builtinPatternDir()]): PatternLibr
 export function loadPatternFile(
   file: string,
   problems: PatternProblem[],
-  mode: CompileMode = 'eager',
+  how: CompileOptions = { mode: 'eager', budget: createPatternBudget() },
   cache?: PatternCache,
 ): Pattern | undefined {
   const shown = relative(process.cwd(), file) || file;
@@ -59,9 +63,9 @@ export function loadPatternFile(
     return undefined;
   }
   const cached = cache?.lookup(file, text);
-  if (cached) return compilePattern(cached, file, shown, problems, 'trusted');
+  if (cached) return compilePattern(cached, file, shown, problems, { mode: 'trusted' });
   const data = parsePatternText(text, shown, problems);
-  return data && compilePattern(data, file, shown, problems, mode);
+  return data && compilePattern(data, file, shown, problems, how);
 }
 
 /** A pattern file's YAML, validated against the schema; undefined (with problems) when it is not valid. */

@@ -6,6 +6,9 @@
  *
  * Only text that looks pasted is touched: a log as GitLab serves it has
  * section markers or colours and is never rewritten.
+ *
+ * A log mailed as quoted-printable (`=1B[0K`, lines broken with a trailing
+ * `=`) is decoded first, back to the bytes the job wrote.
  */
 
 import { classify, type Classification } from './classify.js';
@@ -17,9 +20,33 @@ const ELISION = /^\s*(?:\.{3,}|\u2026|\[(?:\.{3}|\u2026|snip|snipped|truncated)\
 const QUOTE = /^[ \t]{0,3}(?:>[ \t]?){1,8}/;
 /** Text GitLab writes only into raw job logs. */
 const RAW_LOG = /\x1b\[|section_(?:start|end):\d/;
-/** Lines that begin a new log record, never the tail of a wrapped one. */
+/** Lines that begin a new log record, never the tail of a wrapped one (also commented out with `#`). */
 const RECORD_START =
-  /^(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
+  /^(?:#\s{1,8})?(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
+
+/** A quoted-printable soft line break: one `=` ending a line (`==` is an escape or text). */
+const QP_SOFT_BREAK = /[^=]=$/;
+/** A quoted-printable escape of a byte mail cannot carry: ESC, `=`, a control or 8-bit byte. */
+const QP_ESCAPE = /=(?:1B|3D|0[0-9A-F]|[89A-F][0-9A-F])/;
+
+/**
+ * Whether text is quoted-printable: several lines end in a soft break and
+ * escapes of bytes plain text would not spell with `=` appear.
+ */
+export function looksQuotedPrintable(text: string): boolean {
+  const lines = text.split(/\r?\n/);
+  const soft = lines.filter((l) => QP_SOFT_BREAK.test(l)).length;
+  return soft >= 2 && QP_ESCAPE.test(text);
+}
+
+/** The bytes quoted-printable text stands for, read as UTF-8. */
+export function decodeQuotedPrintable(text: string): string {
+  const joined = text.replace(/\r\n?/g, '\n').replace(/=\n/g, '');
+  // A run of escapes is one byte string (a UTF-8 character may span several).
+  return joined.replace(/(?:=[0-9A-F]{2})+/g, (run) =>
+    Buffer.from(run.replaceAll('=', ''), 'hex').toString('utf8'),
+  );
+}
 
 /** Wrapped pastes are at most this wide; wider text was not wrapped. */
 const MIN_WRAP = 50;
@@ -95,5 +122,6 @@ function joiner(piece: string, after: string, width: number, folded: boolean): s
 
 /** Classifies a log, undoing pasting first when it looks pasted (see `normalisePaste`). */
 export function classifyPasted(text: string, library: PatternLibrary): Classification {
-  return classify(looksPasted(text) ? normalisePaste(text) : text, library);
+  const decoded = looksQuotedPrintable(text) ? decodeQuotedPrintable(text) : text;
+  return classify(looksPasted(decoded) ? normalisePaste(decoded) : decoded, library);
 }

@@ -17,6 +17,7 @@ const UNSUPPORTED: [RegExp, string][] = [
   [/\\[1-9]|\\k/, 'backreferences (\\1, \\k<name>) are not supported (RE2 has none)'],
   [/\+\+|\*\+|\?\+|\}\+/, 'possessive quantifiers (a++) are not supported; a plain a+ never backtracks in RE2'],
   [/repetition size/, 'a counted repetition may not exceed {1000}'],
+  [/pattern too large/, 'compiles to a larger program than RE2 allows: use shorter counted repetitions'],
 ];
 
 /** A rule's regex: checked at load, compiled in full the first time a line needs it. */

@@ -1,6 +1,6 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
-import type { FixState } from '../domain/fix-state.js';
-import { renderFixState } from './fix-status.js';
+import type { FixState, RetryState } from '../domain/fix-state.js';
+import { renderFixState, renderRetryState } from './fix-status.js';
 import { renderStatusLine, type StatusLine } from './status-line.js';
 import { policiesFix } from './policies-fix.js';
 import {
@@ -40,6 +40,8 @@ export interface NoteEntry {
   fixState?: FixState;
   /** Where the incident stands, when it moved since the note first showed it. */
   statusLine?: StatusLine;
+  /** The one-click retry of an infrastructure failure: offered, or done. */
+  retryState?: RetryState;
 }
 
 export interface RenderOptions {
@@ -143,6 +145,7 @@ function renderEntry(entry: NoteEntry, options: RenderOptions, titled: boolean):
   parts.push(`**How to fix it.** ${fixText(d, instanceUrl(d, options.gitlabUrl))}`);
   if (entry.statusLine) parts.push(renderStatusLine(entry.statusLine));
   if (entry.fixState) parts.push(renderFixState(entry.fixState, d));
+  if (entry.retryState) parts.push(renderRetryState(entry.retryState, d));
   parts.push(
     // A preview (`diagnose` without --post) has no incident yet.
     `<sub>${entry.incidentId > 0 ? `Incident ${entry.incidentId} · ` : ''}pattern ${code(d.patternId)} · verdict ${code(d.verdict)}${d.confidence === 'suspected' ? ' (suspected: not everything could be verified)' : ''}</sub>`,

@@ -1,5 +1,5 @@
 import type { Diagnosis, Fix } from '../domain/diagnosis.js';
-import type { FixState } from '../domain/fix-state.js';
+import type { FixState, RetryState } from '../domain/fix-state.js';
 import { code, factMarkdown, link } from './markdown.js';
 import { entryName } from './policies-fix.js';
 
@@ -80,6 +80,27 @@ function renderPoliciesState(state: FixState, fix: Extract<Fix, { kind: 'policie
     case 'failed':
       return `**The one-click fix could not be applied.** ${factMarkdown(state.reason)} The manual steps above still work.`;
   }
+}
+
+/** The lines about the one-click retry of an infrastructure failure. */
+export function renderRetryState(state: RetryState, d: Diagnosis): string {
+  const project = code(d.project.path);
+  const again = `@${state.botUsername} retry`;
+  if (state.kind === 'offered') {
+    const retry = `${again}${state.choose ? ` ${state.choose}` : ''}`;
+    const how =
+      state.reactions && !state.choose
+        ? `react with :thumbsup: to this comment, or reply ${code(retry)}`
+        : `reply ${code(retry)} to this comment`;
+    return `**Retry with one click.** A Developer, Maintainer or Owner of ${project} may ${how}: the bot then retries the failed jobs listed above and reports back here.`;
+  }
+  const jobs = state.retried.length
+    ? ` Retried: ${state.retried.map((j) => `${link(j.jobName, j.jobUrl)} (${jobStatus(j.status)})`).join(', ')}.`
+    : '';
+  const problem = state.retryProblem
+    ? ` Some failed jobs were not retried (${factMarkdown(state.retryProblem)}); retry them by hand.`
+    : '';
+  return `**Retried.** ${code(state.by)} asked for a retry on ${state.at.slice(0, 16).replace('T', ' ')} UTC.${jobs}${problem} If new failures appear, reply ${code(again)} again.`;
 }
 
 /** GitLab's job status word; anything else is shown as a value. */

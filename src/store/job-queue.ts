@@ -40,7 +40,15 @@ export interface JobQueueRepository {
   getJob(jobId: number): QueuedJob | undefined;
   /** Jobs per status, e.g. for /metrics. */
   countJobs(): Record<QueueStatus, number>;
+  /**
+   * Records a webhook delivery's key; false when it was received before, even
+   * before a restart. Keys older than `DELIVERY_MEMORY_MS` are forgotten.
+   */
+  firstDelivery(key: string): boolean;
 }
+
+/** GitLab resends a delivery within minutes, if at all: a day is plenty. */
+export const DELIVERY_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 interface QueueRow {
   job_id: number;
@@ -97,6 +105,11 @@ export function createJobQueueRepository({ db, now }: StoreContext): JobQueueRep
   const counts = db.prepare<[], { status: QueueStatus; n: number }>(
     'SELECT status, count(*) AS n FROM job_queue GROUP BY status',
   );
+  const deliver = db.prepare<[string, string]>(
+    'INSERT INTO webhook_deliveries (key, received_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING',
+  );
+  const forget = db.prepare<[string]>('DELETE FROM webhook_deliveries WHERE received_at < ?');
+  let deliveries = 0;
   const enqueueAll = db.transaction((jobs: readonly NewQueuedJob[], at: string) => {
     let added = 0;
     for (const job of jobs) {
@@ -131,6 +144,12 @@ export function createJobQueueRepository({ db, now }: StoreContext): JobQueueRep
     getJob(jobId) {
       const row = select.get(jobId);
       return row && toQueuedJob(row);
+    },
+    firstDelivery(key) {
+      const at = now();
+      // Old keys go now and then, not on every delivery.
+      if (deliveries++ % 1000 === 0) forget.run(toIso(new Date(at.getTime() - DELIVERY_MEMORY_MS)));
+      return deliver.run(key, toIso(at)).changes > 0;
     },
     countJobs() {
       const result: Record<QueueStatus, number> = { pending: 0, done: 0, failed: 0 };

@@ -64,49 +64,5 @@ export function missingPatterns(log: RealLog, library: PatternLibrary): string |
  * logs can land before the rules change; fixing one means deleting its line
  * here (real-logs.test.ts fails while a listed log is classified right).
  */
-export const knownMisses: ReadonlyMap<string, string> = new Map([
-  [
-    '060-kaniko-702-empty-registry-variable-invalid-repository-name.log',
-    "kaniko's 'error checking push permissions' (400 invalid repository name) without a runner line is not recognised",
-  ],
-  [
-    '098-gitlab-docs-ko-api-security-service-image-unauthorized.log',
-    "'Get https://<registry>/.../manifests/latest: unauthorized' on a service image is read as a pull failure of unknown cause",
-  ],
-  [
-    '099-zh-docs-k8s-rbac-secrets-forbidden-wrapped.log',
-    "the RBAC denial is broken over indented lines, so 'ERROR: Job failed (system failure):' is alone at a line end",
-  ],
-  [
-    '134-zh-blog-ssh-executor-sudo-no-tty-process-exited.log',
-    "the ssh executor's 'ERROR: Job failed: Process exited with: 1.' is not read as a script failure",
-  ],
-  [
-    '077-kaniko-2222-harbor-push-unauthorized.log',
-    "kaniko's 'error checking push permissions ... UNAUTHORIZED ... action: push' is not read as a push denial",
-  ],
-  [
-    '152-hexo-16-1-shell-prepare-environment-bash-logout.log',
-    "'ERROR: Job failed: prepare environment: exit status 1' with the shell-profile-loading hint (a failing ~/.bash_logout) is not recognised",
-  ],
-  [
-    '163-qemu-devel-container-build-cgroup-mountpoint.log',
-    "a lone 'cgroups: cgroup mountpoint does not exist: unknown' (container runtime on the runner host) is not recognised",
-  ],
-  [
-    '175-qemu-pipeline-mail-buildkit-from-debian10-pull-access-denied-qp.log',
-    "buildkit's 'FROM docker.io/qemu/debian10 ... pull access denied, repository does not exist' inside a docker build, mailed quoted-printable, is not recognised",
-  ],
-  [
-    '179-qemu-pipeline-mail-build-disabled-timeout-kvm-fallback-qp.log',
-    "'execution took longer than 1h0m0s secon=' soft-wrapped by quoted-printable (=1B escapes) is not read as a timeout",
-  ],
-  [
-    '185-qemu-pipeline-mail-build-fuzzer-leaksanitizer-qp.log',
-    "a LeakSanitizer report ending in make Error 1 and an =1B-escaped 'ERROR: Job failed: exit code 1' is not recognised",
-  ],
-  [
-    '188-ko-runbook-docker-login-empty-username.log',
-    "docker login's 'Must provide --username with --password-stdin' (empty username variable) is not read as a failed registry login",
-  ],
+export const knownMisses: ReadonlyMap<string, string> = new Map<string, string>([
 ]);

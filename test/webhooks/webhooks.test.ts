@@ -16,15 +16,8 @@ afterEach(async () => {
   await h.close();
 });
 
-/** The seed world, a bot with webhooks on its own HTTP server, and its hook on team/app. */
-async function withHooks() {
-  h = await startHarness({ botRole: 40 });
-  // Hooks need Maintainer in the project they are on; retries need Developer.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 40);
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  // The bot listens on loopback: an admin allowed the local network.
-  h.world.allowLocalNetworkHooks = true;
-  const bot = h.startBot({ webhookSecret: SECRET });
+/** The bot's webhook receiver on an HTTP server of its own, as `run` serves it. */
+async function serve(bot: Bot) {
   if (!bot.webhooks) throw new Error('webhooks are off');
   const receiver = bot.webhooks;
   web = createWebServer({
@@ -37,16 +30,28 @@ async function withHooks() {
   await web.listen({ host: '127.0.0.1', port: 0 });
   const address = web.server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const url = `http://127.0.0.1:${port}/webhooks/gitlab`;
-  const app = await bot.gitlab.getProject(h.ids.projects.app);
-  const outcomes = await installHooks(bot.gitlab, [app], { url, token: SECRET });
-  expect(outcomes.map((o) => o.status)).toEqual(['created']);
   /** Waits until GitLab's deliveries and the work they started are done. */
   const settle = async () => {
     await h.sim.hooksSettled();
     await receiver.idle();
     await bot.poller.idle();
   };
+  return { url: `http://127.0.0.1:${port}/webhooks/gitlab`, settle };
+}
+
+/** The seed world, a bot with webhooks on its own HTTP server, and its hook on team/app. */
+async function withHooks() {
+  h = await startHarness({ botRole: 40 });
+  // Hooks need Maintainer in the project they are on; retries need Developer.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 40);
+  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+  // The bot listens on loopback: an admin allowed the local network.
+  h.world.allowLocalNetworkHooks = true;
+  const bot = h.startBot({ webhookSecret: SECRET });
+  const { url, settle } = await serve(bot);
+  const app = await bot.gitlab.getProject(h.ids.projects.app);
+  const outcomes = await installHooks(bot.gitlab, [app], { url, token: SECRET });
+  expect(outcomes.map((o) => o.status)).toEqual(['created']);
   return { bot, url, settle };
 }
 
@@ -136,6 +141,33 @@ describe('webhooks: GitLab tells the bot, the bot answers without waiting for a 
     expect(queued(bot)).toBe(queuedBefore);
     expect(h.botNotes().map((n) => `${n.id}:${n.updatedAt.toISOString()}`)).toEqual(notesBefore);
     expect(h.sim.requests.filter((r) => r.method !== 'GET').length).toBe(writesBefore);
+  });
+
+  it('a delivery repeated after a restart is dropped: the job is queued once and noted once', async () => {
+    h = await startHarness({ botRole: 40 });
+    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 40);
+    // No hook yet: GitLab tells nobody of this failure but the deliveries below.
+    const job = h.world.jobsOf(h.runSeed().id)[0];
+    if (!job) throw new Error('no job');
+    const headers = { 'x-gitlab-token': SECRET, 'idempotency-key': 'one-event' };
+    const before = h.startBot({ webhookSecret: SECRET });
+    const first = await serve(before);
+    const answer = await post(first.url, jobPayload(h.world, job), headers);
+    await first.settle();
+    expect(await answer.json()).toEqual({ status: 'queued', jobs: 1 });
+    expect(h.botNotes()).toHaveLength(1);
+
+    // A restart: a new bot on the same database, behind a new server.
+    await web?.close();
+    before.close();
+    const after = h.startBot({ webhookSecret: SECRET });
+    const second = await serve(after);
+    const again = await post(second.url, jobPayload(h.world, job), headers);
+    await second.settle();
+
+    expect(await again.json()).toEqual({ status: 'duplicate' });
+    expect(queued(after)).toBe(1);
+    expect(h.botNotes()).toHaveLength(1);
   });
 
   it("a reply from someone who may not approve applies nothing; a Maintainer's 👍 applies", async () => {

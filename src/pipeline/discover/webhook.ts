@@ -23,22 +23,20 @@ export interface DeliveryAnswer {
 }
 
 const APPROVAL_EMOJI = new Set(['thumbsup', '+1']);
-/** Delivery keys remembered; GitLab resends within minutes, rarely later. */
-const REMEMBERED_DELIVERIES = 10_000;
 
 /**
  * The webhook source: turns a delivery into queued jobs (Job and Pipeline
  * hooks) or a look at one note's approvals (Note and Emoji hooks on the
  * bot's notes), and returns at once: the worker does the rest. A repeated
- * delivery changes nothing: its key is remembered, the queue keeps one entry
- * per job, and an approval is acted on once (the audit trail says so).
+ * delivery changes nothing: its key is kept in the database (so a restart
+ * does not forget it), the queue keeps one entry per job, and an approval is
+ * acted on once (the audit trail says so).
  */
 export function createWebhookSource(
   deps: Pick<PipelineDeps, 'store' | 'logger' | 'gitlab'>,
   worker: Pick<Worker, 'kick' | 'approve'>,
   isWatched: (projectId: number) => boolean,
 ) {
-  const seen = new Set<string>();
   const pending = new Set<Promise<unknown>>();
   let bot: Promise<GitlabUser | undefined> | undefined;
 
@@ -50,15 +48,6 @@ export function createWebhookSource(
       )
       .finally(() => pending.delete(done));
     pending.add(done);
-  }
-
-  function remember(key: string): boolean {
-    if (seen.has(key)) return false;
-    seen.add(key);
-    if (seen.size > REMEMBERED_DELIVERIES) {
-      seen.delete(seen.values().next().value as string);
-    }
-    return true;
   }
 
   function enqueue(jobs: NewQueuedJob[]): DeliveryAnswer {
@@ -98,7 +87,9 @@ export function createWebhookSource(
     const key =
       delivery.idempotencyKey ??
       (delivery.eventUuid ? `${delivery.eventUuid}:${payload.object_kind}:${objectId}` : undefined);
-    if (key !== undefined && !remember(key)) return { status: 'duplicate' };
+    if (key !== undefined && !deps.store.jobQueue.firstDelivery(key)) {
+      return { status: 'duplicate' };
+    }
 
     switch (payload.object_kind) {
       case 'build':

@@ -3,13 +3,15 @@ import { authorise } from '../../fix/authorise.js';
 import { readApprovals, type Approval } from '../../fix/approvals.js';
 import { code } from '../../render/markdown.js';
 import { approvesOffer, chosenIncident, isOfferable, latestOffer } from '../../fix/offer.js';
+import { isRetryOfferable } from '../../fix/retry-offer.js';
 import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { failureSeen, refreshNotes } from '../publish/note.js';
 import { applyPolicies, revertPolicies } from './apply-policies.js';
-import { answerRefusal } from './refusal.js';
+import { processRetryApprovals } from './process-retry.js';
+import { answerOnce } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { settlePendingWrites } from './settle.js';
@@ -35,6 +37,7 @@ export async function runOneClick(
   await settlePendingWrites(deps, report, changed);
   for (const note of deps.store.notes.listNotesUpdatedSince(since)) {
     await processApprovals(deps, note, bot, report, changed);
+    await processRetryApprovals(deps, note, bot, report, changed);
   }
 
   // Work a crash or an outage may have left half done, and retried jobs to watch.
@@ -62,7 +65,14 @@ export async function processApprovals(
     .map((id) => deps.store.incidents.getIncident(id))
     .filter((i): i is Incident => i !== undefined && hasOneClickFix(diagnosisOf(i)));
   if (incidents.length === 0) return report;
-  const approvals = await readApprovals(deps.gitlab, note, bot);
+  // A reaction on a note that also offers a retry cannot say which it accepts.
+  const retryOffered = note.incidentIds.some((id) => {
+    const incident = deps.store.incidents.getIncident(id);
+    return incident !== undefined && isRetryOfferable(diagnosisOf(incident));
+  });
+  const approvals = (await readApprovals(deps.gitlab, note, bot)).filter(
+    (a) => a.command !== 'retry' && !(retryOffered && a.via === 'reaction'),
+  );
   const handled = handledKeys(deps, incidents);
   for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
     if (handled.has(approval.key)) continue;
@@ -208,19 +218,4 @@ async function handleApproval(
   if (!wantsRevert && holdsChange(result)) {
     report.retried += await retryAffectedJobs(deps, incident);
   }
-}
-
-/** Answers a person at most once per incident, however often they ask. */
-async function answerOnce(
-  deps: PipelineDeps,
-  note: StoredNote,
-  approval: Approval,
-  incidentId: number | undefined,
-  answer: string,
-) {
-  const answered = deps.store.actions
-    .listActions(incidentId ?? 0)
-    .some((a) => a.kind === ACTION.reply && a.actor === approval.username);
-  if (incidentId !== undefined && answered) return;
-  await answerRefusal(deps, note, approval, [answer], incidentId);
 }

@@ -31,3 +31,18 @@ export async function answerRefusal(
     detail: { key: approval.key, reason: 'not allowed to accept' },
   });
 }
+
+/** Answers a person at most once per incident, however often they ask. */
+export async function answerOnce(
+  deps: PipelineDeps,
+  note: StoredNote,
+  approval: Approval,
+  incidentId: number | undefined,
+  answer: string,
+) {
+  const answered = deps.store.actions
+    .listActions(incidentId ?? 0)
+    .some((a) => a.kind === ACTION.reply && a.actor === approval.username);
+  if (incidentId !== undefined && answered) return;
+  await answerRefusal(deps, note, approval, [answer], incidentId);
+}

@@ -1,15 +1,20 @@
 import { GitlabTransientError, errorMessage } from '../../errors.js';
 import { ACTION } from '../../fix/state.js';
 import type { Job } from '../../gitlab/port.js';
-import type { Incident } from '../../store/index.js';
+import type { Incident, Occurrence } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 
 /**
  * Retries the failed jobs of every pipeline the incident covers that is
  * still the newest of its ref, once each: the trail remembers what was
- * retried, so a restart never retries twice.
+ * retried, so a restart never retries twice. `only` narrows the jobs (a
+ * retry approved on one note retries that note's jobs).
  */
-export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident): Promise<number> {
+export async function retryAffectedJobs(
+  deps: PipelineDeps,
+  incident: Incident,
+  only: (occurrence: Occurrence) => boolean = () => true,
+): Promise<number> {
   const { store, gitlab } = deps;
   const actions = store.actions.listActions(incident.id);
   const done = new Set(
@@ -35,7 +40,7 @@ export async function retryAffectedJobs(deps: PipelineDeps, incident: Incident):
     return found;
   };
   for (const occurrence of store.occurrences.listOccurrences(incident.id)) {
-    if (done.has(occurrence.jobId)) continue;
+    if (done.has(occurrence.jobId) || !only(occurrence)) continue;
     // Only failures seen before the fix are the fix's to retry (both times are the bot's clock).
     if (fixedAt && occurrence.recordedAt > fixedAt) continue;
     const detail = {

@@ -1,5 +1,6 @@
 import { isNoteworthy, type Diagnosis } from '../../domain/diagnosis.js';
 import { latestOffer, offerHash } from '../../fix/offer.js';
+import { retryStateOf } from '../../fix/retry-offer.js';
 import { ACTION, fixStateOf, lastFailureAt, revertsIn } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { renderNote, type NoteEntry } from '../../render/comment.js';
@@ -25,11 +26,12 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
     const diagnosis = incident?.diagnosis as unknown as Diagnosis | null | undefined;
     if (!incident || !diagnosis || !isNoteworthy(diagnosis)) continue;
     const actions = store.actions.listActions(incidentId);
+    const options = { botUsername: bot.username, reactions: target.kind === 'merge_request' };
     const fixState = fixStateOf(actions, diagnosis, {
-      botUsername: bot.username,
-      reactions: target.kind === 'merge_request',
+      ...options,
       ...failureSeen(store, incidentId),
     });
+    const retryState = retryStateOf(actions, diagnosis, options);
     const statusLine = statusLineOf(actions);
     entries.push({
       incidentId,
@@ -43,13 +45,16 @@ export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): 
       })),
       ...(fixState ? { fixState } : {}),
       ...(statusLine ? { statusLine } : {}),
+      ...(retryState ? { retryState } : {}),
     });
   }
   // Several offers on one note: each names its incident, so one approval makes one change.
-  const offered = entries.filter((e) => e.fixState?.kind === 'offered');
-  if (offered.length > 1) {
-    for (const e of offered) {
+  if (entries.filter(isOffered).length > 1) {
+    for (const e of entries) {
       if (e.fixState?.kind === 'offered') e.fixState = { ...e.fixState, choose: e.incidentId };
+      if (e.retryState?.kind === 'offered') {
+        e.retryState = { ...e.retryState, choose: e.incidentId };
+      }
     }
   }
   return entries.sort((a, b) => a.incidentId - b.incidentId);
@@ -77,7 +82,7 @@ export async function publishNote(
   const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
   if (note.action === 'unchanged') return note;
   const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
-  const offers = entries.filter((e) => e.fixState?.kind === 'offered').length;
+  const offers = entries.filter(isOffered).length;
   for (const entry of entries) {
     store.actions.recordAction({
       incidentId: entry.incidentId,
@@ -87,7 +92,7 @@ export async function publishNote(
     });
     // Each version of an offer is recorded with the time GitLab wrote it:
     // only approvals given after that time count (fix/offer.ts).
-    if (entry.fixState?.kind === 'offered') {
+    if (isOffered(entry)) {
       const actions = store.actions.listActions(entry.incidentId);
       const offer = offerHash(entry, offers, revertsIn(actions));
       const latest = latestOffer(actions, where.target);
@@ -108,6 +113,11 @@ export async function publishNote(
 export function failureSeen(store: Store, incidentId: number): { lastFailureAt?: string } {
   const at = lastFailureAt(store.occurrences.listOccurrences(incidentId));
   return at === undefined ? {} : { lastFailureAt: at };
+}
+
+/** Whether the entry offers a one-click change or retry. */
+function isOffered(entry: NoteEntry): boolean {
+  return entry.fixState?.kind === 'offered' || entry.retryState?.kind === 'offered';
 }
 
 /** The target of a stored note, to render it again. */

@@ -5,7 +5,8 @@ import { migration as auditAndSessions } from './004-audit-and-sessions.js';
 import { migration as sessionActivity } from './005-session-activity.js';
 import { migration as incidentLifecycle } from './006-incident-lifecycle.js';
 import { migration as auditIssues } from './007-audit-issues.js';
-import { migration as writeIntents } from './008-write-intents.js';
+import { migration as webhookDeliveries } from './008-webhook-deliveries.js';
+import { migration as writeIntents } from './009-write-intents.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -17,5 +18,6 @@ export const migrations: readonly Migration[] = [
   sessionActivity,
   incidentLifecycle,
   auditIssues,
+  webhookDeliveries,
   writeIntents,
 ];

@@ -6,7 +6,7 @@ import type { Migration } from './migration.js';
  * which the next cycle settles by reading the allowlist again.
  */
 export const migration: Migration = {
-  version: 8,
+  version: 9,
   name: 'write-intents',
   sql: `
 CREATE TABLE write_intents (

@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+/** A job of team/app's merge request whose dind service was not there: a retry can pass. */
+async function seedRetryOffer() {
+  h = await startHarness();
+  // Retrying jobs needs the Developer role in the job's project.
+  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+  const pipeline = h.world.runPipeline({
+    projectId: h.ids.projects.app,
+    ref: 'refs/merge-requests/1/head',
+    userId: h.ids.users.alice,
+    jobs: [
+      {
+        name: 'build-image',
+        image: 'alpine:3.20',
+        script: ['docker build -t app .'],
+        scriptOutput: [
+          'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?',
+        ],
+        exitCode: 1,
+      },
+    ],
+  });
+  const bot = h.startBot();
+  await bot.poller.runCycle();
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  return { bot, note, pipeline };
+}
+
+const retriesOf = (h: Harness) =>
+  h.sim.requests.filter((r) => r.method === 'POST' && /\/jobs\/\d+\/retry$/.test(r.path));
+
+describe('one-click retry of an infrastructure failure', () => {
+  it('offers it, and retries the job on a thumbs-up from a Developer of the project', async () => {
+    const { bot, note, pipeline } = await seedRetryOffer();
+    expect(note.body).toContain('often passes on a retry');
+    expect(note.body).toContain('**Retry with one click.**');
+    expect(note.body).toContain('`@diagnoser-bot retry`');
+    const before = h.world.jobsOf(pipeline.id).map((j) => j.id);
+
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.alice,
+      'thumbsup',
+    );
+    const report = await bot.poller.runCycle();
+
+    expect(report.oneClick).toMatchObject({ retried: 1, refused: 0 });
+    const after = h.world.jobsOf(pipeline.id);
+    expect(after.map((j) => j.id)).not.toEqual(before);
+    expect(after.some((j) => !before.includes(j.id))).toBe(true);
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('**Retried.** `alice` asked for a retry');
+    expect(h.botNotes()).toHaveLength(1);
+    const trail = bot.store.actions
+      .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
+      .map((a) => `${a.kind}:${a.status}`);
+    expect(trail).toEqual([
+      'note-created:ok',
+      'fix-offered:ok',
+      'approval:allowed',
+      'retry:ok',
+      'note-edited:ok',
+    ]);
+
+    // The same thumbs-up is handled once: no second retry.
+    const again = await bot.poller.runCycle();
+    expect(again.oneClick).toMatchObject({ approvalsSeen: 0, retried: 0 });
+    expect(retriesOf(h)).toHaveLength(1);
+  });
+
+  it('retries on a reply `@bot retry` from a Maintainer', async () => {
+    const { bot, pipeline } = await seedRetryOffer();
+    const before = h.world.jobsOf(pipeline.id).map((j) => j.id);
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.carol,
+      '@diagnoser-bot retry',
+    );
+    const report = await bot.poller.runCycle();
+    expect(report.oneClick).toMatchObject({ retried: 1 });
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.id)).not.toEqual(before);
+    expect(retriesOf(h)).toHaveLength(1);
+  });
+
+  it.each([
+    ['a Reporter of the project', 20],
+    ['a Guest of the project', 10],
+    ['a bystander with no role', 0],
+  ])('retries nothing for %s, and answers a reply once', async (_, level) => {
+    const { bot, note, pipeline } = await seedRetryOffer();
+    const user = h.world.addUser({ username: 'rita' });
+    if (level > 0) h.world.addMember(h.ids.projects.app, user.id, level as 10 | 20);
+    const before = h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`);
+
+    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, user.id, 'thumbsup');
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      user.id,
+      '@diagnoser-bot retry',
+    );
+    const first = await bot.poller.runCycle();
+    const second = await bot.poller.runCycle();
+
+    expect(first.oneClick).toMatchObject({ retried: 0, refused: 2 });
+    expect(second.oneClick).toMatchObject({ approvalsSeen: 0 });
+    expect(h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`)).toEqual(before);
+    expect(retriesOf(h)).toEqual([]);
+    const replies = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]?.body).toContain(
+      'Only Developers, Maintainers and Owners of the project can have its jobs retried',
+    );
+  });
+
+  it('offers no retry for a failure of the code', async () => {
+    h = await startHarness();
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'refs/merge-requests/1/head',
+      userId: h.ids.users.alice,
+      jobs: [
+        {
+          name: 'typecheck',
+          image: 'alpine:3.20',
+          script: ['npx tsc --noEmit'],
+          scriptOutput: [
+            "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
+          ],
+          exitCode: 2,
+        },
+      ],
+    });
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('TypeScript');
+    expect(body).not.toContain('Retry with one click');
+  });
+});
