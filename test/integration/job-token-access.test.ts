@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { Gitlab } from '@gitbeaker/rest';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addPlatformProjects, type JobSpec, type JobTokenIds } from '../../src/simulator/index.js';
@@ -230,5 +231,36 @@ describe('job token denials: what the bot cannot see, and what is not an allowli
     expect(body).toContain('**Token Access**');
     expect(body).toContain('**Limit access to this project**');
     expect(body).toContain(`/projects/${platform.shared}/job_token_scope/allowlist`);
+  });
+});
+
+describe('a token in a URL git printed after the matched line', () => {
+  // The URL is read past the match, so the match's own masking never saw it;
+  // the resolver masks it and the store masks every string again.
+  const TOKEN = 'glpat-Xy7Qm2LpR9sT4vW8zK1n';
+
+  it('is masked in the note and in the database, not only stripped of user:password@', async () => {
+    const { run } = await scenario();
+    run({
+      name: 'clone',
+      script: ['./fetch-deps.sh'],
+      scriptOutput: [
+        'remote: You are not allowed to download code from this project.',
+        `fatal: unable to access 'https://gitlab.example.org/platform/shared.git?private_token=${TOKEN}'`,
+      ],
+      exitCode: 128,
+    });
+    const bot = h.startBot();
+
+    const report = await bot.poller.runCycle();
+
+    expect(report.outcomes[0]).toMatchObject({ patternId: 'repo-access-denied' });
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('platform/shared.git?private_token=');
+    expect(body).not.toContain(TOKEN);
+    await bot.close();
+    expect(readFileSync(h.dbPath).includes(TOKEN)).toBe(false);
+    const wal = `${h.dbPath}-wal`;
+    if (existsSync(wal)) expect(readFileSync(wal).includes(TOKEN)).toBe(false);
   });
 });

@@ -139,6 +139,31 @@ describe('needs:project artifacts: finding the project the log does not name', (
   });
 });
 
+describe('a URL read past the matched line', () => {
+  it('goes through the masking rule, not only through cleanUrl', async () => {
+    const token = 'glpat-Xy7Qm2LpR9sT4vW8zK1n';
+    const { world, ids, gitlab } = await setup();
+    const job = runJob(world, ids.projects.app, ids.users.alice, {
+      name: 'clone',
+      script: ['./fetch-deps.sh'],
+      scriptOutput: [
+        'remote: You are not allowed to download code from this project.',
+        `fatal: unable to access 'https://gitlab.example.org/platform/shared.git?private_token=${token}'`,
+      ],
+      exitCode: 128,
+    });
+
+    const d = await diagnose(gitlab, ids.projects.app, job.id);
+
+    // The URL is read past the match: the match's own masking never saw it.
+    expect(d.patternId).toBe('repo-access-denied');
+    expect(d.resource?.name).toBe(
+      'https://gitlab.example.org/platform/shared.git?private_token=[MASKED]',
+    );
+    expect(JSON.stringify(d)).not.toContain(token);
+  });
+});
+
 describe('what is not an allowlist problem', () => {
   it('a clone from another host says so, with no allowlist talk', async () => {
     const { world, ids, gitlab } = await setup();
