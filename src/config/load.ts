@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import type * as z from 'zod';
 import type { ConfigIssue, IssueList } from './issue.js';
 import { maskSecrets } from '../domain/secrets.js';
+import { isLoopbackHost } from './loopback.js';
 import { Config, type ConfigInput } from './schema.js';
 import { CONFIG_FILE_ENV, ENV_BINDINGS, settingKeys } from './settings.js';
 import {
@@ -54,8 +55,6 @@ const REQUIRED_FOR_GITLAB: readonly { path: 'gitlabUrl' | 'gitlabToken'; fix: st
   },
 ];
 
-const LOOPBACK = /^(?:localhost|.*\.localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
 function buildInput(layers: readonly Layer[]): {
   input: Record<string, unknown>;
   values: Map<string, SettingValue>;
@@ -102,7 +101,7 @@ function checkUrlScheme(
 ): void {
   if (config.gitlabUrl === undefined) return;
   const url = new URL(config.gitlabUrl);
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
     const setting = values.get('gitlabUrl')?.label ?? 'gitlabUrl';
     issues.warnings.push({
       setting,
@@ -160,7 +159,7 @@ function checkOAuth(
     });
   }
   const { host } = config.http;
-  if (applicationId !== undefined && config.publicUrl === undefined && !LOOPBACK.test(host)) {
+  if (applicationId !== undefined && config.publicUrl === undefined && !isLoopbackHost(host)) {
     issues.warnings.push({
       setting: label('publicUrl'),
       message: `${label('publicUrl')} is not set: GitLab would send browsers back to http://${host}:${config.http.port} after sign-in; set it to the dashboard's address as browsers reach it, e.g. https://diagnoser.example.com`,

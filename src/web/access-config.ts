@@ -1,6 +1,6 @@
 import { parseDuration, type Config, type RunConfig } from '../config/index.js';
 import type { GitlabPort } from '../gitlab/port.js';
-import { isLoopbackHost } from './access.js';
+import { isLoopbackHost } from '../config/loopback.js';
 import { CALLBACK_PATH, groupMemberCheck, type GitlabSignInOptions } from './gitlab-sign-in.js';
 import type { SessionPolicy } from './session-cookie.js';
 

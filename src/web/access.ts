@@ -5,21 +5,6 @@ export class DashboardExposedError extends Error {
   override readonly name = 'DashboardExposedError';
 }
 
-/** Whether a bind address keeps the server on this machine. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host
-    .trim()
-    .toLowerCase()
-    .replace(/^\[|\]$/g, '');
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    h === '::1' ||
-    /^127(?:\.\d{1,3}){3}$/.test(h) ||
-    /^::ffff:127(?:\.\d{1,3}){3}$/.test(h)
-  );
-}
-
 /** The error that stops an unprotected dashboard bound beyond loopback. */
 export function exposedDashboardError(host: string): DashboardExposedError {
   return new DashboardExposedError(

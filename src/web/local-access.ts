@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { SessionRepository } from '../store/index.js';
-import { isLoopbackHost } from './access.js';
+import { isLoopbackHost } from '../config/loopback.js';
 import { randomSecret, secretHash } from './session-cookie.js';
 
 /** Where a local link leads. */

@@ -2,7 +2,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Store } from '../store/index.js';
-import { exposedDashboardError, isLoopbackHost } from './access.js';
+import { isLoopbackHost } from '../config/loopback.js';
+import { exposedDashboardError } from './access.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { GitlabSignInOptions } from './gitlab-sign-in.js';
 import type { SessionPolicy } from './session-cookie.js';
