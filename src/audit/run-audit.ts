@@ -18,7 +18,7 @@ import { createWatchList, type WatchSettings } from '../pipeline/discover/watch-
 import { discoverUses } from './discover.js';
 import { planFixes } from './fixes.js';
 import type { AuditFinding, AuditKind, AuditProblem, AuditReport } from '../domain/audit.js';
-import { judge, readScope, type TargetScope } from './verdict.js';
+import { judge, readScope, sourceGroupEntry, type TargetScope } from './verdict.js';
 
 export interface AuditOptions {
   gitlab: GitlabPort;
@@ -177,7 +177,8 @@ export async function runAudit(options: AuditOptions): Promise<AuditReport> {
         });
       }
     }
-    const { state, reason } = judge(scope, p.source, p.target, p.kind);
+    const groupEntry = await sourceGroupEntry(gitlab, scope, p.source);
+    const { state, reason } = judge(scope, p.source, p.target, p.kind, groupEntry);
     findings.push({
       source: p.source.pathWithNamespace,
       sourceId: p.source.id,

@@ -5,8 +5,9 @@
  * project's open registry needs no entry).
  */
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
-import type { GitlabPort, Project } from '../gitlab/port.js';
+import type { GitlabPort, GroupRef, Project } from '../gitlab/port.js';
 import type { AuditKind, AuditState } from '../domain/audit.js';
+import { groupEntryFor } from '../resolve/group-entries.js';
 
 /** A target's job token settings as the bot could read them. */
 export type TargetScope =
@@ -16,7 +17,8 @@ export type TargetScope =
       inboundEnabled: boolean;
       projectIds: Set<number>;
       projectPaths: Set<string>;
-      groupPaths: string[];
+      /** Group entries, matched by id: a group's display name is not its path. */
+      groups: GroupRef[];
     }
   | { readable: false; reason: string };
 
@@ -27,7 +29,7 @@ export async function readScope(gitlab: GitlabPort, target: Project): Promise<Ta
   try {
     const scope = await gitlab.getJobTokenScope(target.id);
     const projects = await gitlab.listJobTokenAllowlist(target.id);
-    let groups: { fullPath: string }[] = [];
+    let groups: GroupRef[] = [];
     try {
       groups = await gitlab.listJobTokenGroupAllowlist(target.id);
     } catch (error) {
@@ -39,7 +41,7 @@ export async function readScope(gitlab: GitlabPort, target: Project): Promise<Ta
       inboundEnabled: scope.inboundEnabled,
       projectIds: new Set(projects.map((p) => p.id)),
       projectPaths: new Set(projects.map((p) => p.pathWithNamespace.toLowerCase())),
-      groupPaths: groups.map((g) => g.fullPath),
+      groups,
     };
   } catch (error) {
     if (error instanceof GitlabAuthError) return { readable: false, reason: cannot };
@@ -53,7 +55,7 @@ export async function readScope(gitlab: GitlabPort, target: Project): Promise<Ta
       inboundEnabled: scope.inboundEnabled,
       projectIds: new Set(),
       projectPaths: new Set(scope.allowlist.map((p) => p.toLowerCase())),
-      groupPaths: [],
+      groups: [],
     };
   } catch (error) {
     if (error instanceof GitlabAuthError || error instanceof GitlabNotFoundError) {
@@ -76,12 +78,26 @@ function openByVisibility(target: Project, kind: AuditKind): string | undefined 
   return undefined;
 }
 
+/** The group entry that lets a source in, looked up by id through the source's parent groups. */
+export async function sourceGroupEntry(
+  gitlab: GitlabPort,
+  scope: TargetScope,
+  source: Project,
+): Promise<GroupEntryMatch> {
+  if (!scope.readable) return undefined;
+  return groupEntryFor(gitlab, source, scope.groups);
+}
+
+/** A group entry above the source; 'unknown' when a group above it is hidden from the bot. */
+export type GroupEntryMatch = GroupRef | 'unknown' | undefined;
+
 /** The state of one (source, target, kind), and why. */
 export function judge(
   scope: TargetScope,
   source: Project,
   target: Project,
   kind: AuditKind,
+  groupEntry: GroupEntryMatch,
 ): { state: AuditState; reason: string } {
   const open = openByVisibility(target, kind);
   if (open) return { state: 'allowed', reason: open };
@@ -90,9 +106,14 @@ export function judge(
   if (scope.projectIds.has(source.id) || scope.projectPaths.has(path)) {
     return { state: 'allowed', reason: 'on the allowlist' };
   }
-  const group = scope.groupPaths.find((g) => path.startsWith(`${g.toLowerCase()}/`));
-  if (group !== undefined) {
-    return { state: 'allowed', reason: `group ${group} is on the allowlist` };
+  if (groupEntry === 'unknown') {
+    return {
+      state: 'unknown',
+      reason: `a group above ${source.pathWithNamespace} is hidden from the bot, so its group entries cannot be ruled out`,
+    };
+  }
+  if (groupEntry !== undefined) {
+    return { state: 'allowed', reason: `group ${groupEntry.fullPath} is on the allowlist` };
   }
   return scope.inboundEnabled
     ? { state: 'denied', reason: 'not on the allowlist' }

@@ -178,8 +178,7 @@ export const Group = z
       : undefined;
     const group: GroupRef = {
       id: row.id,
-      fullPath:
-        row.full_path ?? (fromUrl ? decodeURIComponent(fromUrl) : undefined) ?? String(row.id),
+      fullPath: row.full_path ?? (fromUrl ? decodedPath(fromUrl) : undefined) ?? String(row.id),
     };
     if (row.web_url) group.webUrl = row.web_url;
     if (row.visibility) group.visibility = row.visibility;
@@ -365,3 +364,12 @@ export const ProjectHook = z
     noteEvents: row.note_events,
     emojiEvents: row.emoji_events ?? false,
   }));
+
+/** A percent-decoded path; a malformed escape keeps the text as GitLab wrote it. */
+function decodedPath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

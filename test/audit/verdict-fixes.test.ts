@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planFixes } from '../../src/audit/fixes.js';
 import type { AuditFinding } from '../../src/domain/audit.js';
-import { judge, type TargetScope } from '../../src/audit/verdict.js';
-import type { Project } from '../../src/gitlab/port.js';
+import { judge, type GroupEntryMatch, type TargetScope } from '../../src/audit/verdict.js';
+import type { GroupRef, Project } from '../../src/gitlab/port.js';
 
 function project(id: number, path: string, namespace: { id: number; kind?: string }): Project {
   return {
@@ -26,32 +26,49 @@ const portal = project(21, 'web/legacy/portal', { id: 3 });
 
 function scope(
   inboundEnabled: boolean,
-  entries: { projects?: Project[]; groups?: string[] } = {},
+  entries: { projects?: Project[]; groups?: GroupRef[] } = {},
 ): TargetScope {
   return {
     readable: true,
     inboundEnabled,
     projectIds: new Set((entries.projects ?? []).map((p) => p.id)),
     projectPaths: new Set(),
-    groupPaths: entries.groups ?? [],
+    groups: entries.groups ?? [],
   };
 }
 
+// Named unlike its path, as GitLab lets a group be.
+const webGroup: GroupRef = { id: 2, fullPath: 'web' };
+
 describe('judge', () => {
-  it.each([
-    ['a project entry', scope(true, { projects: [shop] }), shop, 'allowed'],
-    ['a group entry above a subgroup', scope(true, { groups: ['web'] }), portal, 'allowed'],
+  it.each<[string, TargetScope, Project, GroupEntryMatch, string]>([
+    ['a project entry', scope(true, { projects: [shop] }), shop, undefined, 'allowed'],
     [
-      'a group whose path only starts alike',
-      scope(true, { groups: ['web/leg'] }),
+      'a group entry above a subgroup',
+      scope(true, { groups: [webGroup] }),
       portal,
+      webGroup,
+      'allowed',
+    ],
+    [
+      'a group entry that is not above the source',
+      scope(true, { groups: [webGroup] }),
+      portal,
+      undefined,
       'denied',
     ],
-    ['no entry, allowlist on', scope(true), shop, 'denied'],
-    ['no entry, allowlist off', scope(false), shop, 'denied-at-enforcement'],
-    ['an unreadable allowlist', { readable: false, reason: 'no' } as TargetScope, shop, 'unknown'],
-  ] as const)('%s', (_name, given, source, state) => {
-    expect(judge(given, source, images, 'image').state).toBe(state);
+    [
+      'a hidden group above the source',
+      scope(true, { groups: [webGroup] }),
+      portal,
+      'unknown',
+      'unknown',
+    ],
+    ['no entry, allowlist on', scope(true), shop, undefined, 'denied'],
+    ['no entry, allowlist off', scope(false), shop, undefined, 'denied-at-enforcement'],
+    ['an unreadable allowlist', { readable: false, reason: 'no' }, shop, undefined, 'unknown'],
+  ])('%s', (_name, given, source, entry, state) => {
+    expect(judge(given, source, images, 'image', entry).state).toBe(state);
   });
 
   it('lets any job token pull from an internal project with an open registry, not clone it', () => {
@@ -61,11 +78,16 @@ describe('judge', () => {
       containerRegistryAccessLevel: 'enabled' as const,
     };
 
-    expect(judge(scope(true), shop, internal, 'image').state).toBe('allowed');
-    expect(judge(scope(true), shop, internal, 'submodule').state).toBe('denied');
+    expect(judge(scope(true), shop, internal, 'image', undefined).state).toBe('allowed');
+    expect(judge(scope(true), shop, internal, 'submodule', undefined).state).toBe('denied');
     expect(
-      judge(scope(true), shop, { ...internal, containerRegistryAccessLevel: 'private' }, 'image')
-        .state,
+      judge(
+        scope(true),
+        shop,
+        { ...internal, containerRegistryAccessLevel: 'private' },
+        'image',
+        undefined,
+      ).state,
     ).toBe('denied');
   });
 });
