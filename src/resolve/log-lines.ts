@@ -3,20 +3,20 @@ import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import { createLineCleaner } from '../patterns/clean-log.js';
 import type { ResolveInput } from './types.js';
 
-/** Enough for the logs the bot reads; a bigger log keeps its head and tail. */
+/** Used only without the classified log at hand (a caller that did not pass it). */
 const MAX_LOG_BYTES = 4 * 1024 * 1024;
 
 /**
  * The few lines the job printed right after the matched one. Patterns only
  * look backwards, and git prints the URL it was refused on the line after
  * GitLab's `remote:` message, so a resolver that needs it reads it here.
- * Costs one more read of the log; only used when the match lacks the URL.
+ * Reads the log the classifier saw; only a caller without it costs a second download.
  */
 export async function linesAfterMatch(input: ResolveInput, count: number): Promise<string[]> {
   const { gitlab, job, match } = input;
-  let raw: string;
+  let raw = input.log;
   try {
-    raw = await gitlab.getJobLog(job.pipeline.projectId, job.id, MAX_LOG_BYTES);
+    raw ??= await gitlab.getJobLog(job.pipeline.projectId, job.id, MAX_LOG_BYTES);
   } catch (error) {
     if (error instanceof GitlabNotFoundError || error instanceof GitlabAuthError) return [];
     throw error;
@@ -24,7 +24,7 @@ export async function linesAfterMatch(input: ResolveInput, count: number): Promi
   const lines: string[] = [];
   const cleaner = createLineCleaner((line) => {
     // Read past the match, so not masked with it: mask here.
-    lines.push(maskSecrets(line.text));
+    lines.push(maskSecrets(line.text, input.secrets));
   });
   cleaner.write(raw);
   cleaner.end();

@@ -7,6 +7,10 @@ export interface ResolveInput {
   job: Job;
   pattern: Pattern;
   match: Match;
+  /** The log as classified, so a resolver reading past the match needs no second download. */
+  log?: string;
+  /** Values masked wherever they appear (the bot's own tokens). */
+  secrets?: readonly string[];
   gitlabVersion?: string;
   now: () => Date;
 }

@@ -161,6 +161,9 @@ describe('a URL read past the matched line', () => {
       'https://gitlab.example.org/platform/shared.git?private_token=[MASKED]',
     );
     expect(JSON.stringify(d)).not.toContain(token);
+    // The lines past the match come from the log the classifier read, not a second download.
+    const traces = sim?.requests.filter((r) => r.path.endsWith(`/jobs/${job.id}/trace`)) ?? [];
+    expect(traces).toHaveLength(1);
   });
 });
 

@@ -29,6 +29,8 @@ export async function diagnoseJob(
     job,
     pattern,
     match,
+    log: trace,
+    secrets: deps.secrets,
     now: deps.now,
     ...(gitlabVersion ? { gitlabVersion } : {}),
   });
