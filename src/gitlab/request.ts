@@ -4,8 +4,12 @@ import { withRetry, worthRetrying, type RetryPolicy } from './retry.js';
 
 /** One request's outcome, for metrics. */
 export interface RequestEvent {
+  /** What the bot was doing, e.g. `reading job 7`; holds ids, so never a metric label. */
   what: string;
-  status: number | 'error';
+  /** Whether the call may change GitLab: decided by the requester, not by wording. */
+  kind: 'read' | 'write';
+  /** The HTTP status, or how it failed without one. */
+  status: number | 'error' | 'timeout';
   ms: number;
 }
 
@@ -31,11 +35,15 @@ export function createRequester(
   onRequest?: (event: RequestEvent) => void,
   signal?: AbortSignal,
 ): Requester {
-  async function once<T>(context: CallContext, call: () => Promise<T>): Promise<T> {
+  async function once<T>(
+    kind: RequestEvent['kind'],
+    context: CallContext,
+    call: () => Promise<T>,
+  ): Promise<T> {
     const started = Date.now();
     try {
       const value = await call();
-      onRequest?.({ what: context.what, status: 200, ms: Date.now() - started });
+      onRequest?.({ what: context.what, kind, status: 200, ms: Date.now() - started });
       return value;
     } catch (error) {
       const mapped = mapGitlabError(error, context);
@@ -44,6 +52,7 @@ export function createRequester(
       const status = (mapped as { status?: number }).status;
       onRequest?.({
         what: context.what,
+        kind,
         status:
           typeof status === 'number'
             ? status
@@ -56,7 +65,9 @@ export function createRequester(
     }
   }
   return {
-    read: (context, call) => withRetry(() => once(context, call), retry, worthRetrying, signal),
-    write: (context, call) => withRetry(() => once(context, call), retry, rateLimited, signal),
+    read: (context, call) =>
+      withRetry(() => once('read', context, call), retry, worthRetrying, signal),
+    write: (context, call) =>
+      withRetry(() => once('write', context, call), retry, rateLimited, signal),
   };
 }

@@ -3,20 +3,7 @@ import type { Store } from '../store/index.js';
 import type { CycleReport } from '../pipeline/cycle.js';
 import { LAST_CYCLE_KEY } from '../store/index.js';
 import type { JobOutcome } from '../pipeline/process-job.js';
-
-/** One GitLab API call, as the adapter's `onRequest` reports it. */
-export interface RequestEvent {
-  /**
-   * What the bot was doing, e.g. `reading job 7`. Never a label (it holds ids): only its
-   * first word decides read or write, unless `method` is given.
-   */
-  what: string;
-  /** The HTTP method, when known: anything but GET and HEAD counts as a write. */
-  method?: string;
-  /** The HTTP status, or how it failed without one. */
-  status: number | 'error' | 'timeout';
-  ms: number;
-}
+import type { RequestEvent } from '../gitlab/request.js';
 
 /** The bot's Prometheus metrics, on a registry of their own. */
 export interface Metrics {
@@ -56,8 +43,6 @@ const QUEUE_STATUSES = ['pending', 'done', 'failed'] as const;
 /** Audit findings still to act on: all but `allowed`. */
 const OPEN_AUDIT_STATES = ['denied', 'denied-at-enforcement', 'unknown'] as const;
 
-// The adapter's `what` starts with a verb; these are the ones that change GitLab.
-const WRITE_VERBS = new Set(['adding', 'removing', 'commenting', 'editing', 'retrying', 'opening']);
 // Pattern ids and verdicts are kebab-case; anything else (a hand-edited row) is not a label.
 const LABEL_VALUE = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 
@@ -82,12 +67,6 @@ export function statusClass(
   }
   if (status === 429) return '429';
   return `${Math.floor(status / 100)}xx` as StatusClass;
-}
-
-function requestKind(what: string, method?: string): (typeof REQUEST_KINDS)[number] {
-  if (method !== undefined) return /^(?:GET|HEAD)$/i.test(method) ? 'read' : 'write';
-  const verb = what.trimStart().split(/\s/, 1)[0]?.toLowerCase() ?? '';
-  return WRITE_VERBS.has(verb) ? 'write' : 'read';
 }
 
 function labelValue(value: string | undefined, fallback: string): string {
@@ -219,7 +198,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       }
     },
     observeRequest(event) {
-      const kind = requestKind(event.what, event.method);
+      const { kind } = event;
       requests.inc({
         kind,
         status_class: statusClass(event.status, event.ms, options.requestTimeoutMs),

@@ -51,13 +51,18 @@ describe('metrics after real bot cycles against the simulator', () => {
     for (const request of filled.h.sim.requests) {
       metrics.observeRequest({
         what: 'a request',
-        method: request.method,
+        kind: /^(?:GET|HEAD)$/.test(request.method) ? 'read' : 'write',
         status: request.status,
         ms: 12,
       });
     }
-    metrics.observeRequest({ what: 'reading job 1', status: 'error', ms: 31_000 });
-    metrics.observeRequest({ what: 'adding project 5 to the allowlist', status: 201, ms: 40 });
+    metrics.observeRequest({ what: 'reading job 1', kind: 'read', status: 'error', ms: 31_000 });
+    metrics.observeRequest({
+      what: 'adding project 5 to the allowlist',
+      kind: 'write',
+      status: 201,
+      ms: 40,
+    });
     metrics.fixApplied();
     text = await metrics.render(filled.bot.store);
     families = parsePrometheusTextFormat(text);
@@ -216,6 +221,7 @@ describe('metric labels', () => {
     });
     metrics.observeRequest({
       what: 'reading project 12345 of group secret/path',
+      kind: 'read',
       status: 200,
       ms: 5,
     });
