@@ -7,13 +7,31 @@ import { withCommonOptions } from './bot-commands.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
 
-/** `https://host/group/project/-/jobs/123` or `group/project 123`. */
+/**
+ * `https://host/group/project/-/jobs/123` or `group/project 123`. A URL must be on the
+ * configured GitLab (under its relative root too): a job on another instance is refused by
+ * name rather than looked up under the same path here.
+ */
 export function parseJobReference(
   first: string,
   second: string | undefined,
+  gitlabUrl: string,
 ): { projectPath: string; jobId: number } {
-  const url = /^https?:\/\/[^/]+\/(?<path>.+?)\/-\/jobs\/(?<id>\d+)\/?(?:[?#].*)?$/.exec(first);
-  if (url?.groups) return { projectPath: url.groups.path as string, jobId: Number(url.groups.id) };
+  if (/^https?:\/\//i.test(first)) {
+    const base = gitlabUrl.replace(/\/+$/, '');
+    if (!first.toLowerCase().startsWith(`${base.toLowerCase()}/`)) {
+      throw new CliExit(
+        2,
+        `That job is not on the GitLab the bot is set up for (${base}, GITLAB_URL): ` +
+          'set GITLAB_URL to its GitLab, or give a job of this one.',
+      );
+    }
+    const url = /^(?<path>[^/?#]+(?:\/[^/?#]+)+?)\/-\/jobs\/(?<id>\d+)\/?(?:[?#].*)?$/.exec(
+      first.slice(base.length + 1),
+    );
+    if (url?.groups)
+      return { projectPath: url.groups.path as string, jobId: Number(url.groups.id) };
+  }
   if (second && /^\d+$/.test(second) && /^[\w.-]+(?:\/[\w.-]+)+$/.test(first)) {
     return { projectPath: first, jobId: Number(second) };
   }
@@ -37,8 +55,9 @@ export function registerDiagnoseCommand(program: Command): void {
       second: string | undefined,
       options: CommonOptions & { post?: boolean },
     ) => {
-      const reference = parseJobReference(first, second);
-      const bot = createBot(configOrExit(options));
+      const config = configOrExit(options);
+      const reference = parseJobReference(first, second, config.gitlabUrl);
+      const bot = createBot(config);
       try {
         const project = await bot.gitlab.getProject(reference.projectPath);
         const job = await bot.gitlab.getJob(project.id, reference.jobId);
