@@ -29,8 +29,9 @@ export function parseJobReference(
     const url = /^(?<path>[^/?#]+(?:\/[^/?#]+)+?)\/-\/jobs\/(?<id>\d+)\/?(?:[?#].*)?$/.exec(
       first.slice(base.length + 1),
     );
-    if (url?.groups)
+    if (url?.groups) {
       return { projectPath: url.groups.path as string, jobId: Number(url.groups.id) };
+    }
   }
   if (second && /^\d+$/.test(second) && /^[\w.-]+(?:\/[\w.-]+)+$/.test(first)) {
     return { projectPath: first, jobId: Number(second) };
