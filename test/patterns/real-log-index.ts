@@ -66,10 +66,6 @@ export function missingPatterns(log: RealLog, library: PatternLibrary): string |
  */
 export const knownMisses: ReadonlyMap<string, string> = new Map<string, string>([
   [
-    '190-wemake-582-runner-11-4-service-log-warning-job-failed.log',
-    "the runner service's 'WARNING: Job failed: exit code 1' is not the job log's 'ERROR:' line",
-  ],
-  [
     '192-socle-532-k8s-ephemeral-storage-eviction-system-failure.log',
     "no disk-full rule knows Kubernetes' 'low on resource: ephemeral-storage' eviction",
   ],
