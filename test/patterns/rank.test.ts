@@ -81,4 +81,21 @@ describe('ranking like an engineer reads a log', () => {
       classify(log, library, { failureReason: 'job_execution_timeout' }).diagnosis?.pattern,
     ).toBe('job-timeout');
   });
+
+  it('puts a full disk before the generic system failure GitLab reports for it', () => {
+    // The runner's wording of a Kubernetes eviction (real log 192, socle#532).
+    const log = [
+      'WARNING: Event retrieved from the cluster: The node was low on resource: ephemeral-storage. Threshold quantity: 16023864137, available: 12671572Ki.',
+      'ERROR: Job failed (system failure): pod "dso-gitlab/runner-t1n3fbpd-project-339-concurrent-0-xj0lkphx" is disrupted: reason "TerminationByKubelet"',
+    ].join('\n');
+    const withReason = classify(log, library, { failureReason: 'runner_system_failure' });
+
+    expect(withReason.diagnosis?.pattern).toBe('disk-full');
+    expect(withReason.matches.map((m) => m.pattern)).toContain('runner-system-failure');
+    // A system failure with no disk wording stays the runner's.
+    expect(
+      classify(log.split('\n')[1] as string, library, { failureReason: 'runner_system_failure' })
+        .diagnosis?.pattern,
+    ).toBe('runner-system-failure');
+  });
 });

@@ -64,9 +64,4 @@ export function missingPatterns(log: RealLog, library: PatternLibrary): string |
  * logs can land before the rules change; fixing one means deleting its line
  * here (real-logs.test.ts fails while a listed log is classified right).
  */
-export const knownMisses: ReadonlyMap<string, string> = new Map<string, string>([
-  [
-    '192-socle-532-k8s-ephemeral-storage-eviction-system-failure.log',
-    "no disk-full rule knows Kubernetes' 'low on resource: ephemeral-storage' eviction",
-  ],
-]);
+export const knownMisses: ReadonlyMap<string, string> = new Map<string, string>([]);
