@@ -6,32 +6,36 @@ import { recordAndPublish } from '../pipeline/process-job.js';
 import { withCommonOptions } from './bot-commands.js';
 import { configOrExit, type CommonOptions } from './config-or-exit.js';
 import { CliExit } from './exit.js';
+import { GitlabNotFoundError } from '../errors.js';
+
+/** A job named on the command line; `projectUrl` when it was named by URL. */
+export interface JobReference {
+  projectPath: string;
+  jobId: number;
+  /** The project's address as a URL not under GITLAB_URL gave it, checked against GitLab's own. */
+  projectUrl?: string;
+}
 
 /**
- * `https://host/group/project/-/jobs/123` or `group/project 123`. A URL must be on the
- * configured GitLab (under its relative root too): a job on another instance is refused by
- * name rather than looked up under the same path here.
+ * `https://host/group/project/-/jobs/123` or `group/project 123`. Under the configured
+ * GitLab URL (relative root included) the path follows it; a URL on another address (the
+ * instance's external name, say) is taken as `host/path` and checked once the project is read.
  */
 export function parseJobReference(
   first: string,
   second: string | undefined,
   gitlabUrl: string,
-): { projectPath: string; jobId: number } {
-  if (/^https?:\/\//i.test(first)) {
+): JobReference {
+  const url = /^(?<project>https?:\/\/[^/?#]+\/[^?#]+?)\/-\/jobs\/(?<id>\d+)\/?(?:[?#].*)?$/i.exec(
+    first,
+  )?.groups;
+  if (url) {
+    const projectUrl = url.project as string;
     const base = gitlabUrl.replace(/\/+$/, '');
-    if (!first.toLowerCase().startsWith(`${base.toLowerCase()}/`)) {
-      throw new CliExit(
-        2,
-        `That job is not on the GitLab the bot is set up for (${base}, GITLAB_URL): ` +
-          'set GITLAB_URL to its GitLab, or give a job of this one.',
-      );
-    }
-    const url = /^(?<path>[^/?#]+(?:\/[^/?#]+)+?)\/-\/jobs\/(?<id>\d+)\/?(?:[?#].*)?$/.exec(
-      first.slice(base.length + 1),
-    );
-    if (url?.groups) {
-      return { projectPath: url.groups.path as string, jobId: Number(url.groups.id) };
-    }
+    const under = projectUrl.toLowerCase().startsWith(`${base.toLowerCase()}/`);
+    if (under) return { projectPath: projectUrl.slice(base.length + 1), jobId: Number(url.id) };
+    const projectPath = projectUrl.replace(/^https?:\/\/[^/]+\//i, '');
+    if (projectPath.includes('/')) return { projectPath, jobId: Number(url.id), projectUrl };
   }
   if (second && /^\d+$/.test(second) && /^[\w.-]+(?:\/[\w.-]+)+$/.test(first)) {
     return { projectPath: first, jobId: Number(second) };
@@ -39,6 +43,17 @@ export function parseJobReference(
   throw new CliExit(
     2,
     'Name the job by its URL (https://gitlab.example.com/group/project/-/jobs/123) or as "group/project 123".',
+  );
+}
+
+/** Refuses a URL whose project GitLab places elsewhere: the same path on another GitLab is another project. */
+export function checkProjectUrl(reference: JobReference, webUrl: string, gitlabUrl: string): void {
+  if (reference.projectUrl === undefined) return;
+  if (reference.projectUrl.toLowerCase() === webUrl.replace(/\/+$/, '').toLowerCase()) return;
+  throw new CliExit(
+    2,
+    `That job is not on the GitLab the bot is set up for (${gitlabUrl}, GITLAB_URL), where ` +
+      `${reference.projectPath} is ${webUrl}: set GITLAB_URL to the job's GitLab, or give a job of this one.`,
   );
 }
 
@@ -60,7 +75,15 @@ export function registerDiagnoseCommand(program: Command): void {
       const reference = parseJobReference(first, second, config.gitlabUrl);
       const bot = createBot(config);
       try {
-        const project = await bot.gitlab.getProject(reference.projectPath);
+        const project = await bot.gitlab.getProject(reference.projectPath).catch((error) => {
+          if (!(error instanceof GitlabNotFoundError) || !reference.projectUrl) throw error;
+          throw new CliExit(
+            2,
+            `The bot sees no project ${reference.projectPath} on ${config.gitlabUrl} (GITLAB_URL): ` +
+              "if the job is on another GitLab, set GITLAB_URL to it; otherwise check the bot's access.",
+          );
+        });
+        checkProjectUrl(reference, project.webUrl, config.gitlabUrl);
         const job = await bot.gitlab.getJob(project.id, reference.jobId);
         const version = await bot.gitlab.version().then(
           (v) => v.version,

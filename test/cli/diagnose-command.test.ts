@@ -27,16 +27,19 @@ describe('parseJobReference', () => {
     expect(parseJobReference('team/app', '7', base)).toEqual({ projectPath: 'team/app', jobId: 7 });
   });
 
-  it('refuses a job URL on another GitLab instead of looking up its path here', () => {
-    const other = () => parseJobReference('https://gitlab.com/team/app/-/jobs/42', undefined, base);
-    expect(other).toThrow(CliExit);
-    expect(other).toThrow(
-      /not on the GitLab the bot is set up for \(https:\/\/git\.example\.org\/gitlab, GITLAB_URL\)/,
-    );
+  it('reads a URL on another address as host and path, to be checked against GitLab', () => {
+    expect(parseJobReference('https://gitlab.com/team/app/-/jobs/42', undefined, base)).toEqual({
+      projectPath: 'team/app',
+      jobId: 42,
+      projectUrl: 'https://gitlab.com/team/app',
+    });
   });
 
   it('says how to name a job when the reference is neither form', () => {
     expect(() => parseJobReference('team/app', undefined, base)).toThrow(/Name the job by its URL/);
+    expect(() => parseJobReference('https://gitlab.com/-/jobs/4', undefined, base)).toThrow(
+      CliExit,
+    );
   });
 });
 
@@ -83,7 +86,7 @@ describe('pipeline-diagnoser diagnose', () => {
     expect(writes.filter((r) => !r.path.endsWith('/graphql'))).toEqual([]);
   });
 
-  it('exits 2 with the reason for a job URL on another GitLab, asking it nothing', async () => {
+  it('exits 2 with the reason for a job URL on another GitLab, reading nothing of the job', async () => {
     const before = sim.requests.length;
     const { code, stderr } = await runCli(
       ['diagnose', `https://gitlab.com/team/app/-/jobs/${jobId}`],
@@ -92,6 +95,19 @@ describe('pipeline-diagnoser diagnose', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('not on the GitLab the bot is set up for');
-    expect(sim.requests.length).toBe(before);
+    expect(stderr).toContain('team/app is https://gitlab.example.org/team/app');
+    const after = sim.requests.slice(before);
+    expect(after.filter((r) => r.path.includes('/jobs/'))).toEqual([]);
+    expect(after.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('exits 2 naming GITLAB_URL when the path is no project here', async () => {
+    const { code, stderr } = await runCli(
+      ['diagnose', `https://gitlab.com/someone/else/-/jobs/${jobId}`],
+      env(),
+    );
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('The bot sees no project someone/else on');
   });
 });
