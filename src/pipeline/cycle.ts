@@ -1,6 +1,6 @@
 import { GitlabAuthError, GitlabTransientError, errorMessage } from '../errors.js';
 import type { Job } from '../gitlab/port.js';
-import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
+import { LAST_CYCLE_KEY, isStoreFailure, type LastCycle } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
 import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
@@ -158,6 +158,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
           outage(error);
           return finish();
         }
+        if (isStoreFailure(error)) throw error;
         report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
         logger.warn({ err: errorMessage(error) }, 'approvals could not be processed');
       }
@@ -168,6 +169,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
           outage(error);
           return finish();
         }
+        if (isStoreFailure(error)) throw error;
         report.problems.push({ where: 'incident review', message: errorMessage(error) });
         logger.warn({ err: errorMessage(error) }, 'incidents could not be reviewed');
       }

@@ -8,7 +8,7 @@ export type {
 } from './audit-issues.js';
 export type { CursorRepository } from './cursors.js';
 export { openDatabase, type OpenDatabaseOptions } from './db.js';
-export { StoreError } from './errors.js';
+export { StoreError, isStoreFailure } from './errors.js';
 export {
   Evidence,
   IncidentCheck,
