@@ -23,7 +23,7 @@ export {
 export type { LifecycleRepository, Transition } from './lifecycle.js';
 export type { JobQueueRepository, NewQueuedJob, QueuedJob, QueueStatus } from './job-queue.js';
 export { GITLAB_PAUSES_KEY, LAST_CYCLE_KEY, type LastCycle, type MetaRepository } from './meta.js';
-export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
+export type { HeldBackTarget, Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
 export type { Occurrence, OccurrenceInput, OccurrenceRepository } from './occurrences.js';
 export type { PruneOptions, PruneResult, RetentionRepository } from './retention.js';
 export type { Session, SessionKind, SessionRepository, SignInPurpose } from './sessions.js';
