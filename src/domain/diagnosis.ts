@@ -163,6 +163,11 @@ export interface Diagnosis {
     publiclyVisible: boolean;
   };
   fix?: Fix;
+  /**
+   * A second cause GitLab confirmed that `fix` does not cure: the allowlist entry is missing
+   * and so is the image or its tag. The job passes only once both are fixed.
+   */
+  alsoNeeded?: { verdict: 'image-not-found' | 'tag-not-found'; fix: Fix };
   /** What the job tried to reach; absent for failures that are not about access. */
   resource?: Resource;
   /** Identifies the root cause: the same key is the same incident. */

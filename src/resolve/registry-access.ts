@@ -141,12 +141,17 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     return userLacksAccess(decide, b, job);
   }
   if (scope === 'fail') {
-    return decide(
+    const missing = decide(
       'allowlist-missing',
       user.result === 'pass',
       `allowlist-missing:${b.id}<-${a.id}`,
       allowlist,
     );
+    // The entry alone will not let the job pass: the image or tag must exist too.
+    if (image.result === 'fail') {
+      return { ...missing, alsoNeeded: { verdict: image.verdict, fix: image.fix } };
+    }
+    return missing;
   }
   if (image.result === 'fail') return decide(image.verdict, true, image.key, image.fix);
   if (scope === 'unknown' && user.result === 'pass' && image.result === 'pass') {
