@@ -362,7 +362,7 @@ function tokenFixText(d: Diagnosis, kind: Kind): string | undefined {
     case 'not-instance-registry':
       return `Give the job credentials for ${hostOf(d)} (a token in a masked CI/CD variable); CI_JOB_TOKEN is only accepted by this GitLab. If the URL should point here, correct it.`;
     case 'project-not-found':
-      return `Check ${WHERE[kind]} in the job for typos; if it is right, give the bot user at least the Reporter role in that project, so it can check further.`;
+      return checkProjectPath([], WHERE[kind]);
     case 'access-ok':
       return failing(d, 'endpoint')
         ? 'Use a project or group access token with the read_api scope, stored as a masked CI/CD variable, for this call (a personal access token works too, but acts as its owner). CI_JOB_TOKEN cannot make it on this GitLab.'
@@ -400,12 +400,25 @@ function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
             .slice(0, 5)
             .map((c) => code(c))
             .join(', ')}.`
-        : 'Check the image path in the job’s `image:`; if it is right, make sure the bot user can see the project that owns it, so it can check further.';
+        : checkProjectPath([]);
+    case 'check-project-path':
+      return checkProjectPath(fix.similar, kindOf(d) === 'image' ? undefined : WHERE[kindOf(d)]);
     case 'policies-add':
       return policiesFix(fix);
     case 'enable-registry':
       return `A Maintainer of ${code(fix.target.path)} turns the container registry on (Settings → General → Visibility, project features, permissions → Container registry), or the job uses an image from another project.`;
   }
+}
+
+/** A path no project answers to: check it, with the similar projects every reader may see. */
+function checkProjectPath(similar: string[], where?: string): string {
+  const near =
+    similar.length > 0
+      ? ` (projects with a similar path: ${similar.map((p) => code(p)).join(', ')})`
+      : '';
+  return where
+    ? `Check ${where} in the job for typos${near}; if it is right, give the bot user at least the Reporter role in that project, so it can check further.`
+    : `Check the image path in the job’s \`image:\`${near}; if it is right, make sure the bot user can see the project that owns it, so it can check further.`;
 }
 
 function allowlistFix(

@@ -69,9 +69,7 @@ function appliedHeading(state: Extract<FixState, { kind: 'applied' }>, d: Diagno
 /** The second cause, said again where the first one is done. */
 function stillMissing(d: Diagnosis): string {
   const also = alsoMissing(d);
-  return also
-    ? ` The job still fails: ${also} (see **Also needed** above).`
-    : '';
+  return also ? ` The job still fails: ${also} (see **Also needed** above).` : '';
 }
 
 /** The same states for adding permissions to an allowlist entry. */
