@@ -169,9 +169,6 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       }
       // What earlier cycles left in the queue (retries after outages).
       if ((await drain()) === 'pause') return finish();
-      // Notes a dry run held back, once the bot writes for real.
-      const held = await step('notes held back by a dry run', () => publishHeldBack(who.bot));
-      if (held.ended) return finish();
       const oneClick = await step('one-click fixes', () =>
         runOneClick(deps, who.bot, settings.offerMaxAgeMs),
       );
@@ -180,6 +177,10 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       const lifecycle = await step('incident review', () => reviewIncidents(deps, who.bot, review));
       if (lifecycle.ended) return finish();
       if (lifecycle.value) report.lifecycle = lifecycle.value;
+      // Notes a dry run held back, once the bot writes for real; after the review, so an
+      // incident whose merge requests ended meanwhile is closed and gets none.
+      const held = await step('notes held back by a dry run', () => publishHeldBack(who.bot));
+      if (held.ended) return finish();
       reportedAuthProblem = '';
       return finish();
     } catch (error) {
