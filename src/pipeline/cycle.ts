@@ -179,7 +179,10 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       if (lifecycle.value) report.lifecycle = lifecycle.value;
       // Notes a dry run held back, once the bot writes for real; after the review, so an
       // incident whose merge requests ended meanwhile is closed and gets none.
-      const held = await step('notes held back by a dry run', () => publishHeldBack(who.bot));
+      const heldBackNow = report.outcomes.some((o) => o.note?.heldBack === true);
+      const held = await step('notes held back by a dry run', () =>
+        publishHeldBack(who.bot, heldBackNow),
+      );
       if (held.ended) return finish();
       reportedAuthProblem = '';
       return finish();

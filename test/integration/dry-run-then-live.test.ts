@@ -22,9 +22,8 @@ describe('going live after --dry-run on the same database', () => {
     dry.close();
 
     expect(h.botNotes()).toEqual([]);
-    expect(new Set(dry.skippedWrites.map((w) => w.method))).toEqual(
-      new Set(['createMergeRequestNote']),
-    );
+    // Held back once: the same note is not tried again in the same process.
+    expect(dry.skippedWrites.map((w) => w.method)).toEqual(['createMergeRequestNote']);
 
     const live = h.startBot();
     const report = await live.poller.runCycle();

@@ -11,7 +11,9 @@ import type { NoteTarget } from './target.js';
  */
 export function createHeldBackNotes(deps: PipelineDeps) {
   let stillHeldBack = false;
-  return async function publishHeldBack(bot: GitlabUser): Promise<number> {
+  /** `heldBackNow`: a note of this cycle was held back, so writes still are (no need to try). */
+  return async function publishHeldBack(bot: GitlabUser, heldBackNow: boolean): Promise<number> {
+    if (heldBackNow) stillHeldBack = true;
     if (stillHeldBack) return 0;
     let posted = 0;
     for (const held of deps.store.notes.listHeldBackTargets()) {
