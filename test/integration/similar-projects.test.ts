@@ -127,4 +127,26 @@ describe('project-not-found lists projects with a similar path that readers may 
       'Check the repository URL in the job for typos (projects with a similar path: `containers/base-images`)',
     );
   });
+
+  it('lists no internal project on the merge request of a public project (read signed out)', async () => {
+    h = await startHarness();
+    const app = h.world.project(h.ids.projects.app);
+    if (!app) throw new Error('no team/app');
+    app.visibility = 'public';
+    const image = `${h.world.registryHost}/containers/base-imgaes/alpine`;
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
+      userId: h.ids.users.alice,
+      jobs: [{ name: 'build', image: `${image}:3.20`, script: ['make'] }],
+    });
+
+    await h.startBot().poller.runCycle();
+
+    const body = h.botNotes()[0]?.body ?? '';
+    expect(body).toContain('verdict `project-not-found`');
+    // containers/base-images is internal: signed-out readers of a public project cannot see it.
+    expect(body).not.toContain('containers/base-images');
+    expect(body).not.toContain('projects with a similar path');
+  });
 });
