@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { parseDuration } from '../config/index.js';
+import { parseDuration, retentionCutoffs } from '../config/index.js';
 import { DEFAULT_RETENTION } from '../config/schema.js';
 import { factText } from '../domain/diagnosis.js';
 import { INCIDENT_STATUSES } from '../domain/lifecycle.js';
@@ -238,19 +238,21 @@ export function registerIncidentsCommand(program: Command): void {
       const options = command.optsWithGlobals<PruneOptions>();
       const config = localConfigOrExit(options);
       const olderThan = options.olderThan ?? config.retention ?? DEFAULT_RETENTION;
-      let ageMs: number;
       try {
-        ageMs = parseDuration(olderThan);
+        parseDuration(olderThan);
       } catch (error) {
         throw new CliExit(2, `--older-than: ${(error as Error).message}`);
       }
-      const before = new Date(Date.now() - ageMs).toISOString();
+      // The nightly prune's rule: --older-than stands in for the incident retention only.
+      const cut = retentionCutoffs({ ...config, retention: olderThan }, new Date());
+      const before = cut.before.toISOString();
+      const audit = cut.auditBefore ? { auditBefore: cut.auditBefore } : {};
       const store = openDatabase(config.databasePath);
       const progress = createProgress(process.stderr, onTerminal());
       try {
         const result = options.dryRun
-          ? store.retention.pruneIncidents(before, { dryRun: true })
-          : pruneInBatches(store, before, (removed) =>
+          ? store.retention.pruneIncidents(before, { dryRun: true, ...audit })
+          : pruneInBatches(store, before, audit, (removed) =>
               progress.update(`Pruning… ${removed} incidents removed`),
             );
         let vacuum: { bytesBefore: number | undefined; bytesAfter: number | undefined } | undefined;
@@ -267,6 +269,7 @@ export function registerIncidentsCommand(program: Command): void {
             dryRun: options.dryRun === true,
             olderThan,
             before,
+            ...(config.auditRetention ? { auditRetention: config.auditRetention } : {}),
             ...(vacuum ? { vacuum } : {}),
           }),
         );
@@ -277,7 +280,12 @@ export function registerIncidentsCommand(program: Command): void {
     });
 }
 
-function pruneInBatches(store: Store, before: string, onBatch: (removed: number) => void) {
+function pruneInBatches(
+  store: Store,
+  before: string,
+  audit: { auditBefore?: Date },
+  onBatch: (removed: number) => void,
+) {
   const total: PruneResult = {
     incidents: 0,
     occurrences: 0,
@@ -286,16 +294,11 @@ function pruneInBatches(store: Store, before: string, onBatch: (removed: number)
     notesUpdated: 0,
     writesKept: 0,
     queuedJobs: 0,
+    auditRemoved: 0,
   };
   for (;;) {
-    const batch = store.retention.pruneIncidents(before, { limit: PRUNE_BATCH });
-    total.incidents += batch.incidents;
-    total.occurrences += batch.occurrences;
-    total.actions += batch.actions;
-    total.notesDeleted += batch.notesDeleted;
-    total.notesUpdated += batch.notesUpdated;
-    total.writesKept += batch.writesKept;
-    total.queuedJobs += batch.queuedJobs;
+    const batch = store.retention.pruneIncidents(before, { limit: PRUNE_BATCH, ...audit });
+    for (const key of Object.keys(total) as (keyof PruneResult)[]) total[key] += batch[key];
     onBatch(total.incidents);
     if (batch.incidents < PRUNE_BATCH) return total;
   }

@@ -265,6 +265,8 @@ export interface PruneReport {
   olderThan: string;
   /** The cut-off (ISO). */
   before: string;
+  /** DIAGNOSER_AUDIT_RETENTION as set; absent: the record of writes is kept for good. */
+  auditRetention?: string;
   vacuum?: { bytesBefore: number | undefined; bytesAfter: number | undefined };
 }
 
@@ -288,6 +290,9 @@ export function formatPruneReport(report: PruneReport): string {
       ? `No closed or fixed incident is older than ${report.olderThan} (no activity since ${cutoff} UTC).`
       : `${verb} ${count(r.incidents, 'closed or fixed incident')} older than ${report.olderThan} (no activity since ${cutoff} UTC), with ${count(r.occurrences, 'failed job')} and ${count(r.actions, 'action')}; ${count(r.notesDeleted, 'note record')} forgotten, ${count(r.notesUpdated, 'note record')} updated.`,
     `Open and error incidents are kept, and so is the record of the writes the bot made to GitLab (${count(r.writesKept, 'action')} kept from the removed incidents); ${count(r.queuedJobs, 'finished queued job')} removed.`,
+    report.auditRetention
+      ? `Audit retention ${report.auditRetention}: ${report.dryRun ? 'would remove' : 'removed'} ${count(r.auditRemoved, 'recorded write')} older than that.`
+      : 'The record of writes is kept for good (DIAGNOSER_AUDIT_RETENTION is not set).',
   ];
   if (report.dryRun) lines.push('Dry run: nothing was changed.');
   if (report.vacuum) {

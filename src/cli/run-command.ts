@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { DEFAULT_RETENTION, describeConfig, parseDuration } from '../config/index.js';
+import { describeConfig, retentionCutoffs } from '../config/index.js';
 import { acceptAuditIssues, scheduleAudit } from '../audit/refresh.js';
 import { createBot, type Bot } from '../main.js';
 import { createMetrics } from '../metrics/metrics.js';
@@ -84,15 +84,12 @@ async function serve(bot: Bot): Promise<void> {
   await Promise.race([cycles.run(), stopped]);
   if (!stopping) {
     stops.push(schedule(bot.config.schedule, cycles.run));
-    const retentionMs = parseDuration(bot.config.retention ?? DEFAULT_RETENTION);
     stops.push(
       scheduleRetention(() => {
-        const removed = bot.store.retention.pruneIncidents(new Date(Date.now() - retentionMs));
-        const { auditRetention } = bot.config;
-        if (auditRetention !== undefined) {
-          bot.store.retention.pruneAuditTrail(new Date(Date.now() - parseDuration(auditRetention)));
-        }
-        return removed;
+        const cut = retentionCutoffs(bot.config, new Date());
+        return bot.store.retention.pruneIncidents(cut.before, {
+          ...(cut.auditBefore ? { auditBefore: cut.auditBefore } : {}),
+        });
       }, logger),
     );
     stops.push(scheduleAudit(bot));

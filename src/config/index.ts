@@ -9,6 +9,7 @@ export {
   type RunConfig,
   WEBHOOK_RECONCILE_SCHEDULE,
 } from './load.js';
+export { retentionCutoffs, type RetentionCutoffs } from './retention.js';
 export { configReference, type ConfigReferenceEntry } from './reference.js';
 export {
   Config,

@@ -129,6 +129,11 @@ export type Fix =
   | { kind: 'grant-access'; target: ProjectInfo; username: string; minimumRole: 'Reporter' }
   | { kind: 'use-existing-tag'; image: string; tag: string; tags: string[] }
   | { kind: 'check-image-path'; image: string; candidates: string[] }
+  /**
+   * No project answers to the path the log named: projects with a similar path that every
+   * reader of the note may see (never a private one), most alike first; may be empty.
+   */
+  | { kind: 'check-project-path'; named: string; similar: string[] }
   | { kind: 'enable-registry'; target: ProjectInfo };
 
 /** What the job tried to reach in project B. */
@@ -163,6 +168,11 @@ export interface Diagnosis {
     publiclyVisible: boolean;
   };
   fix?: Fix;
+  /**
+   * A second cause GitLab confirmed that `fix` does not cure: the allowlist entry is missing
+   * and so is the image or its tag. The job passes only once both are fixed.
+   */
+  alsoNeeded?: { verdict: 'image-not-found' | 'tag-not-found'; fix: Fix };
   /** What the job tried to reach; absent for failures that are not about access. */
   resource?: Resource;
   /** Identifies the root cause: the same key is the same incident. */

@@ -253,6 +253,11 @@ export interface GitlabPort {
   listGroupProjects(groupPath: string): Promise<ProjectRef[]>;
   /** By numeric id or full path (case-insensitive); GitlabNotFoundError when absent or hidden. */
   getProject(idOrPath: number | string): Promise<Project>;
+  /**
+   * One page (at most 50) of the projects the bot can see whose name, path, full path or full
+   * name contains `text` (GitLab's `search` with `search_namespaces=true`).
+   */
+  searchProjects(text: string): Promise<Project[]>;
 
   /** One bounded page of failed jobs, newest first. */
   listFailedJobs(projectId: number, options: { perPage: number; page: number }): Promise<Job[]>;

@@ -15,6 +15,7 @@ export function projectMethods(
   | 'listMemberProjects'
   | 'listGroupProjects'
   | 'getProject'
+  | 'searchProjects'
   | 'getMember'
   | 'listMembers'
   | 'getGroup'
@@ -67,6 +68,22 @@ export function projectMethods(
     async getProject(idOrPath) {
       return read({ what: `reading project ${idOrPath}` }, async () =>
         S.ProjectFull.parse(await api.Projects.show(idOrPath)),
+      );
+    },
+
+    async searchProjects(text) {
+      return read({ what: `searching projects for ${text}` }, async () =>
+        S.ProjectFull.array().parse(
+          await api.Projects.all({
+            search: text,
+            searchNamespaces: true,
+            // The projects people work on first, when the search finds more than a page.
+            orderBy: 'last_activity_at',
+            sort: 'desc',
+            perPage: 50,
+            maxPages: 1,
+          }),
+        ),
       );
     },
 

@@ -1,6 +1,6 @@
 import { GitlabAuthError, GitlabTransientError, errorMessage } from '../errors.js';
 import type { Job } from '../gitlab/port.js';
-import { LAST_CYCLE_KEY, type LastCycle } from '../store/index.js';
+import { LAST_CYCLE_KEY, isStoreFailure, type LastCycle } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
 import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
@@ -15,6 +15,7 @@ import { runOneClick } from './one-click/process-approvals.js';
 import type { OneClickReport } from './one-click/types.js';
 import { endsTheCycle, type Problem } from './pause.js';
 import type { JobOutcome } from './process-job.js';
+import { createHeldBackNotes } from './publish/held-back.js';
 import { createWorker } from './worker.js';
 
 export interface PollSettings {
@@ -97,6 +98,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     maxAttempts: settings.maxAttempts,
   });
   const source = createPollSource(deps, settings);
+  const publishHeldBack = createHeldBackNotes(deps);
   let running = false;
   let reportedAuthProblem = '';
 
@@ -136,6 +138,24 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       logger.warn({ err: error.message }, 'GitLab failed');
       return endsTheCycle(error);
     };
+    /** A step after the drain: an outage ends the cycle; anything else is noted, and it goes on. */
+    const step = async <T>(
+      where: string,
+      task: () => Promise<T>,
+    ): Promise<{ ended: boolean; value?: T }> => {
+      try {
+        return { ended: false, value: await worker.exclusive(task) };
+      } catch (error) {
+        if (error instanceof GitlabTransientError) {
+          outage(error);
+          return { ended: true };
+        }
+        if (isStoreFailure(error)) throw error;
+        report.problems.push({ where, message: errorMessage(error) });
+        logger.warn({ err: errorMessage(error), step: where }, 'a step of the cycle failed');
+        return { ended: false };
+      }
+    };
     try {
       const who = await worker.identity();
       const seen = new Map<number, Job>();
@@ -149,28 +169,21 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       }
       // What earlier cycles left in the queue (retries after outages).
       if ((await drain()) === 'pause') return finish();
-      try {
-        report.oneClick = await worker.exclusive(() =>
-          runOneClick(deps, who.bot, settings.offerMaxAgeMs),
-        );
-      } catch (error) {
-        if (error instanceof GitlabTransientError) {
-          outage(error);
-          return finish();
-        }
-        report.problems.push({ where: 'one-click fixes', message: errorMessage(error) });
-        logger.warn({ err: errorMessage(error) }, 'approvals could not be processed');
-      }
-      try {
-        report.lifecycle = await worker.exclusive(() => reviewIncidents(deps, who.bot, review));
-      } catch (error) {
-        if (error instanceof GitlabTransientError) {
-          outage(error);
-          return finish();
-        }
-        report.problems.push({ where: 'incident review', message: errorMessage(error) });
-        logger.warn({ err: errorMessage(error) }, 'incidents could not be reviewed');
-      }
+      const oneClick = await step('one-click fixes', () =>
+        runOneClick(deps, who.bot, settings.offerMaxAgeMs),
+      );
+      if (oneClick.ended) return finish();
+      if (oneClick.value) report.oneClick = oneClick.value;
+      const lifecycle = await step('incident review', () => reviewIncidents(deps, who.bot, review));
+      if (lifecycle.ended) return finish();
+      if (lifecycle.value) report.lifecycle = lifecycle.value;
+      // Notes a dry run held back, once the bot writes for real; after the review, so an
+      // incident whose merge requests ended meanwhile is closed and gets none.
+      const heldBackNow = report.outcomes.some((o) => o.note?.heldBack === true);
+      const held = await step('notes held back by a dry run', () =>
+        publishHeldBack(who.bot, heldBackNow),
+      );
+      if (held.ended) return finish();
       reportedAuthProblem = '';
       return finish();
     } catch (error) {

@@ -5,7 +5,7 @@ import {
   errorMessage,
 } from '../errors.js';
 import type { GitlabUser, Job } from '../gitlab/port.js';
-import type { Note as StoredNote } from '../store/index.js';
+import { isStoreFailure, type Note as StoredNote } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
 import { processApprovals } from './one-click/process-approvals.js';
 import { newOneClickReport, type OneClickReport } from './one-click/types.js';
@@ -115,6 +115,9 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
         store.jobQueue.markJobDone(queued.jobId);
         failuresInARow = 0;
       } catch (error) {
+        // A full or unwritable database is not this job's fault: it ends the cycle, which
+        // says so, and the job keeps its attempts for when the database works again.
+        if (isStoreFailure(error)) throw error;
         if (error instanceof GitlabNotFoundError) {
           // The job or its project is gone: nothing left to diagnose.
           store.jobQueue.markJobFailed(queued.jobId, errorMessage(error));

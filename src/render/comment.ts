@@ -1,5 +1,6 @@
 import type { Check, Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState, RetryState } from '../domain/fix-state.js';
+import { alsoMissingHeadline, alsoNeededStep, compoundWhatHappened } from './also-needed.js';
 import { renderFixState, renderRetryState } from './fix-status.js';
 import { renderStatusLine, type StatusLine } from './status-line.js';
 import { policiesFix } from './policies-fix.js';
@@ -78,7 +79,7 @@ function headline(entry: NoteEntry): string {
   const kind = kindOf(d);
   switch (d.verdict) {
     case 'allowlist-missing':
-      return `Pipeline failed: ${OWNER[kind]} does not let this project’s CI jobs in`;
+      return `Pipeline failed: ${OWNER[kind]} does not let this project’s CI jobs in${alsoMissingHeadline(d)}`;
     case 'user-lacks-access':
       return `Pipeline failed: the user who ran it may not read ${THING[kind]}`;
     case 'tag-not-found':
@@ -227,6 +228,7 @@ function whatHappened(d: Diagnosis): string {
     : `The log says a pull of ${imageOf(d)} was refused (${d.evidence.runnerPrefix ? 'before the script started, but not in the runner’s own words' : 'printed while the job’s script ran'}).`;
   switch (d.verdict) {
     case 'allowlist-missing':
+      if (d.alsoNeeded) return compoundWhatHappened(d, pulled, a, b);
       if (!allowlistSeen(d)) {
         // Concluded by elimination: say it as what it is.
         return `${pulled} The error says "pull access denied", but the image is there and the user who ran the job may read it, so what is left is the allowlist of its project, ${b}: most likely ${a} is not on it. The bot may not read that list itself (see below).`;
@@ -360,7 +362,7 @@ function tokenFixText(d: Diagnosis, kind: Kind): string | undefined {
     case 'not-instance-registry':
       return `Give the job credentials for ${hostOf(d)} (a token in a masked CI/CD variable); CI_JOB_TOKEN is only accepted by this GitLab. If the URL should point here, correct it.`;
     case 'project-not-found':
-      return `Check ${WHERE[kind]} in the job for typos; if it is right, give the bot user at least the Reporter role in that project, so it can check further.`;
+      return checkProjectPath([], WHERE[kind]);
     case 'access-ok':
       return failing(d, 'endpoint')
         ? 'Use a project or group access token with the read_api scope, stored as a masked CI/CD variable, for this call (a personal access token works too, but acts as its owner). CI_JOB_TOKEN cannot make it on this GitLab.'
@@ -372,8 +374,11 @@ function tokenFixText(d: Diagnosis, kind: Kind): string | undefined {
 
 function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
   switch (fix.kind) {
-    case 'allowlist-add':
-      return allowlistFix(fix, d.gitlabVersion, baseUrl);
+    case 'allowlist-add': {
+      const also = d.alsoNeeded;
+      if (!also) return allowlistFix(fix, d.gitlabVersion, baseUrl);
+      return `${allowlistFix(fix, d.gitlabVersion, baseUrl, alsoNeededStep(d))}\n\n**Also needed.** ${renderFix(also.fix, d, baseUrl)} The job passes only once both are done.`;
+    }
     case 'grant-access':
       return kindOf(d) === 'image'
         ? `Someone who manages the members of ${code(fix.target.path)} gives ${code(fix.username)} (or the members of ${code(d.project.path)}) at least the Reporter role there; or the image is moved to a project they can read. Then retry the job.`
@@ -395,7 +400,9 @@ function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
             .slice(0, 5)
             .map((c) => code(c))
             .join(', ')}.`
-        : 'Check the image path in the job’s `image:`; if it is right, make sure the bot user can see the project that owns it, so it can check further.';
+        : checkProjectPath([]);
+    case 'check-project-path':
+      return checkProjectPath(fix.similar, kindOf(d) === 'image' ? undefined : WHERE[kindOf(d)]);
     case 'policies-add':
       return policiesFix(fix);
     case 'enable-registry':
@@ -403,15 +410,27 @@ function renderFix(fix: Fix, d: Diagnosis, baseUrl: string): string {
   }
 }
 
+/** A path no project answers to: check it, with the similar projects every reader may see. */
+function checkProjectPath(similar: string[], where?: string): string {
+  const near =
+    similar.length > 0
+      ? ` (projects with a similar path: ${similar.map((p) => code(p)).join(', ')})`
+      : '';
+  return where
+    ? `Check ${where} in the job for typos${near}; if it is right, give the bot user at least the Reporter role in that project, so it can check further.`
+    : `Check the image path in the job’s \`image:\`${near}; if it is right, make sure the bot user can see the project that owns it, so it can check further.`;
+}
+
 function allowlistFix(
   fix: Extract<Fix, { kind: 'allowlist-add' }>,
   version: string | undefined,
   baseUrl: string,
+  retry = 'Retry the failed job.',
 ): string {
   const target = code(fix.target.path);
   const source = code(fix.source.path);
   const steps = allowlistUiSteps(version, target, source).map((s, i) => `${i + 1}. ${s}`);
-  steps.push(`${steps.length + 1}. Retry the failed job.`);
+  steps.push(`${steps.length + 1}. ${retry}`);
   const grants = `This lets CI jobs of ${source} use their job token to read ${target} (its images, packages, repository and artifacts); they still act with the rights of the user who runs them.`;
   const api = allowlistNeedsGraphql(version)
     ? [

@@ -1,5 +1,6 @@
 import type { Diagnosis, Fix } from '../domain/diagnosis.js';
 import type { FixState, RetryState } from '../domain/fix-state.js';
+import { alsoMissing } from './also-needed.js';
 import { code, factMarkdown, link } from './markdown.js';
 import { entryName } from './policies-fix.js';
 
@@ -19,8 +20,12 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
       const group = state.sourceGroup
         ? ` To allow every project of the group ${code(state.sourceGroup)} instead, reply ${code(`@${state.botUsername} apply group${state.choose ? ` ${state.choose}` : ''}`)} (broader; not recommended unless several projects need it).`
         : '';
+      const alone = alsoMissing(d)
+        ? `This change alone does not make the job pass: ${alsoMissing(d) ?? ''} (see **Also needed** above), and its retries fail until that is put right too.`
+        : undefined;
       return [
         `**Accept with one click.** The bot can make this change: a Maintainer or Owner of ${target} who can see ${source} may ${how}. It then adds ${source} to the allowlist of ${target}, retries the failed jobs and reports back here.`,
+        ...(alone ? [alone] : []),
         `What it grants: CI jobs of ${source} may use their job token to read ${target} (its container images, packages, repository and artifacts, and the API endpoints job tokens reach), always with the rights of the user who runs them.${group}`,
       ].join('\n\n');
     }
@@ -32,19 +37,39 @@ export function renderFixState(state: FixState, d: Diagnosis): string {
       const problem = state.retryProblem
         ? ` The bot could not retry the failed jobs (${state.retryProblem}); retry them by hand.`
         : '';
-      return `**Fixed.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}${problem}`;
+      return `${appliedHeading(state, d)} ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; the bot added ${what} to the allowlist of ${target}.${jobs}${problem}${stillMissing(d)}`;
     }
     case 'pending':
       return state.op === 'add'
         ? `**Accepted, not applied yet.** ${code(state.by)} accepted the change on ${state.at.slice(0, 16).replace('T', ' ')} UTC, but GitLab did not confirm it. The bot reads the allowlist of ${target} again in its next cycle and, if ${source} is still missing, tries once more.`
         : `**Revert asked, not done yet.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC, but GitLab did not confirm it. The bot reads the allowlist of ${target} again in its next cycle and, if ${source} is still on it, tries once more.`;
     case 'fixed-by-hand':
-      return `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;
+      return d.alsoNeeded
+        ? `**Allowlist entry added, not fixed yet.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC).${stillMissing(d)}`
+        : `**Fixed.** ${source} was added to the allowlist of ${target} by hand (seen ${state.at.slice(0, 16).replace('T', ' ')} UTC). Retry the failed jobs if they have not run again.`;
     case 'reverted':
       return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${state.at.slice(0, 16).replace('T', ' ')} UTC; ${source} is no longer on the allowlist of ${target}.`;
     case 'failed':
       return `**The one-click fix could not be applied.** ${factMarkdown(state.reason)} The manual steps above still work.`;
   }
+}
+
+/**
+ * "Fixed." only when it is: not while the image (or tag) is missing as well, nor when a job the
+ * bot retried after the change failed again.
+ */
+function appliedHeading(state: Extract<FixState, { kind: 'applied' }>, d: Diagnosis): string {
+  if (d.alsoNeeded) return '**Allowlist entry added, not fixed yet.**';
+  if (state.retried.some((j) => j.status === 'failed')) {
+    return '**Allowlist entry added, but the retried job failed again.**';
+  }
+  return '**Fixed.**';
+}
+
+/** The second cause, said again where the first one is done. */
+function stillMissing(d: Diagnosis): string {
+  const also = alsoMissing(d);
+  return also ? ` The job still fails: ${also} (see **Also needed** above).` : '';
 }
 
 /** The same states for adding permissions to an allowlist entry. */

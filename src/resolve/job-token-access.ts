@@ -39,6 +39,7 @@ import {
   type Recorder,
 } from './common.js';
 import { checkJobTokenScope, checkUserAccess, visibilityRule } from './job-token-checks.js';
+import { similarProjects } from './similar-projects.js';
 import type { ResolveInput } from './types.js';
 
 /** Where the log points: project B, another host, a path GitLab hides, or nowhere. */
@@ -202,11 +203,16 @@ export async function settleTarget(
   if (target.kind === 'not-found' || hidden) {
     const path = target.kind === 'not-found' ? target.path : target.named;
     noProjectSeen(check, path);
+    // A numeric id has no spelling to be near.
+    const similar = /^\d+$/.test(path)
+      ? []
+      : await similarProjects(gitlab, await gitlab.getProject(a.id), [path]);
     return {
       ...base,
       verdict: 'project-not-found',
       confidence: 'suspected',
       rootCauseKey: `project-not-found:${path.toLowerCase()}`,
+      fix: { kind: 'check-project-path', named: path, similar },
     };
   }
 

@@ -15,6 +15,7 @@ import {
 } from './common.js';
 import { checkJobTokenScope, checkUserAccess as checkReadAccess } from './job-token-checks.js';
 import { nearestTags } from './nearest-tags.js';
+import { similarProjects } from './similar-projects.js';
 import { ownerCandidates, registryHostOf, sameRegistry } from './registry-host.js';
 import type { ResolveInput } from './types.js';
 
@@ -88,7 +89,15 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
       verdict: 'project-not-found',
       confidence: 'suspected',
       rootCauseKey: `project-not-found:${ref.path.toLowerCase()}`,
-      fix: { kind: 'check-image-path', image: ref.name, candidates: [] },
+      fix: {
+        kind: 'check-project-path',
+        named: ref.path,
+        similar: await similarProjects(
+          gitlab,
+          projectA,
+          ownerCandidates(ref.path).map((c) => c.projectPath),
+        ),
+      },
     };
   }
   const projectB = owner.project;
@@ -141,12 +150,17 @@ export async function resolveRegistryAccess(input: ResolveInput): Promise<Diagno
     return userLacksAccess(decide, b, job);
   }
   if (scope === 'fail') {
-    return decide(
+    const missing = decide(
       'allowlist-missing',
       user.result === 'pass',
       `allowlist-missing:${b.id}<-${a.id}`,
       allowlist,
     );
+    // The entry alone will not let the job pass: the image or tag must exist too.
+    if (image.result === 'fail') {
+      return { ...missing, alsoNeeded: { verdict: image.verdict, fix: image.fix } };
+    }
+    return missing;
   }
   if (image.result === 'fail') return decide(image.verdict, true, image.key, image.fix);
   if (scope === 'unknown' && user.result === 'pass' && image.result === 'pass') {

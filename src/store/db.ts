@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreError } from './errors.js';
+import { DISK_FULL_FIX, StoreError } from './errors.js';
 import { migrate } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { createStore, type Store } from './store.js';
@@ -10,6 +10,11 @@ import type { Clock } from './time.js';
 export interface OpenDatabaseOptions {
   /** Defaults to the system clock; tests and the simulator pass their own. */
   now?: Clock;
+  /**
+   * The most pages the file may grow to (SQLite's max_page_count, per connection): past it
+   * SQLite answers SQLITE_FULL as on a full disk. For tests of that path; unset in the bot.
+   */
+  maxPageCount?: number;
 }
 
 const MEMORY = ':memory:';
@@ -34,6 +39,12 @@ function openError(shown: string, error: unknown): StoreError {
         'another file.',
       { path: shown, cause: error },
     );
+  }
+  if (code.startsWith('SQLITE_FULL') || code === 'ENOSPC') {
+    return new StoreError(`Cannot write ${shown} (${code}: ${reason}): ${DISK_FULL_FIX}.`, {
+      path: shown,
+      cause: error,
+    });
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
     return new StoreError(
@@ -95,6 +106,9 @@ export function openDatabase(path: string, options: OpenDatabaseOptions = {}): S
     migrate(db, migrations, shown);
     if (!memory) {
       db.pragma('journal_mode = WAL');
+    }
+    if (options.maxPageCount !== undefined) {
+      db.pragma(`max_page_count = ${Math.trunc(options.maxPageCount)}`);
     }
   } catch (error) {
     db?.close();

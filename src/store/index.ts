@@ -8,7 +8,7 @@ export type {
 } from './audit-issues.js';
 export type { CursorRepository } from './cursors.js';
 export { openDatabase, type OpenDatabaseOptions } from './db.js';
-export { StoreError } from './errors.js';
+export { StoreError, isStoreFailure } from './errors.js';
 export {
   Evidence,
   IncidentCheck,
@@ -23,7 +23,7 @@ export {
 export type { LifecycleRepository, Transition } from './lifecycle.js';
 export type { JobQueueRepository, NewQueuedJob, QueuedJob, QueueStatus } from './job-queue.js';
 export { GITLAB_PAUSES_KEY, LAST_CYCLE_KEY, type LastCycle, type MetaRepository } from './meta.js';
-export type { Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
+export type { HeldBackTarget, Note, NoteInput, NoteRepository, NoteTargetKind } from './notes.js';
 export type { Occurrence, OccurrenceInput, OccurrenceRepository } from './occurrences.js';
 export type { PruneOptions, PruneResult, RetentionRepository } from './retention.js';
 export type { Session, SessionKind, SessionRepository, SignInPurpose } from './sessions.js';

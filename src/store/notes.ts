@@ -43,6 +43,21 @@ export interface NoteRepository {
   listNotesForIncident(incidentId: number): Note[];
   /** Notes posted or edited at or after `since`, oldest first (bounded work for approval checks). */
   listNotesUpdatedSince(since: Timestamp): Note[];
+  /**
+   * Where a note was held back (an action `note-created` with status `dry-run`, whose detail
+   * names the target) for an incident still open, and no note is stored yet: what a bot that
+   * now writes for real still owes. Oldest first.
+   */
+  listHeldBackTargets(): HeldBackTarget[];
+}
+
+/** A note target as a held-back note action recorded it. */
+export interface HeldBackTarget {
+  projectId: number;
+  targetKind: NoteTargetKind;
+  targetKey: string;
+  sha: string;
+  projectWebUrl: string;
 }
 
 interface NoteRow {
@@ -91,6 +106,21 @@ export function createNoteRepository({ db, now, path }: StoreContext): NoteRepos
      ORDER BY updated_at DESC, id DESC`,
   );
 
+  const heldBack = db.prepare<[], HeldBackTarget>(
+    `SELECT DISTINCT json_extract(a.detail, '$.projectId') AS projectId,
+       json_extract(a.detail, '$.targetKind') AS targetKind,
+       json_extract(a.detail, '$.targetKey') AS targetKey,
+       json_extract(a.detail, '$.sha') AS sha,
+       json_extract(a.detail, '$.projectWebUrl') AS projectWebUrl
+     FROM actions a JOIN incidents i ON i.id = a.incident_id
+     WHERE a.kind = 'note-created' AND a.status = 'dry-run' AND i.status = 'open'
+       AND NOT EXISTS (SELECT 1 FROM notes n
+                       WHERE n.project_id = json_extract(a.detail, '$.projectId')
+                         AND n.target_kind = json_extract(a.detail, '$.targetKind')
+                         AND n.target_key = json_extract(a.detail, '$.targetKey'))
+     ORDER BY a.id`,
+  );
+
   function toNote(row: NoteRow): Note {
     return {
       id: row.id,
@@ -136,8 +166,22 @@ export function createNoteRepository({ db, now, path }: StoreContext): NoteRepos
     listNotesForIncident(incidentId) {
       return forIncident.all(incidentId).map(toNote);
     },
+    listHeldBackTargets() {
+      return heldBack.all().filter(isHeldBackTarget);
+    },
     listNotesUpdatedSince(since) {
       return updatedSince.all(toIso(since)).map(toNote);
     },
   };
+}
+
+/** Rows of actions written before the detail named the target are skipped. */
+function isHeldBackTarget(row: HeldBackTarget): boolean {
+  return (
+    typeof row.projectId === 'number' &&
+    (row.targetKind === 'merge_request' || row.targetKind === 'commit') &&
+    typeof row.targetKey === 'string' &&
+    typeof row.sha === 'string' &&
+    typeof row.projectWebUrl === 'string'
+  );
 }

@@ -1,18 +1,7 @@
 import nodePath from 'node:path';
 import { openDatabase, type OpenDatabaseOptions } from './db.js';
-import { StoreError } from './errors.js';
+import { DISK_FULL_FIX, StoreError, sqliteCode } from './errors.js';
 import type { Store } from './store.js';
-
-/** SQLite's error code along the cause chain, e.g. `SQLITE_READONLY_DBMOVED`. */
-function sqliteCode(error: unknown): string | undefined {
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('SQLITE_')) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 /**
  * A database failure met while the bot runs (not at open), as a StoreError
@@ -27,7 +16,7 @@ export function storeFailure(error: unknown, path: string): StoreError | undefin
   const fix = code.startsWith('SQLITE_READONLY')
     ? 'the bot cannot write it: let the user running pipeline-diagnoser write the file and its folder (the -wal and -shm files too), or point DIAGNOSER_DB at a writable file; the bot opens it again by itself'
     : code.startsWith('SQLITE_FULL')
-      ? 'the disk is full: free space on the volume that holds DIAGNOSER_DB; the bot goes on by itself'
+      ? `${DISK_FULL_FIX}; the bot goes on by itself once there is room`
       : code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')
         ? 'another process holds it locked: stop it, or give this bot its own DIAGNOSER_DB'
         : code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB'

@@ -16,6 +16,8 @@ export interface PruneResult {
   writesKept: number;
   /** Finished rows of the job queue (done or given up) removed. */
   queuedJobs: number;
+  /** Kept records of writes older than the audit retention removed (0 when it is not set). */
+  auditRemoved: number;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface PruneOptions {
   limit?: number;
   /** Count inside a transaction that is rolled back: nothing changes. */
   dryRun?: boolean;
+  /**
+   * The admin's audit retention: the kept record of writes older than this goes too, in the
+   * same transaction (so a dry run counts the writes the incidents it removes would detach).
+   * Unset: that record is kept for good.
+   */
+  auditBefore?: Timestamp;
 }
 
 export interface RetentionRepository {
@@ -43,7 +51,8 @@ export interface RetentionRepository {
    * and takes them off the notes that list them. Open and error incidents are always kept.
    * The record of writes the bot made to GitLab (WRITE_TRAIL_KINDS) is kept, detached from
    * the incident with its key and projects copied in. Finished job queue rows older than
-   * `before` go too: discovery never looks back that far.
+   * `before` go too: discovery never looks back that far. With `auditBefore`, the kept record
+   * older than that goes as well: the one rule the nightly prune and `incidents prune` share.
    */
   pruneIncidents(before: Timestamp, options?: PruneOptions): PruneResult;
   /** Removes the kept record of writes older than `before` (the admin's audit retention). */
@@ -110,7 +119,7 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
   const setNoteIds = db.prepare<[string, number]>('UPDATE notes SET incident_ids = ? WHERE id = ?');
   const deleteNote = db.prepare<[number]>('DELETE FROM notes WHERE id = ?');
 
-  const prune = db.transaction((before: string, limit: number): PruneResult => {
+  const pruneIds = (before: string, limit: number): PruneResult => {
     const ids = candidates.all({ before, limit });
     const result: PruneResult = {
       incidents: 0,
@@ -120,6 +129,7 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
       notesUpdated: 0,
       writesKept: 0,
       queuedJobs: deleteQueued.run(before).changes,
+      auditRemoved: 0,
     };
     if (ids.length === 0) return result;
     const list = JSON.stringify(ids);
@@ -141,11 +151,21 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
     result.occurrences = deleteOccurrences.run(list).changes;
     result.incidents = deleteIncidents.run(list).changes;
     return result;
-  });
+  };
 
-  const dryRun = db.transaction((before: string, limit: number): never => {
-    throw new DryRunRollback(prune(before, limit));
-  });
+  const prune = db.transaction(
+    (before: string, limit: number, auditBefore: string | undefined): PruneResult => {
+      const result = pruneIds(before, limit);
+      if (auditBefore !== undefined) result.auditRemoved = deleteAudit.run(auditBefore).changes;
+      return result;
+    },
+  );
+
+  const dryRun = db.transaction(
+    (before: string, limit: number, auditBefore: string | undefined): never => {
+      throw new DryRunRollback(prune(before, limit, auditBefore));
+    },
+  );
 
   return {
     pruneIncidents(before, options = {}) {
@@ -155,9 +175,10 @@ export function createRetentionRepository({ db, path }: StoreContext): Retention
       }
       const at = toIso(before);
       const rows = limit ?? -1; // SQLite reads a negative LIMIT as none
-      if (!options.dryRun) return prune(at, rows);
+      const audit = options.auditBefore === undefined ? undefined : toIso(options.auditBefore);
+      if (!options.dryRun) return prune(at, rows, audit);
       try {
-        return dryRun(at, rows);
+        return dryRun(at, rows, audit);
       } catch (error) {
         if (error instanceof DryRunRollback) return error.result;
         throw error;

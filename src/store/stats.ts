@@ -140,7 +140,8 @@ export function createStatsRepository({ db }: StoreContext): StatsRepository {
        coalesce((SELECT min(o.failed_at) FROM occurrences o WHERE o.incident_id = i.id),
                 i.first_seen_at) AS failed_at,
        (SELECT min(a.created_at) FROM actions a
-        WHERE a.incident_id = i.id AND a.kind IN (${sqlList(NOTE_ACTION_KINDS)})) AS noted_at,
+        WHERE a.incident_id = i.id AND a.kind IN (${sqlList(NOTE_ACTION_KINDS)})
+          AND a.status = 'ok') AS noted_at,
        (SELECT min(a.created_at) FROM actions a
         WHERE a.incident_id = i.id
           AND (a.kind IN (${sqlList(FIX_ACTION_KINDS)})

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Command } from 'commander';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerIncidentsCommand } from '../../src/cli/incidents-command.js';
 import { CliExit } from '../../src/cli/exit.js';
 import { openDatabase } from '../../src/store/index.js';
@@ -147,6 +148,73 @@ describe('incidents on an incident log the bot filled', () => {
     await expect(cli(['incidents', 'prune', '--older-than', 'soon', '--db', db])).rejects.toThrow(
       /--older-than: "soon" is not a duration/,
     );
+  });
+});
+
+describe('incidents prune and the audit retention', () => {
+  let folder: string;
+
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  /** A fixed incident of 2020 whose allowlist write and approval the prune keeps as the record. */
+  function oldFixWithWrites(): string {
+    folder = mkdtempSync(join(tmpdir(), 'diagnoser-prune-'));
+    const db = join(folder, 'prune.db');
+    const past = openDatabase(db, { now: () => new Date('2020-01-02T00:00:00Z') });
+    const { incident } = past.incidents.upsertIncident({
+      rootCauseKey: 'allowlist-missing:31<-88',
+      patternId: 'registry-pull-denied',
+      verdict: 'allowlist-missing',
+      projectId: 88,
+      projectPath: 'team/app',
+      summary: 'pull access denied',
+      seenAt: '2020-01-01T00:00:00Z',
+    });
+    past.actions.recordAction({ incidentId: incident.id, kind: 'approval', status: 'ok' });
+    past.actions.recordAction({ incidentId: incident.id, kind: 'api-write', status: '201' });
+    past.lifecycle.moveIncident(incident.id, 'fixed-by-hand');
+    past.close();
+    return db;
+  }
+
+  function keptWrites(db: string): string[] {
+    const store = openDatabase(db);
+    try {
+      return store.actions.listDetachedActions().map((a) => a.kind);
+    } finally {
+      store.close();
+    }
+  }
+
+  it('removes the kept record of writes older than DIAGNOSER_AUDIT_RETENTION, as run does', async () => {
+    const db = oldFixWithWrites();
+    vi.stubEnv('DIAGNOSER_AUDIT_RETENTION', '365d');
+
+    const dry = await cli(['incidents', 'prune', '--dry-run', '--db', db]);
+    expect(dry).toContain('Audit retention 365d: would remove 2 recorded writes older than that.');
+    expect(keptWrites(db)).toEqual([]);
+
+    const done = await cli(['incidents', 'prune', '--db', db]);
+
+    expect(done).toMatch(/^Removed 1 closed or fixed incident older than 90d/);
+    expect(done).toContain('Audit retention 365d: removed 2 recorded writes older than that.');
+    expect(keptWrites(db)).toEqual([]);
+    const store = openDatabase(db);
+    expect(store.incidents.listIncidents()).toEqual([]);
+    store.close();
+  });
+
+  it('keeps that record for good when DIAGNOSER_AUDIT_RETENTION is not set', async () => {
+    const db = oldFixWithWrites();
+    vi.stubEnv('DIAGNOSER_AUDIT_RETENTION', undefined);
+
+    const done = await cli(['incidents', 'prune', '--db', db]);
+
+    expect(done).toContain('The record of writes is kept for good');
+    expect(keptWrites(db)).toEqual(['approval', 'api-write']);
   });
 });
 

@@ -184,6 +184,7 @@ describe('prune report', () => {
     notesUpdated: 2,
     writesKept: 4,
     queuedJobs: 12,
+    auditRemoved: 0,
   };
   const base = { olderThan: '90d', before: '2025-02-01T00:00:00.000Z' };
 
@@ -198,6 +199,7 @@ describe('prune report', () => {
     ).toBe(
       'Removed 3 closed or fixed incidents older than 90d (no activity since 2025-02-01 00:00 UTC), with 7 failed jobs and 9 actions; 1 note record forgotten, 2 note records updated.\n' +
         'Open and error incidents are kept, and so is the record of the writes the bot made to GitLab (4 actions kept from the removed incidents); 12 finished queued jobs removed.\n' +
+        'The record of writes is kept for good (DIAGNOSER_AUDIT_RETENTION is not set).\n' +
         'Vacuumed: 2.0 MiB → 512.0 KiB on disk.\n',
     );
   });

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -176,6 +176,31 @@ describe('setup mistakes say what they are', () => {
     expect(bot.output()).toContain(`GITLAB_URL (${url}) does not answer as a GitLab`);
     expectPlainMessage(bot.output());
   });
+
+  // /dev/full answers every write with ENOSPC, as a full disk does.
+  it.skipIf(!existsSync('/dev/full'))(
+    'a full disk at start names SQLITE_FULL, the file and what to free',
+    async () => {
+      const { sim, token } = await seededSimulator();
+      try {
+        const db = join(folder, 'full.db');
+        symlinkSync('/dev/full', db);
+        const bot = start(botEnv(sim.url, token, db, await freePort()));
+        const exit = await bot.exited;
+
+        expect(exit.code).toBe(2);
+        expect(bot.output()).toContain(
+          `Cannot write ${db} (SQLITE_FULL: database or disk is full)`,
+        );
+        expect(bot.output()).toContain(
+          'the disk is full: free space on the volume that holds DIAGNOSER_DB',
+        );
+        expectPlainMessage(bot.output());
+      } finally {
+        await sim.close();
+      }
+    },
+  );
 
   it('https:// against an http port says to use http://', async () => {
     const { sim, token } = await seededSimulator();

@@ -120,6 +120,8 @@ function hostileFix(kind: Fix['kind'], v: string): Fix {
       return { kind, image: v, tag: v, tags: [v, `${v}2`] };
     case 'check-image-path':
       return { kind, image: v, candidates: [v] };
+    case 'check-project-path':
+      return { kind, named: v, similar: [v, `team/${v}`] };
     case 'enable-registry':
       return { kind, target: b };
     case 'policies-add':
@@ -162,6 +164,7 @@ const scenario = fc.record({
       'grant-access',
       'use-existing-tag',
       'check-image-path',
+      'check-project-path',
       'enable-registry',
       'policies-add',
     ),

@@ -77,6 +77,7 @@ describe.each(STORE_KINDS)('retention (%s)', (kind) => {
       notesUpdated: 0,
       writesKept: 0,
       queuedJobs: 0,
+      auditRemoved: 0,
     });
     expect(
       t.store.incidents

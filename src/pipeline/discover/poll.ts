@@ -1,6 +1,7 @@
 import { GitlabTransientError, errorMessage } from '../../errors.js';
 import { planFailedPipelines } from '../../gitlab/failed-pipelines-plan.js';
 import type { Job, ProjectRef } from '../../gitlab/port.js';
+import { isStoreFailure } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { endsTheCycle, type Problem } from '../pause.js';
 import { createBatchPlanner, sweepFailedPipelines, type BatchPlanner } from './failed-pipelines.js';
@@ -89,7 +90,7 @@ export function createPollSource(
       } catch (error) {
         // Unreachable: the other projects would fail the same way. A 500 or a
         // pause is this project's alone; its cursor stays for the next cycle.
-        if (endsTheCycle(error)) throw error;
+        if (endsTheCycle(error) || isStoreFailure(error)) throw error;
         report.problems.push({
           where: error instanceof GitlabTransientError ? 'GitLab' : project.pathWithNamespace,
           message: errorMessage(error),

@@ -7,7 +7,12 @@ import {
 } from '../../errors.js';
 import type { GitlabPort, GitlabUser } from '../../gitlab/port.js';
 import { checkJobTokenScope } from '../../resolve/job-token-checks.js';
-import type { Incident, Occurrence, Transition } from '../../store/index.js';
+import {
+  isStoreFailure,
+  type Incident,
+  type Occurrence,
+  type Transition,
+} from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { diagnosisOf } from '../one-click/types.js';
 import { refreshNotes } from '../publish/note.js';
@@ -63,7 +68,7 @@ export async function reviewIncidents(
       if (moved) report.moved.push(moved);
     } catch (error) {
       // An outage: the incident is looked at again once GitLab answers.
-      if (error instanceof GitlabTransientError) throw error;
+      if (error instanceof GitlabTransientError || isStoreFailure(error)) throw error;
       logger.warn({ incidentId: id, err: errorMessage(error) }, 'incident review failed');
     }
     store.lifecycle.markReviewed(id);

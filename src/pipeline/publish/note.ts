@@ -8,7 +8,7 @@ import type { Note as StoredNote, Store } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { statusLineOf } from '../lifecycle/status-line.js';
 import type { NoteTarget } from './target.js';
-import { upsertNote, type PublishResult } from './upsert.js';
+import { bodyHash, upsertNote, type PublishResult } from './upsert.js';
 
 /** Every incident seen on this merge request or commit, with its failed jobs and fix state. */
 export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): NoteEntry[] {
@@ -81,6 +81,10 @@ export async function publishNote(
   const ids = entries.map((e) => e.incidentId);
   const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
   if (note.action === 'unchanged') return note;
+  if (note.heldBack) {
+    recordHeldBack(store, target, entries, bodyHash(body));
+    return note;
+  }
   const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
   const offers = entries.filter(isOffered).length;
   for (const entry of entries) {
@@ -107,6 +111,36 @@ export async function publishNote(
     }
   }
   return note;
+}
+
+/**
+ * A note dry-run held back: recorded as `dry-run` with its target (no note id: there is none),
+ * so a bot that writes for real later posts it (held-back.ts). No offer is recorded: none was
+ * shown. The same body held back again is not recorded twice.
+ */
+function recordHeldBack(store: Store, target: NoteTarget, entries: NoteEntry[], hash: string) {
+  const detail = {
+    target: `${target.kind}:${target.key}`,
+    projectId: target.projectId,
+    targetKind: target.kind,
+    targetKey: target.key,
+    sha: target.sha,
+    projectWebUrl: target.projectWebUrl,
+    bodyHash: hash,
+  };
+  for (const entry of entries) {
+    const last = store.actions
+      .listActions(entry.incidentId)
+      .filter((a) => a.kind === 'note-created' && a.detail.target === detail.target)
+      .at(-1);
+    if (last?.status === 'dry-run' && last.detail.bodyHash === hash) continue;
+    store.actions.recordAction({
+      incidentId: entry.incidentId,
+      kind: 'note-created',
+      status: 'dry-run',
+      detail,
+    });
+  }
 }
 
 /** When the incident last failed, as `fixStateOf` takes it (a reverted change is offered again after). */

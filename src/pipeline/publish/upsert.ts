@@ -17,6 +17,8 @@ export interface PublishResult {
   url: string;
   /** When GitLab says this version of the note was written (absent when unchanged). */
   at?: string;
+  /** The dry-run adapter held the write back: GitLab has no such note (its id is a stand-in). */
+  heldBack?: true;
 }
 
 /**
@@ -78,13 +80,20 @@ export async function upsertNote(
       noteId: note.id,
       url: noteUrl(target, note.id),
       at: note.createdAt,
+      ...heldBack(note.id),
     };
   }
   const discussion = await gitlab.createCommitDiscussion(target.projectId, target.key, body);
   const noteId = discussion.notes[0]?.id ?? 0;
   save(store, target, noteId, discussion.id, hash, incidentIds);
   const at = discussion.notes[0]?.createdAt;
-  return { action: 'created', noteId, url: noteUrl(target, noteId), ...(at ? { at } : {}) };
+  return {
+    action: 'created',
+    noteId,
+    url: noteUrl(target, noteId),
+    ...(at ? { at } : {}),
+    ...heldBack(noteId),
+  };
 }
 
 async function findOwnNote(
@@ -116,6 +125,11 @@ async function findOwnNote(
   return undefined;
 }
 
+/** Dry-run answers with stand-in notes (ids ≤ 0): nothing was posted. */
+function heldBack(noteId: number): { heldBack?: true } {
+  return noteId <= 0 ? { heldBack: true } : {};
+}
+
 function save(
   store: Store,
   target: NoteTarget,
@@ -124,7 +138,7 @@ function save(
   hash: string,
   incidentIds: number[],
 ) {
-  // Dry-run answers with stand-in notes (ids ≤ 0) that must not be remembered.
+  // A stand-in note of dry-run must not be remembered: the live bot posts it for real.
   if (noteId <= 0) return;
   store.notes.saveNote({
     projectId: target.projectId,

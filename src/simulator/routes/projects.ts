@@ -72,7 +72,10 @@ function listProjects(ctx: RequestContext, candidates: Project[]): ApiResponse {
         p.name.toLowerCase().includes(search) ||
         p.path.toLowerCase().includes(search) ||
         p.description.toLowerCase().includes(search) ||
-        (searchNamespaces === true && p.pathWithNamespace.toLowerCase().includes(search)),
+        // With search_namespaces GitLab matches the route's full path and full name too.
+        (searchNamespaces === true &&
+          (p.pathWithNamespace.toLowerCase().includes(search) ||
+            p.nameWithNamespace.toLowerCase().includes(search))),
     );
   }
   const page = paginate(sortProjects(ctx, projects), ctx);
