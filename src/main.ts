@@ -143,6 +143,7 @@ export function createBot(config: RunConfig, options: BotOptions = {}): Bot {
             return report;
           },
           approve: worker.approve,
+          feedback: worker.feedback,
         },
         inner.isWatched,
       )

@@ -74,6 +74,12 @@ export function formatReport(report: CycleReport): string {
           : `${o.patternId} → ${o.verdict} (incident #${o.incidentId})${o.note ? `, note ${o.note.action}: ${o.note.url}` : ''}`;
     lines.push(`  job ${o.jobId}: ${what}`);
   }
+  const judged = report.feedback;
+  if (judged && (judged.recorded > 0 || judged.withdrawn > 0)) {
+    lines.push(
+      `Feedback: ${judged.recorded} judgement(s) that a diagnosis was wrong recorded, ${judged.withdrawn} withdrawn.`,
+    );
+  }
   if (report.deferred) lines.push(`${report.deferred} job(s) will be retried in a later cycle.`);
   if (report.failed) {
     lines.push(`${report.failed} job(s) could not be diagnosed and were given up.`);

@@ -4,6 +4,7 @@ import { LAST_CYCLE_KEY, isStoreFailure, type LastCycle } from '../store/index.j
 import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
 import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
+import { runFeedback, type FeedbackReport } from './feedback/sync.js';
 import type { WatchSettings } from './discover/watch-list.js';
 import {
   DEFAULT_REVIEW,
@@ -64,6 +65,8 @@ export interface CycleReport {
   problems: Problem[];
   /** Approvals read and acted on (the one-click fix). */
   oneClick?: OneClickReport;
+  /** 👎 and `wrong` replies on the bot's notes: judgements recorded and withdrawn. */
+  feedback?: FeedbackReport;
   /** Incidents looked at again, and those that moved (closed, fixed by hand, error). */
   lifecycle?: ReviewReport;
 }
@@ -174,6 +177,11 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       );
       if (oneClick.ended) return finish();
       if (oneClick.value) report.oneClick = oneClick.value;
+      const feedback = await step('feedback', () =>
+        runFeedback(deps, who.bot, settings.offerMaxAgeMs),
+      );
+      if (feedback.ended) return finish();
+      if (feedback.value) report.feedback = feedback.value;
       const lifecycle = await step('incident review', () => reviewIncidents(deps, who.bot, review));
       if (lifecycle.ended) return finish();
       if (lifecycle.value) report.lifecycle = lifecycle.value;

@@ -7,7 +7,9 @@ import {
 import type { GitlabUser, Job } from '../gitlab/port.js';
 import { isStoreFailure, type Note as StoredNote } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
+import { newFeedbackReport, syncNoteFeedback, type FeedbackReport } from './feedback/sync.js';
 import { processApprovals } from './one-click/process-approvals.js';
+import { processRetryApprovals } from './one-click/process-retry.js';
 import { newOneClickReport, type OneClickReport } from './one-click/types.js';
 import { endsTheCycle, type Problem } from './pause.js';
 import { processJob, type JobOutcome } from './process-job.js';
@@ -192,10 +194,28 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
           const user = await botUser();
           const changed = new Set<number>();
           await processApprovals(deps, note, user, report, changed);
+          await processRetryApprovals(deps, note, user, report, changed);
           if (changed.size > 0) await refreshNotes(deps, changed, user);
         } catch (error) {
           if (!(error instanceof GitlabTransientError)) throw error;
           logger.warn({ noteId: note.noteId, err: errorMessage(error) }, 'approvals deferred');
+        }
+        return report;
+      });
+    },
+
+    /**
+     * Reads again the 👎 and `wrong` replies on one of the bot's notes (a webhook said one
+     * was given or taken back), in turn with the drains and approvals.
+     */
+    feedback(note: StoredNote): Promise<FeedbackReport> {
+      return serial(async () => {
+        const report = newFeedbackReport();
+        try {
+          await syncNoteFeedback(deps, note, await botUser(), report);
+        } catch (error) {
+          if (!(error instanceof GitlabTransientError)) throw error;
+          logger.warn({ noteId: note.noteId, err: errorMessage(error) }, 'feedback deferred');
         }
         return report;
       });

@@ -729,6 +729,21 @@ export class World implements AccessView {
     return award;
   }
 
+  /** Takes a reaction back from an MR note (`DELETE …/award_emoji/:id`); throws if there is none. */
+  removeEmoji(
+    projectId: number,
+    mrIid: number,
+    noteId: number,
+    userId: number,
+    name: string,
+  ): void {
+    const note = this.notesOn(projectId, mrIid).find((n) => n.id === noteId);
+    const award = note?.awards.find((a) => a.userId === userId && a.name === name);
+    if (!note || !award) throw new Error(`no ${name} of user ${userId} on note ${noteId}`);
+    note.awards.splice(note.awards.indexOf(award), 1);
+    this.emit({ kind: 'emoji', award, note, action: 'revoke' });
+  }
+
   /** A reaction on a note or an issue; throws if the user already gave that emoji. */
   addAward(
     awardable: { id: number; awards: AwardEmoji[] },

@@ -7,6 +7,7 @@ export type {
   AuditIssueStatus,
 } from './audit-issues.js';
 export type { CursorRepository } from './cursors.js';
+export type { Feedback, FeedbackInput, FeedbackRepository, RuleJudgement } from './feedback.js';
 export { openDatabase, type OpenDatabaseOptions } from './db.js';
 export { StoreError, isStoreFailure } from './errors.js';
 export {

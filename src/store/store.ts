@@ -4,6 +4,7 @@ import { createAuditIssueRepository, type AuditIssueRepository } from './audit-i
 import { createAuditRepository, type AuditRepository } from './audit.js';
 import type { StoreContext } from './context.js';
 import { createCursorRepository, type CursorRepository } from './cursors.js';
+import { createFeedbackRepository, type FeedbackRepository } from './feedback.js';
 import { createIncidentRepository, type IncidentRepository } from './incidents.js';
 import { createJobQueueRepository, type JobQueueRepository } from './job-queue.js';
 import { createLifecycleRepository, type LifecycleRepository } from './lifecycle.js';
@@ -41,6 +42,8 @@ export interface Store {
   readonly sessions: SessionRepository;
   /** Allowlist writes set out on, settled once GitLab's state is known. */
   readonly writeIntents: WriteIntentRepository;
+  /** People's judgements that a diagnosis was wrong, and the rules' precision as judged. */
+  readonly feedback: FeedbackRepository;
   /**
    * Runs `fn` in one transaction: all its writes land, or none do. Nested calls become
    * savepoints. `fn` must be synchronous (better-sqlite3 refuses a promise).
@@ -79,6 +82,7 @@ export function createStore(db: BetterSqlite3.Database, options: CreateStoreOpti
     auditIssues: createAuditIssueRepository(context),
     sessions: createSessionRepository(context),
     writeIntents: createWriteIntentRepository(context),
+    feedback: createFeedbackRepository(context),
     transaction(fn) {
       return db.transaction(fn)();
     },

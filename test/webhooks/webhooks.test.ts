@@ -3,10 +3,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/main.js';
 import { installHooks } from '../../src/pipeline/discover/project-hooks.js';
 import { jobPayload } from '../../src/simulator/index.js';
-import { createWebServer } from '../../src/web/server.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
-
-const SECRET = 'a-webhook-secret-of-32-characters!!';
+import {
+  WEBHOOK_SECRET as SECRET,
+  serveWebhooks,
+  startWithHooks,
+} from '../helpers/webhook-harness.js';
 
 let h: Harness;
 let web: FastifyInstance | undefined;
@@ -18,41 +20,17 @@ afterEach(async () => {
 
 /** The bot's webhook receiver on an HTTP server of its own, as `run` serves it. */
 async function serve(bot: Bot) {
-  if (!bot.webhooks) throw new Error('webhooks are off');
-  const receiver = bot.webhooks;
-  web = createWebServer({
-    store: bot.store,
-    logger: bot.logger,
-    now: () => new Date(),
-    maxCycleAgeMs: 60_000,
-    webhooks: { secret: SECRET, receive: receiver.receive },
-  });
-  await web.listen({ host: '127.0.0.1', port: 0 });
-  const address = web.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  /** Waits until GitLab's deliveries and the work they started are done. */
-  const settle = async () => {
-    await h.sim.hooksSettled();
-    await receiver.idle();
-    await bot.poller.idle();
-  };
-  return { url: `http://127.0.0.1:${port}/webhooks/gitlab`, settle };
+  const served = await serveWebhooks(h, bot);
+  web = served.web;
+  return served;
 }
 
 /** The seed world, a bot with webhooks on its own HTTP server, and its hook on team/app. */
 async function withHooks() {
-  h = await startHarness({ botRole: 40 });
-  // Hooks need Maintainer in the project they are on; retries need Developer.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 40);
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  // The bot listens on loopback: an admin allowed the local network.
-  h.world.allowLocalNetworkHooks = true;
-  const bot = h.startBot({ webhookSecret: SECRET });
-  const { url, settle } = await serve(bot);
-  const app = await bot.gitlab.getProject(h.ids.projects.app);
-  const outcomes = await installHooks(bot.gitlab, [app], { url, token: SECRET });
-  expect(outcomes.map((o) => o.status)).toEqual(['created']);
-  return { bot, url, settle };
+  const started = await startWithHooks();
+  h = started.h;
+  web = started.web;
+  return started;
 }
 
 function post(url: string, body: unknown, headers: Record<string, string>) {

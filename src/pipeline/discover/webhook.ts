@@ -2,6 +2,7 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import { WebhookPayload } from '../../gitlab/webhook-schema.js';
 import type { NewQueuedJob, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
+import { FEEDBACK_EMOJI, parseWrongCommand } from '../feedback/read.js';
 import type { Worker } from '../worker.js';
 
 /** One delivery as the HTTP side received it (already authenticated). */
@@ -16,7 +17,7 @@ export interface Delivery {
 }
 
 export interface DeliveryAnswer {
-  status: 'queued' | 'approval' | 'duplicate' | 'ignored';
+  status: 'queued' | 'approval' | 'feedback' | 'duplicate' | 'ignored';
   /** Jobs added to the queue (ones it already had are not counted). */
   jobs?: number;
   reason?: string;
@@ -34,7 +35,7 @@ const APPROVAL_EMOJI = new Set(['thumbsup', '+1']);
  */
 export function createWebhookSource(
   deps: Pick<PipelineDeps, 'store' | 'logger' | 'gitlab'>,
-  worker: Pick<Worker, 'kick' | 'approve'>,
+  worker: Pick<Worker, 'kick' | 'approve' | 'feedback'>,
   isWatched: (projectId: number) => boolean,
 ) {
   const pending = new Set<Promise<unknown>>();
@@ -56,15 +57,35 @@ export function createWebhookSource(
     return { status: 'queued', jobs: added };
   }
 
-  function approve(note: StoredNote | undefined, authorId: number): DeliveryAnswer {
+  function botUser(): Promise<GitlabUser | undefined> {
+    bot ??= deps.gitlab.currentUser().catch(() => undefined);
+    return bot;
+  }
+
+  /** A reply on the bot's note: it may approve an offer, or say the diagnosis was wrong. */
+  function approve(note: StoredNote | undefined, authorId: number, text = ''): DeliveryAnswer {
     if (!note) return { status: 'ignored', reason: 'not on a note of the bot' };
     // The bot's own notes and replies trigger hooks too; they approve nothing.
-    bot ??= deps.gitlab.currentUser().catch(() => undefined);
     track(
-      bot.then((user) => (user?.id === authorId ? undefined : worker.approve(note))),
+      botUser().then(async (user) => {
+        if (user?.id === authorId) return;
+        await worker.approve(note);
+        // The text only says whether to look: the feedback itself is read through the API.
+        if (user && parseWrongCommand(text, user.username)) await worker.feedback(note);
+      }),
       'approval check',
     );
     return { status: 'approval' };
+  }
+
+  /** A 👎 given or taken back: the note's feedback is read again through the API. */
+  function judge(note: StoredNote | undefined, userId: number): DeliveryAnswer {
+    if (!note) return { status: 'ignored', reason: 'not on a note of the bot' };
+    track(
+      botUser().then((user) => (user?.id === userId ? undefined : worker.feedback(note))),
+      'feedback check',
+    );
+    return { status: 'feedback' };
   }
 
   function receive(delivery: Delivery): DeliveryAnswer {
@@ -107,20 +128,22 @@ export function createWebhookSource(
           : payload.commit
             ? deps.store.notes.findNote(projectId, 'commit', payload.commit.id)
             : undefined;
-        return approve(target, payload.object_attributes.author_id);
+        return approve(target, payload.object_attributes.author_id, payload.object_attributes.note);
       }
       case 'emoji': {
         const award = payload.object_attributes;
+        const onNote = () => deps.store.notes.findNoteByNoteId(projectId, award.awardable_id);
+        // Given or taken back alike: what GitLab shows now is what counts.
+        if (award.awardable_type === 'Note' && FEEDBACK_EMOJI.has(award.name)) {
+          return judge(onNote(), payload.user.id);
+        }
         if (award.awardable_type !== 'Note' || !APPROVAL_EMOJI.has(award.name)) {
-          return { status: 'ignored', reason: 'not a 👍 on a comment' };
+          return { status: 'ignored', reason: 'not a 👍 or 👎 on a comment' };
         }
         if ((award.action ?? payload.event_type) === 'revoke') {
           return { status: 'ignored', reason: 'reaction removed' };
         }
-        return approve(
-          deps.store.notes.findNoteByNoteId(projectId, award.awardable_id),
-          payload.user.id,
-        );
+        return approve(onNote(), payload.user.id);
       }
     }
   }

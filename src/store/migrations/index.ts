@@ -7,6 +7,7 @@ import { migration as incidentLifecycle } from './006-incident-lifecycle.js';
 import { migration as auditIssues } from './007-audit-issues.js';
 import { migration as webhookDeliveries } from './008-webhook-deliveries.js';
 import { migration as writeIntents } from './009-write-intents.js';
+import { migration as feedback } from './010-feedback.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   auditIssues,
   webhookDeliveries,
   writeIntents,
+  feedback,
 ];

@@ -1,0 +1,184 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/main.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+
+let h: Harness;
+afterEach(async () => {
+  await h.close();
+});
+
+/** The seed story's note on team/app's merge request, posted by one poll cycle. */
+async function seedNote() {
+  h = await startHarness({ botRole: 40 });
+  h.runSeed();
+  const bot = h.startBot();
+  await bot.poller.runCycle();
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  return { bot, note };
+}
+
+function reply(userId: number, body: string) {
+  return h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, userId, body);
+}
+
+function react(noteId: number, userId: number, name = 'thumbsdown') {
+  h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, noteId, userId, name);
+}
+
+/** The bot's replies after its note. */
+function botReplies(noteId: number) {
+  return h.world
+    .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+    .filter((n) => n.authorId === h.ids.users.bot && n.id !== noteId);
+}
+
+/** Who judged which incident wrong, as the database has it (standing judgements only). */
+function standing(bot: Bot) {
+  return bot.store.incidents
+    .listIncidents()
+    .flatMap((i) => bot.store.feedback.listFeedbackForIncident(i.id))
+    .filter((f) => f.withdrawnAt === null)
+    .map((f) => `${f.incidentId}:${f.patternId}:${f.username}:${f.via}`)
+    .sort();
+}
+
+/** What the bot could have changed in GitLab: the allowlist and the jobs. */
+function gitlabState(h: Harness) {
+  return {
+    allowlist: [...(h.world.project(h.ids.projects.poetry)?.jobTokenAllowlist.projectIds ?? [])],
+    jobs: h.world.jobs.map((j) => `${j.id}:${j.status}`),
+  };
+}
+
+describe('feedback: people say a diagnosis was wrong', () => {
+  it('records a 👎 once, with who, when, the incident and the rule; removing it withdraws it', async () => {
+    const { bot, note } = await seedNote();
+    const incident = bot.store.incidents.listIncidents()[0];
+    if (!incident) throw new Error('no incident');
+    const before = gitlabState(h);
+
+    react(note.id, h.ids.users.alice);
+    const first = await bot.poller.runCycle();
+    const again = await bot.poller.runCycle();
+
+    expect(first.feedback).toMatchObject({ recorded: 1, withdrawn: 0, answered: 0 });
+    expect(again.feedback).toMatchObject({ seen: 1, recorded: 0, withdrawn: 0 });
+    const [record, ...rest] = bot.store.feedback.listFeedbackForIncident(incident.id);
+    expect(rest).toEqual([]);
+    expect(record).toMatchObject({
+      incidentId: incident.id,
+      patternId: 'registry-pull-denied',
+      userId: h.ids.users.alice,
+      username: 'alice',
+      via: 'reaction',
+      withdrawnAt: null,
+    });
+    expect(Date.parse(record?.givenAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
+    // An opinion: no reply to a reaction, nothing changed in GitLab.
+    expect(botReplies(note.id)).toEqual([]);
+    expect(gitlabState(h)).toEqual(before);
+    expect(bot.store.feedback.ruleJudgements()).toEqual([
+      {
+        patternId: 'registry-pull-denied',
+        diagnoses: 1,
+        failedJobs: 1,
+        judgedWrong: 1,
+        judgements: 1,
+        precision: 0,
+      },
+    ]);
+
+    h.world.removeEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note.id,
+      h.ids.users.alice,
+      'thumbsdown',
+    );
+    const removed = await bot.poller.runCycle();
+
+    expect(removed.feedback).toMatchObject({ withdrawn: 1 });
+    expect(standing(bot)).toEqual([]);
+    expect(bot.store.feedback.ruleJudgements()[0]).toMatchObject({ judgedWrong: 0, precision: 1 });
+  });
+
+  it('a reply `@bot wrong` from anyone who sees the note is recorded and acknowledged once', async () => {
+    const { bot, note } = await seedNote();
+    // rita has no role in the project: her judgement is an opinion like anyone's.
+    const rita = h.world.addUser({ username: 'rita' });
+    const before = gitlabState(h);
+
+    reply(rita.id, '@diagnoser-bot wrong');
+    react(note.id, h.ids.users.carol);
+    await bot.poller.runCycle();
+    reply(rita.id, '@diagnoser-bot wrong, really');
+    react(note.id, rita.id);
+    const later = await bot.poller.runCycle();
+
+    expect(standing(bot)).toEqual([
+      `1:registry-pull-denied:carol:reaction`,
+      `1:registry-pull-denied:rita:reply`,
+    ]);
+    expect(later.feedback).toMatchObject({ recorded: 0, answered: 0 });
+    const answers = botReplies(note.id);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]?.body).toBe(
+      "Noted, `rita`: the diagnosis of incident 1 (rule `registry-pull-denied`) was wrong here. It is kept for the bot's admins and changes nothing in GitLab; delete your reply to take it back.",
+    );
+    expect(gitlabState(h)).toEqual(before);
+    expect(bot.store.feedback.ruleJudgements()[0]).toMatchObject({
+      judgedWrong: 1,
+      judgements: 2,
+    });
+  });
+
+  it('on a note with two diagnoses, a bare 👎 or `wrong` names none; `wrong <id>` names one', async () => {
+    const { bot, note } = await seedNote();
+    // A second failure on the same merge request joins the same note.
+    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
+    h.world.runPipeline({
+      projectId: h.ids.projects.app,
+      ref: 'refs/merge-requests/1/head',
+      userId: h.ids.users.alice,
+      jobs: [
+        {
+          name: 'typecheck',
+          image: 'alpine:3.20',
+          script: ['npx tsc --noEmit'],
+          scriptOutput: [
+            "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
+          ],
+          exitCode: 2,
+        },
+      ],
+    });
+    await bot.poller.runCycle();
+    const ids = bot.store.notes.findNoteByNoteId(h.ids.projects.app, note.id)?.incidentIds ?? [];
+    expect(ids).toHaveLength(2);
+    const typecheck = bot.store.incidents
+      .listIncidents()
+      .find((i) => i.patternId === 'typescript-compile-error');
+    if (!typecheck) throw new Error('no typescript incident');
+
+    react(note.id, h.ids.users.alice);
+    reply(h.ids.users.carol, '@diagnoser-bot wrong');
+    await bot.poller.runCycle();
+    expect(standing(bot)).toEqual([]);
+    expect(botReplies(note.id).map((r) => r.body)).toEqual([
+      `This comment shows several diagnoses: reply ${ids.map((id) => `\`@diagnoser-bot wrong ${id}\``).join(' or ')} to say which one was wrong.`,
+    ]);
+
+    reply(h.ids.users.carol, `@diagnoser-bot wrong ${typecheck.id}`);
+    await bot.poller.runCycle();
+    await bot.poller.runCycle();
+
+    expect(standing(bot)).toEqual([`${typecheck.id}:typescript-compile-error:carol:reply`]);
+    expect(botReplies(note.id)).toHaveLength(2);
+    const rules = bot.store.feedback.ruleJudgements();
+    expect(rules.map((r) => r.patternId)).toEqual([
+      'typescript-compile-error',
+      'registry-pull-denied',
+    ]);
+  });
+});
