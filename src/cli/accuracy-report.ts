@@ -42,6 +42,7 @@ export function formatAccuracy(
   return `${lines.join('\n')}\n`;
 }
 
-function ratio(right: number, all: number): string {
+/** `87.5% 7/8`, or `-` with nothing to divide by. */
+export function ratio(right: number, all: number): string {
   return all === 0 ? '-' : `${percent(right / all)} ${right}/${all}`;
 }

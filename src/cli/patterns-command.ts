@@ -17,6 +17,7 @@ import {
   type AccuracyReport,
 } from '../patterns/accuracy.js';
 import { formatAccuracy } from './accuracy-report.js';
+import { formatJudgements, readJudgementsOrExit } from './feedback-report.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { CliExit } from './exit.js';
 
@@ -85,6 +86,15 @@ export function registerPatternsCommand(program: Command): void {
     )
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
     .option('--json', 'print the whole report as JSON')
+    .option(
+      '--feedback',
+      "also print, per rule, the diagnoses in the bot's incident log and how many people judged wrong",
+    )
+    .option('--db <file>', 'the incident log for --feedback (or DIAGNOSER_DB)')
+    .option(
+      '--config <file>',
+      'YAML configuration file naming the incident log (or DIAGNOSER_CONFIG)',
+    )
     .action(
       async (options: {
         corpus?: string;
@@ -93,7 +103,12 @@ export function registerPatternsCommand(program: Command): void {
         thresholds?: string;
         patterns?: string[];
         json?: boolean;
+        feedback?: boolean;
+        db?: string;
+        config?: string;
       }) => {
+        // Read first: a database that cannot be read stops the check before the slow part.
+        const judged = options.feedback ? readJudgementsOrExit(options) : undefined;
         const library = await loadPatternsOrExit(options.patterns);
         const root = dirname(builtinPatternDir());
         const corpusDir = options.corpus ?? join(root, 'test/fixtures/precision');
@@ -121,11 +136,12 @@ export function registerPatternsCommand(program: Command): void {
         ];
         process.stdout.write(
           options.json
-            ? `${JSON.stringify({ ...report, accuracy: { dev, holdout: withoutFiles(holdout) }, below }, null, 2)}\n`
+            ? `${JSON.stringify({ ...report, accuracy: { dev, holdout: withoutFiles(holdout) }, below, ...(judged ? { feedback: judged } : {}) }, null, 2)}\n`
             : [
                 formatPrecision(report),
                 formatAccuracy('Real logs, development set', dev, { showFiles: true }),
                 formatAccuracy('Real logs, hold-out set', holdout, { showFiles: false }),
+                ...(judged ? [formatJudgements(judged.database, judged.rules, dev)] : []),
                 ...below.map((line) => `BELOW THRESHOLD ${line}\n`),
               ].join('\n'),
         );

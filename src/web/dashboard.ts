@@ -8,6 +8,7 @@ import { renderIncidentPage } from './incident-page.js';
 import { SECURITY_HEADERS, renderMessagePage } from './layout.js';
 import { parseListQuery } from './list-query.js';
 import { renderReadinessPage } from './readiness-page.js';
+import { renderRulesPage } from './rules-page.js';
 
 export interface DashboardOptions {
   store: Store;
@@ -117,6 +118,15 @@ export function dashboardRoutes(options: DashboardOptions) {
       const report = options.store.audit.latestAuditReport();
       const page = renderReadinessPage({
         ...(report ? { report } : {}),
+        now: options.now(),
+        ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
+      });
+      return sendHtml(reply, 200, page);
+    });
+
+    app.get('/rules', async (_request, reply) => {
+      const page = renderRulesPage({
+        rules: options.store.feedback.ruleJudgements(),
         now: options.now(),
         ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
       });

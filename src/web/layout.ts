@@ -97,6 +97,7 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 const NAV: readonly { href: string; text: string }[] = [
   { href: '/', text: 'Incidents' },
   { href: '/readiness', text: 'Job token readiness' },
+  { href: '/rules', text: 'Rules' },
 ];
 
 export interface PageOptions {

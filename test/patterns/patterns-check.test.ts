@@ -1,10 +1,11 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliExit } from '../../src/cli/exit.js';
 import { registerPatternsCommand } from '../../src/cli/patterns-command.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
 import { knownMisses } from './real-log-index.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures');
@@ -110,5 +111,71 @@ describe('patterns check', () => {
       'FALSE POSITIVE artifacts-access-denied (success) success/echo.log:2: ERROR: Downloading artifacts from coordinator... forbidden',
     );
     expect(stdout).toMatch(/^artifacts-access-denied\s+\S+\s+0\s+0\/0\s+1$/m);
+  });
+});
+
+describe('patterns check --feedback', () => {
+  let h: Harness | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    vi.unstubAllEnvs();
+  });
+
+  /** The bot's incident log after alice gave its seed-story note a 👎, read by a poll cycle. */
+  async function judgedLog(): Promise<string> {
+    h = await startHarness({ botRole: 40 });
+    h.runSeed();
+    const bot = h.startBot();
+    await bot.poller.runCycle();
+    const note = h.botNotes()[0];
+    if (!note) throw new Error('no bot note');
+    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, h.ids.users.alice, 'thumbsdown');
+    await bot.poller.runCycle();
+    bot.close();
+    return h.dbPath;
+  }
+
+  it("prints each rule's diagnoses and people's judgements beside its real-log precision", async () => {
+    const db = await judgedLog();
+
+    const { stdout } = await check(['--feedback', '--db', db]);
+
+    expect(stdout).toContain(`Judged by people (${db}): 1 rule, 1 incident diagnosed, 1 judged wrong\n`);
+    expect(stdout).toMatch(
+      /^ {2}pattern\s+diagnoses\s+judged wrong\s+judgements\s+precision \(people\)\s+precision \(real logs\)$/m,
+    );
+    expect(stdout).toMatch(/^ {2}registry-pull-denied\s+1\s+1\s+1\s+0\.0%\s+\d+\.\d% \d+\/\d+$/m);
+  });
+
+  it('reads DIAGNOSER_DB, and gives the same figures as JSON', async () => {
+    const db = await judgedLog();
+    vi.stubEnv('DIAGNOSER_DB', db);
+
+    const { stdout } = await check(['--feedback', '--json']);
+
+    expect(JSON.parse(stdout).feedback).toEqual({
+      database: db,
+      rules: [
+        {
+          patternId: 'registry-pull-denied',
+          diagnoses: 1,
+          failedJobs: 1,
+          judgedWrong: 1,
+          judgements: 1,
+          precision: 0,
+        },
+      ],
+    });
+  });
+
+  it('stops, creating nothing, when there is no incident log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'no-log-'));
+    folders.push(dir);
+
+    const { code } = await check(['--feedback', '--db', join(dir, 'missing.db')]);
+
+    expect(code).toBe(2);
+    expect(existsSync(join(dir, 'missing.db'))).toBe(false);
   });
 });

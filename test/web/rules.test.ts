@@ -1,0 +1,184 @@
+import { mkdirSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Bot } from '../../src/main.js';
+import { silentLogger } from '../../src/log.js';
+import { createWebServer } from '../../src/web/server.js';
+import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { browserSuite, hasChromium, launchChromium } from './chromium.js';
+
+const TOKEN = 'rules-test-token-3f9a61c0be';
+const ARTIFACTS = 'test-artifacts';
+
+let h: Harness;
+let bot: Bot;
+let app: FastifyInstance;
+let base: string;
+/** The rule that diagnosed the Docker daemon failure. */
+let daemon = '';
+
+/** A failed job of team/app's merge request, as the simulator's runner writes it. */
+function failOnMergeRequest(name: string, script: string, output: string) {
+  h.world.runPipeline({
+    projectId: h.ids.projects.app,
+    ref: 'refs/merge-requests/1/head',
+    userId: h.ids.users.alice,
+    jobs: [{ name, image: 'alpine:3.20', script: [script], scriptOutput: [output], exitCode: 1 }],
+  });
+}
+
+function reply(userId: number, body: string) {
+  h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, userId, body);
+}
+
+/**
+ * Four incidents of three rules on one merge request's note, then people's judgements given
+ * in GitLab and read by a poll cycle: the TypeScript diagnosis judged wrong by two people, one
+ * of the two image pull diagnoses by one, the Docker daemon one by nobody.
+ */
+beforeAll(async () => {
+  h = await startHarness({ botRole: 40 });
+  h.runSeed(); // registry-pull-denied: allowlist-missing
+  h.world.addMember(h.ids.projects.poetry, h.ids.users.carol, 10);
+  h.world.runPipeline({
+    projectId: h.ids.projects.app,
+    ref: 'refs/merge-requests/1/head',
+    userId: h.ids.users.carol,
+    jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
+  }); // registry-pull-denied: user-lacks-access
+  failOnMergeRequest(
+    'typecheck',
+    'npx tsc --noEmit',
+    "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
+  );
+  failOnMergeRequest(
+    'build-image',
+    'docker build -t app .',
+    'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?',
+  );
+  bot = h.startBot();
+  await bot.poller.runCycle();
+  const incidents = bot.store.incidents.listIncidents();
+  expect(incidents).toHaveLength(4);
+  daemon =
+    incidents.find(
+      (i) => !['typescript-compile-error', 'registry-pull-denied'].includes(i.patternId),
+    )?.patternId ?? '';
+  const typescript = incidents.find((i) => i.patternId === 'typescript-compile-error');
+  const seed = incidents.find((i) => i.verdict === 'allowlist-missing');
+  if (!typescript || !seed) throw new Error('missing incidents');
+
+  reply(h.ids.users.alice, `@diagnoser-bot wrong ${typescript.id}`);
+  reply(h.ids.users.carol, `@diagnoser-bot wrong ${typescript.id}`);
+  reply(h.ids.users.bob, `@diagnoser-bot wrong ${seed.id}`);
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  // A bare 👎 on a note of four diagnoses names none of them.
+  h.world.awardEmoji(
+    h.ids.projects.app,
+    h.ids.mergeRequest.iid,
+    note.id,
+    h.ids.users.root,
+    'thumbsdown',
+  );
+  const cycle = await bot.poller.runCycle();
+  expect(cycle.feedback).toMatchObject({ recorded: 3 });
+
+  app = createWebServer({
+    store: bot.store,
+    logger: silentLogger(),
+    now: () => new Date(),
+    maxCycleAgeMs: 15 * 60_000,
+    host: '127.0.0.1',
+    adminToken: TOKEN,
+    gitlabUrl: h.sim.url,
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await app?.close();
+  await h?.close();
+});
+
+describe('the rules page', () => {
+  it('is behind the admin token like every dashboard page', async () => {
+    const anonymous = await fetch(`${base}/rules`);
+    const admin = await fetch(`${base}/rules`, { headers: { authorization: `Bearer ${TOKEN}` } });
+
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).not.toContain('typescript-compile-error');
+    expect(admin.status).toBe(200);
+  });
+});
+
+describe.skipIf(!hasChromium())(browserSuite('the rules page in Chromium'), () => {
+  let browser: Browser;
+  let page: Page;
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    await page.goto(`${base}/?token=${TOKEN}`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('is reached from the dashboard nav', async () => {
+    await page.goto(`${base}/`);
+    await page.click('nav.pages a[href="/rules"]');
+    await page.waitForURL(`${base}/rules`);
+
+    expect(await page.locator('h1').innerText()).toBe('Rules');
+    expect(await page.locator('nav.pages a[aria-current=page]').innerText()).toBe('Rules');
+  });
+
+  it('lists each rule with its diagnoses, judged wrong and precision, most misleading first', async () => {
+    await page.goto(`${base}/rules`);
+
+    const rows: { rule: string | null; cells: string[] }[] = [];
+    const trs = page.locator('table.rules tbody tr');
+    for (let i = 0; i < (await trs.count()); i += 1) {
+      const tr = trs.nth(i);
+      rows.push({
+        rule: await tr.getAttribute('data-rule'),
+        cells: await tr.locator('td').allInnerTexts(),
+      });
+    }
+    expect(rows).toEqual([
+      {
+        rule: 'typescript-compile-error',
+        cells: ['typescript-compile-error', '1', '1', '1', '2', '0.0%'],
+      },
+      {
+        rule: 'registry-pull-denied',
+        cells: ['registry-pull-denied', '2', '2', '1', '1', '50.0%'],
+      },
+      { rule: daemon, cells: [daemon, '1', '1', '0', '0', '100.0%'] },
+    ]);
+    expect(await page.locator('#rules-headline').innerText()).toMatch(
+      /3 rules\s+with a diagnosis\s+4 incidents\s+diagnosed\s+2\s+judged wrong/,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/rules.png`, fullPage: true });
+  });
+
+  it('links a rule to the incident list filtered by it', async () => {
+    await page.goto(`${base}/rules`);
+    await page.click('tr[data-rule="registry-pull-denied"] a');
+    await page.waitForURL(/\/\?pattern=registry-pull-denied$/);
+
+    const patterns = await page.locator('table.incidents tbody tr td:nth-child(4)').allInnerTexts();
+    expect(patterns).toEqual(['registry-pull-denied', 'registry-pull-denied']);
+    expect(cspViolations).toEqual([]);
+  });
+});
