@@ -51,9 +51,19 @@ export interface RenderOptions {
   /** Extra secrets to mask (the bot's own token). */
   secrets?: readonly string[];
   now: Date;
+  /** The bot's username: the footer then says how to tell it a diagnosis was wrong. */
+  botUsername?: string;
 }
 
 const MAX_JOBS_LISTED = 10;
+
+/** How to say a diagnosis was wrong: a 👎 names it only when the note shows one. */
+function feedbackHint(entries: readonly NoteEntry[], botUsername: string | undefined): string {
+  if (botUsername === undefined) return '';
+  return entries.length === 1
+    ? ` · a wrong diagnosis? React with 👎 or reply ${code(`@${botUsername} wrong`)}`
+    : ` · a wrong diagnosis? Reply ${code(`@${botUsername} wrong <incident>`)}`;
+}
 
 /** The whole note for one merge request or commit: one section per cause. */
 export function renderNote(entries: NoteEntry[], options: RenderOptions): string {
@@ -62,7 +72,7 @@ export function renderNote(entries: NoteEntry[], options: RenderOptions): string
     entries.length === 1
       ? `### ${headline(entries[0] as NoteEntry)}`
       : `### Pipeline diagnosis: ${entries.length} causes found`;
-  const footer = `<sub>Written by pipeline-diagnoser from the job logs and the GitLab API · updated ${options.now.toISOString().slice(0, 16).replace('T', ' ')} UTC · this comment is edited when something changes.</sub>`;
+  const footer = `<sub>Written by pipeline-diagnoser from the job logs and the GitLab API · updated ${options.now.toISOString().slice(0, 16).replace('T', ' ')} UTC · this comment is edited when something changes${feedbackHint(entries, options.botUsername)}.</sub>`;
   const ids = entries.map((e) => e.incidentId).join(',');
   const body = [
     NOTE_MARKER,

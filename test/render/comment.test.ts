@@ -135,10 +135,27 @@ const options = { gitlabUrl: 'https://gitlab.example.com', now: new Date(at) };
 
 describe('the note', () => {
   it('reads as the seed story needs it', async () => {
-    const body = renderNote([entry(seedDiagnosis())], options);
+    const body = renderNote([entry(seedDiagnosis())], { ...options, botUsername: 'diagnoser-bot' });
 
     expect(body.startsWith(NOTE_MARKER)).toBe(true);
     await expect(body).toMatchFileSnapshot('./__snapshots__/seed-note.md');
+  });
+
+  it('says how to tell the bot a diagnosis was wrong: a 👎 only where the note shows one', () => {
+    const one = renderNote([entry(seedDiagnosis())], { ...options, botUsername: 'diagnoser-bot' });
+    const two = renderNote(
+      [entry(seedDiagnosis()), { ...entry(seedDiagnosis()), incidentId: 13 }],
+      {
+        ...options,
+        botUsername: 'diagnoser-bot',
+      },
+    );
+
+    expect(one).toContain(
+      ' · a wrong diagnosis? React with 👎 or reply `@diagnoser-bot wrong`.</sub>',
+    );
+    expect(two).toContain(' · a wrong diagnosis? Reply `@diagnoser-bot wrong <incident>`.</sub>');
+    expect(renderNote([entry(seedDiagnosis())], options)).not.toContain('wrong diagnosis');
   });
 
   it.each([

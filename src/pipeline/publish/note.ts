@@ -77,6 +77,7 @@ export async function publishNote(
     gitlabUrl: gitlab.baseUrl,
     secrets: deps.secrets,
     now: deps.now(),
+    botUsername: bot.username,
   });
   const ids = entries.map((e) => e.incidentId);
   const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
