@@ -39,6 +39,11 @@ export interface PollSettings {
   /** How long an offered fix waits for approval; older offers are no longer checked. */
   offerMaxAgeMs?: number;
   /**
+   * How often the poll reads the 👎 and `wrong` replies on the bot's notes (every note of
+   * the offer window costs requests; webhooks bring them at once).
+   */
+  feedbackEveryMs?: number;
+  /**
    * The most cycles a project with no new failures is left out between polls
    * (0 polls every project every cycle).
    */
@@ -88,6 +93,7 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
     watchListTtlMs: 10 * 60_000,
     maxAttempts: 8,
     offerMaxAgeMs: 14 * 24 * 60 * 60_000,
+    feedbackEveryMs: 10 * 60_000,
     maxQuietSkip: 3,
     ...deps.settings,
   };
@@ -104,6 +110,8 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
   const publishHeldBack = createHeldBackNotes(deps);
   let running = false;
   let reportedAuthProblem = '';
+  /** When the poll last read the feedback (the process's first cycle always does). */
+  let feedbackReadAt: number | undefined;
 
   async function runCycle(): Promise<CycleReport> {
     const report: CycleReport = {
@@ -177,11 +185,17 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       );
       if (oneClick.ended) return finish();
       if (oneClick.value) report.oneClick = oneClick.value;
-      const feedback = await step('feedback', () =>
-        runFeedback(deps, who.bot, settings.offerMaxAgeMs),
-      );
-      if (feedback.ended) return finish();
-      if (feedback.value) report.feedback = feedback.value;
+      const startedAt = now().getTime();
+      if (feedbackReadAt === undefined || startedAt - feedbackReadAt >= settings.feedbackEveryMs) {
+        const feedback = await step('feedback', () =>
+          runFeedback(deps, who.bot, settings.offerMaxAgeMs),
+        );
+        if (feedback.ended) return finish();
+        if (feedback.value) {
+          report.feedback = feedback.value;
+          feedbackReadAt = startedAt;
+        }
+      }
       const lifecycle = await step('incident review', () => reviewIncidents(deps, who.bot, review));
       if (lifecycle.ended) return finish();
       if (lifecycle.value) report.lifecycle = lifecycle.value;

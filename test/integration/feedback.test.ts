@@ -18,6 +18,12 @@ async function seedNote() {
   return { bot, note };
 }
 
+/** A poll cycle after the poll's feedback interval (10 minutes by default) has passed. */
+function cycle(bot: Bot) {
+  h.clock.advance(10 * 60_000);
+  return bot.poller.runCycle();
+}
+
 function reply(userId: number, body: string) {
   return h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, userId, body);
 }
@@ -59,9 +65,12 @@ describe('feedback: people say a diagnosis was wrong', () => {
     const before = gitlabState(h);
 
     react(note.id, h.ids.users.alice);
-    const first = await bot.poller.runCycle();
-    const again = await bot.poller.runCycle();
+    // The poll read the feedback a moment ago: it looks again after its interval.
+    const soon = await bot.poller.runCycle();
+    const first = await cycle(bot);
+    const again = await cycle(bot);
 
+    expect(soon.feedback).toBeUndefined();
     expect(first.feedback).toMatchObject({ recorded: 1, withdrawn: 0, answered: 0 });
     expect(again.feedback).toMatchObject({ seen: 1, recorded: 0, withdrawn: 0 });
     const [record, ...rest] = bot.store.feedback.listFeedbackForIncident(incident.id);
@@ -96,7 +105,7 @@ describe('feedback: people say a diagnosis was wrong', () => {
       h.ids.users.alice,
       'thumbsdown',
     );
-    const removed = await bot.poller.runCycle();
+    const removed = await cycle(bot);
 
     expect(removed.feedback).toMatchObject({ withdrawn: 1 });
     expect(standing(bot)).toEqual([]);
@@ -111,10 +120,10 @@ describe('feedback: people say a diagnosis was wrong', () => {
 
     reply(rita.id, '@diagnoser-bot wrong');
     react(note.id, h.ids.users.carol);
-    await bot.poller.runCycle();
+    await cycle(bot);
     reply(rita.id, '@diagnoser-bot wrong, really');
     react(note.id, rita.id);
-    const later = await bot.poller.runCycle();
+    const later = await cycle(bot);
 
     expect(standing(bot)).toEqual([
       `1:registry-pull-denied:carol:reaction`,
@@ -153,7 +162,7 @@ describe('feedback: people say a diagnosis was wrong', () => {
         },
       ],
     });
-    await bot.poller.runCycle();
+    await cycle(bot);
     const ids = bot.store.notes.findNoteByNoteId(h.ids.projects.app, note.id)?.incidentIds ?? [];
     expect(ids).toHaveLength(2);
     const typecheck = bot.store.incidents
@@ -163,15 +172,15 @@ describe('feedback: people say a diagnosis was wrong', () => {
 
     react(note.id, h.ids.users.alice);
     reply(h.ids.users.carol, '@diagnoser-bot wrong');
-    await bot.poller.runCycle();
+    await cycle(bot);
     expect(standing(bot)).toEqual([]);
     expect(botReplies(note.id).map((r) => r.body)).toEqual([
       `This comment shows several diagnoses: reply ${ids.map((id) => `\`@diagnoser-bot wrong ${id}\``).join(' or ')} to say which one was wrong.`,
     ]);
 
     reply(h.ids.users.carol, `@diagnoser-bot wrong ${typecheck.id}`);
-    await bot.poller.runCycle();
-    await bot.poller.runCycle();
+    await cycle(bot);
+    await cycle(bot);
 
     expect(standing(bot)).toEqual([`${typecheck.id}:typescript-compile-error:carol:reply`]);
     expect(botReplies(note.id)).toHaveLength(2);

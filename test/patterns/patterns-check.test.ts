@@ -131,6 +131,7 @@ describe('patterns check --feedback', () => {
     const note = h.botNotes()[0];
     if (!note) throw new Error('no bot note');
     h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, h.ids.users.alice, 'thumbsdown');
+    h.clock.advance(10 * 60_000); // the poll reads feedback every 10 minutes
     await bot.poller.runCycle();
     bot.close();
     return h.dbPath;

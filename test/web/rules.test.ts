@@ -83,6 +83,7 @@ beforeAll(async () => {
     h.ids.users.root,
     'thumbsdown',
   );
+  h.clock.advance(10 * 60_000); // the poll reads feedback every 10 minutes
   const cycle = await bot.poller.runCycle();
   expect(cycle.feedback).toMatchObject({ recorded: 3 });
 
