@@ -24,8 +24,29 @@ export interface Harness {
   startBot(overrides?: ConfigInput): Bot;
   runSeed(): ReturnType<typeof runSeedPipeline>;
   botNotes(): ReturnType<World['notesOn']>;
+  /** A failed job on the seed merge request (alice's by default), its script printing `output`. */
+  failOnMergeRequest(job: FailingJob): ReturnType<World['runPipeline']>;
+  /** A comment on the seed merge request. */
+  reply(userId: number, body: string): ReturnType<World['addMergeRequestNote']>;
+  /** A reaction on a note of the seed merge request, given or taken back. */
+  react(noteId: number, userId: number, name: string): void;
+  unreact(noteId: number, userId: number, name: string): void;
   close(): Promise<void>;
 }
+
+export interface FailingJob {
+  name: string;
+  script: string;
+  output: string;
+  userId?: number;
+}
+
+/** What a job prints when its dind service is missing: a retry can pass. */
+export const DOCKER_DAEMON_DOWN =
+  'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?';
+/** What a job prints when the code does not compile: the change's own failure. */
+export const TYPESCRIPT_ERROR =
+  "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.";
 
 /** The seed world on a live simulator, and bots that talk to it over HTTP with gitbeaker. */
 export async function startHarness(
@@ -63,6 +84,28 @@ export async function startHarness(
       world
         .notesOn(ids.projects.app, ids.mergeRequest.iid)
         .filter((n) => n.authorId === ids.users.bot),
+    failOnMergeRequest: (job) =>
+      world.runPipeline({
+        projectId: ids.projects.app,
+        ref: `refs/merge-requests/${ids.mergeRequest.iid}/head`,
+        userId: job.userId ?? ids.users.alice,
+        jobs: [
+          {
+            name: job.name,
+            image: 'alpine:3.20',
+            script: [job.script],
+            scriptOutput: [job.output],
+            exitCode: 1,
+          },
+        ],
+      }),
+    reply: (userId, body) =>
+      world.addMergeRequestNote(ids.projects.app, ids.mergeRequest.iid, userId, body),
+    react: (noteId, userId, name) => {
+      world.awardEmoji(ids.projects.app, ids.mergeRequest.iid, noteId, userId, name);
+    },
+    unreact: (noteId, userId, name) =>
+      world.removeEmoji(ids.projects.app, ids.mergeRequest.iid, noteId, userId, name),
     async close() {
       for (const bot of bots) {
         try {
@@ -96,4 +139,19 @@ export function testConfig(
   });
   if (!result.config) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.config;
+}
+
+/** The seed story's note on team/app's merge request, posted by one poll cycle. */
+export async function startWithSeedNote(): Promise<{
+  h: Harness;
+  bot: Bot;
+  note: ReturnType<World['notesOn']>[number];
+}> {
+  const h = await startHarness({ botRole: 40 });
+  h.runSeed();
+  const bot = h.startBot();
+  await bot.poller.runCycle();
+  const note = h.botNotes()[0];
+  if (!note) throw new Error('no bot note');
+  return { h, bot, note };
 }

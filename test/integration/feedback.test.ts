@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/main.js';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { TYPESCRIPT_ERROR, startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -9,13 +9,9 @@ afterEach(async () => {
 
 /** The seed story's note on team/app's merge request, posted by one poll cycle. */
 async function seedNote() {
-  h = await startHarness({ botRole: 40 });
-  h.runSeed();
-  const bot = h.startBot();
-  await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  return { bot, note };
+  const started = await startWithSeedNote();
+  h = started.h;
+  return started;
 }
 
 /** A poll cycle after the poll's feedback interval (10 minutes by default) has passed. */
@@ -24,13 +20,8 @@ function cycle(bot: Bot) {
   return bot.poller.runCycle();
 }
 
-function reply(userId: number, body: string) {
-  return h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, userId, body);
-}
-
-function react(noteId: number, userId: number, name = 'thumbsdown') {
-  h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, noteId, userId, name);
-}
+const reply = (userId: number, body: string) => h.reply(userId, body);
+const react = (noteId: number, userId: number) => h.react(noteId, userId, 'thumbsdown');
 
 /** The bot's replies after its note. */
 function botReplies(noteId: number) {
@@ -98,13 +89,7 @@ describe('feedback: people say a diagnosis was wrong', () => {
       },
     ]);
 
-    h.world.removeEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.alice,
-      'thumbsdown',
-    );
+    h.unreact(note.id, h.ids.users.alice, 'thumbsdown');
     const removed = await cycle(bot);
 
     expect(removed.feedback).toMatchObject({ withdrawn: 1 });
@@ -146,21 +131,10 @@ describe('feedback: people say a diagnosis was wrong', () => {
     const { bot, note } = await seedNote();
     // A second failure on the same merge request joins the same note.
     h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        {
-          name: 'typecheck',
-          image: 'alpine:3.20',
-          script: ['npx tsc --noEmit'],
-          scriptOutput: [
-            "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
-          ],
-          exitCode: 2,
-        },
-      ],
+    h.failOnMergeRequest({
+      name: 'typecheck',
+      script: 'npx tsc --noEmit',
+      output: TYPESCRIPT_ERROR,
     });
     await cycle(bot);
     const ids = bot.store.notes.findNoteByNoteId(h.ids.projects.app, note.id)?.incidentIds ?? [];

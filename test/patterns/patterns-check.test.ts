@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliExit } from '../../src/cli/exit.js';
 import { registerPatternsCommand } from '../../src/cli/patterns-command.js';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 import { knownMisses } from './real-log-index.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures');
@@ -124,13 +124,10 @@ describe('patterns check --feedback', () => {
 
   /** The bot's incident log after alice gave its seed-story note a 👎, read by a poll cycle. */
   async function judgedLog(): Promise<string> {
-    h = await startHarness({ botRole: 40 });
-    h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
-    if (!note) throw new Error('no bot note');
-    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, h.ids.users.alice, 'thumbsdown');
+    const started = await startWithSeedNote();
+    h = started.h;
+    const { bot, note } = started;
+    h.react(note.id, h.ids.users.alice, 'thumbsdown');
     h.clock.advance(10 * 60_000); // the poll reads feedback every 10 minutes
     await bot.poller.runCycle();
     bot.close();

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 
 /** The Chromium the browser tests drive; CHROMIUM_PATH points them at another one. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -40,4 +40,34 @@ export async function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+/** A page of the dashboard at `base`, signed in with the admin token, and the CSP violations it logs. */
+export async function openSignedInPage(
+  base: string,
+  token: string,
+): Promise<{ browser: Browser; page: Page; cspViolations: string[] }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const cspViolations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
+  });
+  await page.goto(`${base}/?token=${token}`);
+  return { browser, page, cspViolations };
+}
+
+/** Follows the dashboard nav's link to `path`; the page's heading and the current nav item. */
+export async function followNav(
+  page: Page,
+  base: string,
+  path: string,
+): Promise<{ heading: string; current: string }> {
+  await page.goto(`${base}/`);
+  await page.click(`nav.pages a[href="${path}"]`);
+  await page.waitForURL(`${base}${path}`);
+  return {
+    heading: await page.locator('h1').innerText(),
+    current: await page.locator('nav.pages a[aria-current=page]').innerText(),
+  };
 }

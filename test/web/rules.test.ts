@@ -6,8 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/main.js';
 import { silentLogger } from '../../src/log.js';
 import { createWebServer } from '../../src/web/server.js';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
-import { browserSuite, hasChromium, launchChromium } from './chromium.js';
+import {
+  DOCKER_DAEMON_DOWN,
+  TYPESCRIPT_ERROR,
+  startHarness,
+  type Harness,
+} from '../helpers/bot-harness.js';
+import { browserSuite, followNav, hasChromium, openSignedInPage } from './chromium.js';
 
 const TOKEN = 'rules-test-token-3f9a61c0be';
 const ARTIFACTS = 'test-artifacts';
@@ -18,20 +23,6 @@ let app: FastifyInstance;
 let base: string;
 /** The rule that diagnosed the Docker daemon failure. */
 let daemon = '';
-
-/** A failed job of team/app's merge request, as the simulator's runner writes it. */
-function failOnMergeRequest(name: string, script: string, output: string) {
-  h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: 'refs/merge-requests/1/head',
-    userId: h.ids.users.alice,
-    jobs: [{ name, image: 'alpine:3.20', script: [script], scriptOutput: [output], exitCode: 1 }],
-  });
-}
-
-function reply(userId: number, body: string) {
-  h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, userId, body);
-}
 
 /**
  * Four incidents of three rules on one merge request's note, then people's judgements given
@@ -48,16 +39,12 @@ beforeAll(async () => {
     userId: h.ids.users.carol,
     jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
   }); // registry-pull-denied: user-lacks-access
-  failOnMergeRequest(
-    'typecheck',
-    'npx tsc --noEmit',
-    "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
-  );
-  failOnMergeRequest(
-    'build-image',
-    'docker build -t app .',
-    'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?',
-  );
+  h.failOnMergeRequest({ name: 'typecheck', script: 'npx tsc --noEmit', output: TYPESCRIPT_ERROR });
+  h.failOnMergeRequest({
+    name: 'build-image',
+    script: 'docker build -t app .',
+    output: DOCKER_DAEMON_DOWN,
+  });
   bot = h.startBot();
   await bot.poller.runCycle();
   const incidents = bot.store.incidents.listIncidents();
@@ -70,19 +57,13 @@ beforeAll(async () => {
   const seed = incidents.find((i) => i.verdict === 'allowlist-missing');
   if (!typescript || !seed) throw new Error('missing incidents');
 
-  reply(h.ids.users.alice, `@diagnoser-bot wrong ${typescript.id}`);
-  reply(h.ids.users.carol, `@diagnoser-bot wrong ${typescript.id}`);
-  reply(h.ids.users.bob, `@diagnoser-bot wrong ${seed.id}`);
+  h.reply(h.ids.users.alice, `@diagnoser-bot wrong ${typescript.id}`);
+  h.reply(h.ids.users.carol, `@diagnoser-bot wrong ${typescript.id}`);
+  h.reply(h.ids.users.bob, `@diagnoser-bot wrong ${seed.id}`);
   const note = h.botNotes()[0];
   if (!note) throw new Error('no bot note');
   // A bare 👎 on a note of four diagnoses names none of them.
-  h.world.awardEmoji(
-    h.ids.projects.app,
-    h.ids.mergeRequest.iid,
-    note.id,
-    h.ids.users.root,
-    'thumbsdown',
-  );
+  h.react(note.id, h.ids.users.root, 'thumbsdown');
   h.clock.advance(10 * 60_000); // the poll reads feedback every 10 minutes
   const cycle = await bot.poller.runCycle();
   expect(cycle.feedback).toMatchObject({ recorded: 3 });
@@ -119,15 +100,10 @@ describe('the rules page', () => {
 describe.skipIf(!hasChromium())(browserSuite('the rules page in Chromium'), () => {
   let browser: Browser;
   let page: Page;
-  const cspViolations: string[] = [];
+  let cspViolations: string[];
 
   beforeAll(async () => {
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.on('console', (message) => {
-      if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-    });
-    await page.goto(`${base}/?token=${TOKEN}`);
+    ({ browser, page, cspViolations } = await openSignedInPage(base, TOKEN));
     mkdirSync(ARTIFACTS, { recursive: true });
   });
 
@@ -136,12 +112,7 @@ describe.skipIf(!hasChromium())(browserSuite('the rules page in Chromium'), () =
   });
 
   it('is reached from the dashboard nav', async () => {
-    await page.goto(`${base}/`);
-    await page.click('nav.pages a[href="/rules"]');
-    await page.waitForURL(`${base}/rules`);
-
-    expect(await page.locator('h1').innerText()).toBe('Rules');
-    expect(await page.locator('nav.pages a[aria-current=page]').innerText()).toBe('Rules');
+    expect(await followNav(page, base, '/rules')).toEqual({ heading: 'Rules', current: 'Rules' });
   });
 
   it('lists each rule with its diagnoses, judged wrong and precision, most misleading first', async () => {

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Harness } from '../helpers/bot-harness.js';
+import { DOCKER_DAEMON_DOWN, type Harness } from '../helpers/bot-harness.js';
 import { startWithHooks } from '../helpers/webhook-harness.js';
 
 let h: Harness;
@@ -33,33 +33,16 @@ describe('webhooks: feedback and retries without waiting for a poll', () => {
         .listFeedbackOnNote(bot.store.notes.listNotesUpdatedSince(new Date(0))[0]?.id ?? 0)
         .map((f) => `${f.username}:${f.via}:${f.withdrawnAt === null ? 'standing' : 'withdrawn'}`);
 
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.alice,
-      'thumbsdown',
-    );
+    h.react(note.id, h.ids.users.alice, 'thumbsdown');
     await settle();
     expect(h.sim.hookDeliveries.filter((d) => d.event === 'Emoji Hook')).toHaveLength(1);
     expect(judged()).toEqual(['alice:reaction:standing']);
 
-    h.world.removeEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.alice,
-      'thumbsdown',
-    );
+    h.unreact(note.id, h.ids.users.alice, 'thumbsdown');
     await settle();
     expect(judged()).toEqual(['alice:reaction:withdrawn']);
 
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.carol,
-      '@diagnoser-bot wrong',
-    );
+    h.reply(h.ids.users.carol, '@diagnoser-bot wrong');
     await settle();
     expect(judged()).toEqual(['alice:reaction:withdrawn', 'carol:reply:standing']);
     const replies = h.world
@@ -75,21 +58,10 @@ describe('webhooks: feedback and retries without waiting for a poll', () => {
 
   it("a Developer's 👍 on a retry offer, delivered as an Emoji hook, retries the job at once", async () => {
     const { bot, settle } = await withHooks();
-    const pipeline = h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        {
-          name: 'build-image',
-          image: 'alpine:3.20',
-          script: ['docker build -t app .'],
-          scriptOutput: [
-            'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?',
-          ],
-          exitCode: 1,
-        },
-      ],
+    const pipeline = h.failOnMergeRequest({
+      name: 'build-image',
+      script: 'docker build -t app .',
+      output: DOCKER_DAEMON_DOWN,
     });
     await settle();
     const note = h.botNotes()[0];
@@ -98,13 +70,7 @@ describe('webhooks: feedback and retries without waiting for a poll', () => {
     const before = h.world.jobsOf(pipeline.id).map((j) => j.id);
 
     // alice is a Developer of team/app.
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.alice,
-      'thumbsup',
-    );
+    h.react(note.id, h.ids.users.alice, 'thumbsup');
     await settle();
 
     expect(bot.store.meta.getMeta('last-cycle')).toBeUndefined();
