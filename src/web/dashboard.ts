@@ -108,6 +108,7 @@ export function dashboardRoutes(options: DashboardOptions) {
         occurrences: options.store.occurrences.listOccurrences(incident.id),
         notes: options.store.notes.listNotesForIncident(incident.id),
         actions: options.store.actions.listActions(incident.id),
+        feedback: options.store.feedback.listFeedbackForIncident(incident.id),
         now: options.now(),
         ...(options.gitlabUrl ? { gitlabUrl: options.gitlabUrl } : {}),
       });

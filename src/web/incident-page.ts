@@ -1,5 +1,5 @@
 import { factText } from '../domain/diagnosis.js';
-import type { Action, Incident, Note, Occurrence } from '../store/index.js';
+import type { Action, Feedback, Incident, Note, Occurrence } from '../store/index.js';
 import { formatTime, plural } from './format.js';
 import { externalLink, html, safeHref, type HtmlValue, type SafeHtml } from './html.js';
 import { renderPage } from './layout.js';
@@ -10,8 +10,23 @@ export interface IncidentView {
   occurrences: Occurrence[];
   notes: Note[];
   actions: Action[];
+  /** People's judgements that its diagnosis was wrong, withdrawn ones too. */
+  feedback?: Feedback[];
   gitlabUrl?: string;
   now: Date;
+}
+
+/** Who judged the diagnosis wrong, how and when; withdrawn judgements are left out. */
+function judgedWrongBy(feedback: readonly Feedback[]): HtmlValue {
+  const standing = feedback.filter((f) => f.withdrawnAt === null);
+  if (standing.length === 0) return 'nobody';
+  return standing.map(
+    (f, i) =>
+      html`${i > 0 ? ', ' : ''}<span class="judged" data-user="${f.username}"
+          >${f.username} (${f.via === 'reaction' ? '👎' : 'reply'}, ${formatTime(f.givenAt)}
+          UTC)</span
+        >`,
+  );
 }
 
 function text(value: unknown): string | undefined {
@@ -56,6 +71,7 @@ function facts(view: IncidentView): SafeHtml {
     ['Last seen', `${formatTime(i.lastSeenAt)} UTC`],
     ['Failed jobs', String(i.occurrences)],
     ['Root cause', html`<code>${i.rootCauseKey}</code>`],
+    ['Judged wrong by', judgedWrongBy(view.feedback ?? [])],
   ];
   return html`<dl class="facts">
     ${rows.map(

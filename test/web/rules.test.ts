@@ -21,8 +21,9 @@ let h: Harness;
 let bot: Bot;
 let app: FastifyInstance;
 let base: string;
-/** The rule that diagnosed the Docker daemon failure. */
+/** The rule that diagnosed the Docker daemon failure, and its incident. */
 let daemon = '';
+let daemonIncident = 0;
 
 /**
  * Four incidents of three rules on one merge request's note, then people's judgements given
@@ -49,10 +50,11 @@ beforeAll(async () => {
   await bot.poller.runCycle();
   const incidents = bot.store.incidents.listIncidents();
   expect(incidents).toHaveLength(4);
-  daemon =
-    incidents.find(
-      (i) => !['typescript-compile-error', 'registry-pull-denied'].includes(i.patternId),
-    )?.patternId ?? '';
+  const other = incidents.find(
+    (i) => !['typescript-compile-error', 'registry-pull-denied'].includes(i.patternId),
+  );
+  daemon = other?.patternId ?? '';
+  daemonIncident = other?.id ?? 0;
   const typescript = incidents.find((i) => i.patternId === 'typescript-compile-error');
   const seed = incidents.find((i) => i.verdict === 'allowlist-missing');
   if (!typescript || !seed) throw new Error('missing incidents');
@@ -152,5 +154,20 @@ describe.skipIf(!hasChromium())(browserSuite('the rules page in Chromium'), () =
     const patterns = await page.locator('table.incidents tbody tr td:nth-child(4)').allInnerTexts();
     expect(patterns).toEqual(['registry-pull-denied', 'registry-pull-denied']);
     expect(cspViolations).toEqual([]);
+  });
+
+  it('names on the incident page who judged its diagnosis wrong', async () => {
+    const typescript = bot.store.incidents
+      .listIncidents()
+      .find((i) => i.patternId === 'typescript-compile-error');
+    await page.goto(`${base}/incidents/${typescript?.id ?? 0}`);
+
+    const judged = await page.locator('dl.facts .judged').allInnerTexts();
+    expect(judged).toEqual([
+      expect.stringMatching(/^alice \(reply, \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC\)$/),
+      expect.stringMatching(/^carol \(reply, /),
+    ]);
+    await page.goto(`${base}/incidents/${daemonIncident}`);
+    expect(await page.locator('dl.facts').first().innerText()).toMatch(/Judged wrong by\s+nobody/);
   });
 });
