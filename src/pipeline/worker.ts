@@ -183,9 +183,10 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
     },
 
     /**
-     * Acts now on the approvals of one of the bot's notes (a webhook said
-     * someone answered it), in turn with the drains. The approvals are read
-     * again through the API; the audit trail makes a repeat change nothing.
+     * Acts now on the approvals of one of the bot's notes, fixes and retries
+     * alike (a webhook said someone answered it), in turn with the drains.
+     * The approvals are read again through the API; the audit trail makes a
+     * repeat change nothing.
      */
     approve(note: StoredNote): Promise<OneClickReport> {
       return serial(async () => {
