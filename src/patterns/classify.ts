@@ -9,7 +9,7 @@ import {
 } from './clean-log.js';
 import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
-import { BlockCleaner, type CleanBlock } from './log-blocks.js';
+import { BlockCleaner, cleanControls, type CleanBlock } from './log-blocks.js';
 import { createBlockReader } from './log-reader.js';
 import { rankMatches } from './rank.js';
 import type { Regex } from './regex.js';
@@ -68,7 +68,6 @@ export function createClassifier(
   const scanner = library.scanner;
   // Two cleaners in turn: a block waits for its set pass while the next one is cleaned.
   const cleaners = [new BlockCleaner(maxLength * 4), new BlockCleaner(maxLength * 4)];
-  const fullCleaner = new BlockCleaner(maxLength * 4);
   const tracker = createLineTracker();
   const found = new Map<number, Match>();
   const skip = new Set<number>();
@@ -78,8 +77,7 @@ export function createClassifier(
   let blocks = 0;
   let turn = 0;
   let worker: SetWorker | undefined;
-  const rawCopies = [Buffer.alloc(0), Buffer.alloc(0)];
-  let pending: { block: CleanBlock; raw: Buffer; end: number; slot: number } | undefined;
+  let pending: { block: CleanBlock; slot: number } | undefined;
 
   function onBlock(raw: Buffer, end: number) {
     blocks += 1;
@@ -87,23 +85,23 @@ export function createClassifier(
     if (blocks > PARALLEL_AFTER_BLOCKS && !worker) worker = acquireWorker();
     if (!worker || block.text.length > worker.capacity) {
       finishPending();
-      const hits = scanner.match(block.text);
-      if (scanner.needsFullClean(hits)) {
-        const full = fullCleaner.clean(raw, end, true);
-        processBlock(full, scanner.match(full.text));
-      } else {
-        processBlock(block, hits);
-      }
+      matchBlock(block, scanner.match(block.text));
       return;
     }
-    // The raw bytes are kept in case the block turns out to need a full clean.
-    if ((rawCopies[turn] as Buffer).length < end) rawCopies[turn] = Buffer.allocUnsafe(end * 2);
-    const rawCopy = rawCopies[turn] as Buffer;
-    raw.copy(rawCopy, 0, 0, end);
     const { slot, text } = worker.submit(block.text);
     finishPending();
-    pending = { block: { ...block, text }, raw: rawCopy, end, slot };
+    pending = { block: { ...block, text }, slot };
     turn ^= 1;
+  }
+
+  /** Matches a block the set has looked at; a block with control characters left is cleaned of them first. */
+  function matchBlock(block: CleanBlock, hits: readonly number[]) {
+    if (scanner.needsFullClean(hits)) {
+      cleanControls(block);
+      processBlock(block, scanner.match(block.text));
+    } else {
+      processBlock(block, hits);
+    }
   }
 
   function acquireWorker(): SetWorker | undefined {
@@ -114,15 +112,14 @@ export function createClassifier(
   /** Takes the set's answer for the block in flight and matches it. */
   function finishPending() {
     if (!pending || !worker) return;
-    const { block, raw, end, slot } = pending;
+    const { block, slot } = pending;
     pending = undefined;
-    const hits = worker.collect(slot) ?? scanner.match(block.text);
-    if (scanner.needsFullClean(hits)) {
-      const full = fullCleaner.clean(raw, end, true);
-      processBlock(full, scanner.match(full.text));
-    } else {
-      processBlock(block, hits);
+    const hits = worker.collect(slot);
+    if (!hits) {
+      // The worker died or hung: this log goes on without it.
+      worker = undefined;
     }
+    matchBlock(block, hits ?? scanner.match(block.text));
   }
 
   function processBlock(block: CleanBlock, hits: readonly number[]) {

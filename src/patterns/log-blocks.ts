@@ -1,10 +1,11 @@
 /**
  * Cuts a raw job log (the bytes GET /jobs/:id/trace returns) into blocks of
- * about 1 MiB of whole lines and cleans each block in one go, without
+ * about 1 MiB of whole lines and cleans each block in place, without
  * decoding it: ANSI escapes, section markers, runner timestamps and stray
  * control characters are removed and `\r` overwrites are resolved, so each
- * line of a block's `text` is what the job page shows. Lines with nothing
- * to clean are not copied at all; a block with none is its own text.
+ * line of a block is what the job page shows. Lines with nothing to clean
+ * are not touched; a cleaned line is written where its raw bytes were and
+ * the bytes it no longer needs become `\n`s, so nothing is ever moved.
  */
 
 export interface SectionMarker {
@@ -14,13 +15,18 @@ export interface SectionMarker {
 
 export interface CleanBlock {
   /**
-   * The cleaned lines, `\n`-separated. A line may still end with the `\r` of
-   * a CRLF line end and may be longer than the line cap: `lineEnd` and the
-   * caller's cap take care of both.
+   * The block, cleaned in place: line `i` is `text[starts[i], ends[i])`, and
+   * what lies between a line's end and the next line's start is a CRLF's
+   * `\r`, its `\n` and, after a cleaned line, more `\n`s. A line may be
+   * longer than the line cap: the caller's cap takes care of that.
    */
   text: Buffer;
-  /** Start of each line in `text`; entry `count` is one past the last line's end. */
+  /** Start of each line in `text`; entry `count` is past the end of the block. */
   starts: Int32Array;
+  /** End of each line in `text`, without its line end. */
+  ends: Int32Array;
+  /** 1 for the lines cleaned, 0 for those left as they were read. */
+  cleaned: Uint8Array;
   count: number;
   /** Section markers, by line index in this block. */
   markers: Map<number, SectionMarker[]>;
@@ -61,10 +67,7 @@ export function lineAt(block: CleanBlock, at: number): number {
 
 /** End of line `i` in `block.text`, without its `\n` or a CRLF's `\r`. */
 export function lineEnd(block: CleanBlock, i: number): number {
-  const start = block.starts[i] as number;
-  let end = (block.starts[i + 1] as number) - 1;
-  if (end > start && block.text[end - 1] === CR) end -= 1;
-  return end;
+  return block.ends[i] as number;
 }
 
 function isTimestamped(raw: Buffer, s: number, e: number): boolean {
@@ -125,32 +128,29 @@ function isEraseLine(raw: Buffer, i: number, e: number): boolean {
 }
 
 /**
- * Reusable state for cleaning blocks: the output buffer and the line table.
- * One per log; blocks must be given in order.
+ * Reusable state for cleaning blocks: the line tables. One per log; blocks
+ * must be given in order, and a block's tables are valid until the next.
  */
 export class BlockCleaner {
-  private out = Buffer.alloc(0);
   private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private cleaned = new Uint8Array(1024);
 
   constructor(private readonly rawCap: number) {}
 
   /**
-   * Cleans the whole lines in `raw[0, end)`. The fast path finds the lines
-   * to clean by their escapes, `\r`s and timestamps; `full` also looks for
-   * every other control character, byte by byte (see `STRAY_CONTROLS`).
+   * Cleans the whole lines in `raw[0, end)` in place. The fast path finds
+   * the lines to clean by their escapes, `\r`s and timestamps; `full` also
+   * looks for every other control character, byte by byte (see
+   * `STRAY_CONTROLS`), which `cleanControls` can do later for the lines the
+   * fast path left.
    */
   clean(raw: Buffer, end: number, full: boolean): CleanBlock {
-    if (this.out.length < end) this.out = Buffer.allocUnsafe(Math.max(end, 1 << 16));
-    const out = this.out;
-    const line: LineState = { markers: new Map(), nextSection: -2, index: 0, w: 0 };
+    const line: LineState = { markers: new Map(), nextSection: -2, index: 0, w: 0, prevEnd: 0 };
     const cut = new Set<number>();
-    let starts = this.starts;
+    let { starts, ends, cleaned } = this;
+    const rawCap = this.rawCap;
     let count = 0;
-    // Clean bytes [runStart, s) are copied in one piece when a dirty line or the end comes;
-    // until the first dirty line nothing is copied at all.
-    let copying = false;
-    let runStart = 0;
-    let w = 0;
     let nextEsc = nextByte(raw, ESC, 0, end);
     let nextCr = nextByte(raw, CR, 0, end);
 
@@ -160,12 +160,10 @@ export class BlockCleaner {
       if (nl === -1 || nl >= end) nl = end;
       let e = nl;
       if (count + 2 > starts.length) {
-        const bigger = new Int32Array(starts.length * 2);
-        bigger.set(starts);
-        starts = this.starts = bigger;
+        ({ starts, ends, cleaned } = this.grow());
       }
-      if (e - s > this.rawCap) {
-        e = s + this.rawCap;
+      if (e - s > rawCap) {
+        e = s + rawCap;
         cut.add(count);
       }
       // A CRLF line's own `\r` needs no cleaning.
@@ -176,45 +174,71 @@ export class BlockCleaner {
         (raw[s + 4] === 0x2d && isTimestamped(raw, s, e)) ||
         (full && hasControl(raw, s, e));
       if (!dirty) {
-        starts[count] = copying ? w + (s - runStart) : s;
+        starts[count] = s;
+        ends[count] = nl > s && raw[nl - 1] === CR ? nl - 1 : nl;
+        cleaned[count] = 0;
         count += 1;
         if (nextCr < nl) nextCr = nextByte(raw, CR, nl, end);
         s = nl + 1;
         continue;
-      }
-      if (!copying) {
-        copying = true;
-        w = raw.copy(out, 0, 0, s);
-      } else if (runStart < s) {
-        w += raw.copy(out, w, runStart, s);
       }
       if (line.nextSection !== -1 && line.nextSection < s) {
         line.nextSection = nextByte(raw, SECTION, s, end);
         if (line.nextSection === end) line.nextSection = -1;
       }
       line.index = count;
-      const start = cleanLine(raw, s, e, out, w, line);
-      w = line.w;
+      line.prevEnd = count > 0 ? (ends[count - 1] as number) : 0;
+      const start = cleanLine(raw, s, e, line);
+      // A continuation (start -1) lengthens the line before.
+      const index = start === -1 ? count - 1 : count;
       if (start !== -1) {
         starts[count] = start;
         count += 1;
       }
-      if (nl < end) out[w++] = LF;
-      runStart = nl + 1;
+      ends[index] = line.w;
+      cleaned[index] = 1;
+      for (let k = line.w; k < nl; k++) raw[k] = LF;
       if (nextEsc < nl) nextEsc = nextByte(raw, ESC, nl, end);
       if (nextCr < nl) nextCr = nextByte(raw, CR, nl, end);
       s = nl + 1;
     }
-    let text: Buffer;
-    if (copying) {
-      if (runStart < end) w += raw.copy(out, w, runStart, end);
-      text = out.subarray(0, w);
-    } else {
-      text = raw.subarray(0, end);
-    }
-    // One past the last line's end, as if a `\n` followed it.
-    starts[count] = text.length > 0 && text[text.length - 1] === LF ? text.length : text.length + 1;
-    return { text, starts, count, markers: line.markers, cut };
+    starts[count] = end + 1;
+    return { text: raw.subarray(0, end), starts, ends, cleaned, count, markers: line.markers, cut };
+  }
+
+  private grow() {
+    const size = this.starts.length * 2;
+    const starts = new Int32Array(size);
+    const ends = new Int32Array(size);
+    const cleaned = new Uint8Array(size);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    cleaned.set(this.cleaned);
+    Object.assign(this, { starts, ends, cleaned });
+    return { starts, ends, cleaned };
+  }
+}
+
+/**
+ * Cleans, in place, the lines of a block that the fast path left and that
+ * still hold a control character, as `clean(raw, end, true)` would have:
+ * those lines are still their raw bytes.
+ */
+export function cleanControls(block: CleanBlock): void {
+  const { text, starts, ends, cleaned, count } = block;
+  const line: LineState = { markers: block.markers, nextSection: -1, index: 0, w: 0, prevEnd: 0 };
+  for (let i = 0; i < count; i++) {
+    const s = starts[i] as number;
+    // With a CRLF's `\r`, as the full path sees the line.
+    const e = text[ends[i] as number] === CR ? (ends[i] as number) + 1 : (ends[i] as number);
+    if (cleaned[i] || !hasControl(text, s, e)) continue;
+    const next = text.indexOf(SECTION, s);
+    line.nextSection = next !== -1 && next < e ? next : -1;
+    line.index = i;
+    cleanLine(text, s, e, line);
+    for (let k = line.w; k < e; k++) text[k] = LF;
+    ends[i] = line.w;
+    cleaned[i] = 1;
   }
 }
 
@@ -226,6 +250,8 @@ interface LineState {
   index: number;
   /** Where the output ends after the line. */
   w: number;
+  /** Where the line before ends in the output, for a line that continues it. */
+  prevEnd: number;
 }
 
 function nextByte(raw: Buffer, what: number | Buffer, from: number, end: number): number {
@@ -234,22 +260,21 @@ function nextByte(raw: Buffer, what: number | Buffer, from: number, end: number)
 }
 
 /**
- * Cleans one line into `out` at `w`: drops a timestamp header, escapes,
- * markers (recording them) and controls, and lets a `\r` send the cursor
- * back to the line's start as a terminal does. Returns where the line starts
- * in `out`, or -1 when it continues the line before (a timestamp header
- * marked '+'); `state.w` is where the output ends.
+ * Cleans one line in place (the output never overtakes the input): drops a timestamp header, escapes, markers
+ * (recording them) and controls, and lets a `\r` send the cursor back to the
+ * line's start as a terminal does. Returns where the line starts,
+ * or -1 when it continues the line before (a timestamp header marked '+'),
+ * whose text then goes on at `state.prevEnd`; `state.w` is where the output ends.
  */
-function cleanLine(raw: Buffer, s: number, e: number, out: Buffer, w: number, state: LineState): number {
+function cleanLine(raw: Buffer, s: number, e: number, state: LineState): number {
   let i = s;
+  let w = s;
   let start = w;
   if (e > s && raw[e - 1] === CR) e -= 1;
   if (raw[s + 4] === 0x2d && isTimestamped(raw, s, e)) {
     i += TIMESTAMP_LENGTH;
     if (raw[s + TIMESTAMP_LENGTH - 1] === 0x2b && state.index > 0) {
-      // Drop the previous line's `\n` (and the `\r` of a CRLF): this text goes on it.
-      w -= 1;
-      if (w > 0 && out[w - 1] === CR) w -= 1;
+      w = state.prevEnd;
       start = -1;
     }
   }
@@ -257,12 +282,20 @@ function cleanLine(raw: Buffer, s: number, e: number, out: Buffer, w: number, st
   const index = start === -1 ? state.index - 1 : state.index;
   const lineStart = w;
   let cursor = w;
+  // How far the line shows, up to the last `\r` (the cursor may be past it).
   let shown = w;
+  let section = state.nextSection;
   while (i < e) {
     const b = raw[i] as number;
-    if (i === state.nextSection) {
+    // Most bytes are text: copied as they are.
+    if (b >= 0x20 && b !== 0x7f && b !== 0xc2 && i !== section) {
+      raw[cursor++] = b;
+      i += 1;
+      continue;
+    }
+    if (i === section) {
       const found = marker(raw, i, e);
-      state.nextSection = raw.indexOf(SECTION, i + 1);
+      section = raw.indexOf(SECTION, i + 1);
       if (found) {
         const list = state.markers.get(index) ?? [];
         list.push(found.marker);
@@ -274,6 +307,7 @@ function cleanLine(raw: Buffer, s: number, e: number, out: Buffer, w: number, st
     if (b === ESC || (b === 0xc2 && raw[i + 1] === 0x9b)) {
       i += escapeLength(raw, i, e);
     } else if (b === CR) {
+      if (cursor > shown) shown = cursor;
       i += 1;
       cursor = lineStart;
       if (isEraseLine(raw, i, e)) {
@@ -283,16 +317,17 @@ function cleanLine(raw: Buffer, s: number, e: number, out: Buffer, w: number, st
     } else if ((b < 0x20 && b !== 0x09) || b === 0x7f) {
       i += 1;
     } else {
-      out[cursor++] = b;
-      if (cursor > shown) shown = cursor;
+      raw[cursor++] = b;
       i += 1;
     }
   }
+  state.nextSection = section;
+  if (cursor > shown) shown = cursor;
   // A shorter overwrite may leave half a UTF-8 character behind: drop its orphaned bytes.
-  if (cursor < shown && ((out[cursor] as number) & 0xc0) === 0x80) {
+  if (cursor < shown && ((raw[cursor] as number) & 0xc0) === 0x80) {
     let k = cursor;
-    while (k < shown && ((out[k] as number) & 0xc0) === 0x80) k++;
-    out.copy(out, cursor, k, shown);
+    while (k < shown && ((raw[k] as number) & 0xc0) === 0x80) k++;
+    raw.copy(raw, cursor, k, shown);
     shown -= k - cursor;
   }
   state.w = shown;

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -13,7 +14,10 @@ export interface SetWorker {
   submit(text: Buffer): { slot: number; text: Buffer };
   /** The set's answer for `slot`, or undefined when the worker did not give one in time. */
   collect(slot: number): number[] | undefined;
-  /** The worker is shared by the classifiers of one library: one at a time. */
+  /**
+   * The worker is shared by the classifiers of one library: one at a time,
+   * and only once it has built its set (until then the caller matches by itself).
+   */
   acquire(): boolean;
   release(): void;
 }
@@ -21,20 +25,22 @@ export interface SetWorker {
 const IDLE = 0;
 const SUBMITTED = 1;
 const DONE = 2;
-// Slot states are ints 0 and 1; then each slot's text length and hit count.
+// Slot states are ints 0 and 1; then each slot's text length and hit count, and whether the set is built.
 const LENGTH = 2;
 const COUNT = 4;
-const HITS = 6;
+const READY = 6;
+const HITS = 7;
 // A worker that answers slower than this is taken for dead; the caller matches by itself.
 const DEADLINE_MS = 30_000;
 
 // CommonJS source, so that it runs the same from the TypeScript sources and from dist/.
 const THREAD = `
 const { workerData } = require('node:worker_threads');
-const RE2 = require('re2');
-const { sources, maxMem, control, slots, members } = workerData;
+const { re2, sources, maxMem, control, slots, members } = workerData;
+const RE2 = require(re2);
 const set = new RE2.Set(sources, 'm', { maxMem });
 const ctl = new Int32Array(control);
+Atomics.store(ctl, ${READY}, 1);
 const texts = slots.map((s) => Buffer.from(s));
 const all = Array.from({ length: members }, (_, i) => i);
 for (let slot = 0; ; slot ^= 1) {
@@ -69,9 +75,11 @@ export function startSetWorker(
   let next = 0;
   let worker: Worker;
   try {
+    // Where this module finds re2: an evaluated worker would look from the working directory.
+    const re2 = createRequire(import.meta.url).resolve('re2');
     worker = new Worker(THREAD, {
       eval: true,
-      workerData: { sources, maxMem, control, slots, members },
+      workerData: { re2, sources, maxMem, control, slots, members },
     });
   } catch {
     return undefined;
@@ -108,7 +116,7 @@ export function startSetWorker(
       return hits;
     },
     acquire() {
-      if (!alive || busy) return false;
+      if (!alive || busy || Atomics.load(ctl, READY) !== 1) return false;
       busy = true;
       return true;
     },

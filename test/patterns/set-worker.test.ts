@@ -1,0 +1,44 @@
+import { tmpdir } from 'node:os';
+import RE2 from 're2';
+import { describe, expect, it } from 'vitest';
+import { startSetWorker, type SetWorker } from '../../src/patterns/set-worker.js';
+
+// The worker thread that runs the rules' set beside the cleaning: it must
+// start from any working directory, and never be waited for before it can answer.
+
+const sources = ['denied', '^\\$ ', 'x{3}'];
+const text = Buffer.from('ok\n$ make\naccess denied\nxxx\n');
+
+async function whenReady(worker: SetWorker): Promise<boolean> {
+  for (let i = 0; i < 400; i++) {
+    if (worker.acquire()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return false;
+}
+
+describe('the set worker', () => {
+  it('starts and answers as the set does, whatever the working directory', async () => {
+    const cwd = process.cwd();
+    // Started and used from a folder with no node_modules.
+    process.chdir(tmpdir());
+    let hits: number[] | undefined;
+    try {
+      const worker = startSetWorker(sources, 8 << 20, 1 << 16);
+      if (worker && (await whenReady(worker))) {
+        hits = worker.collect(worker.submit(text).slot);
+        worker.release();
+      }
+    } finally {
+      process.chdir(cwd);
+    }
+
+    expect(hits).toEqual(new RE2.Set(sources, 'm').match(text));
+  });
+
+  it('is not handed out before it has built its set', () => {
+    const worker = startSetWorker(sources, 8 << 20, 1 << 16);
+
+    expect(worker?.acquire()).toBe(false);
+  });
+});
