@@ -29,9 +29,13 @@ function load(): string {
 interface Timing {
   ms: number;
   cpuMs: number;
+  /** Peak RSS, where it is known. */
+  rssMb?: number;
+  /** The 1-minute load average when the run started: on a shared machine it says how far to trust the wall time. */
+  load?: number;
 }
 
-const timeCommand = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true']).status === 0;
+const timeCommand = spawnSync('/usr/bin/time', ['-f', '%U %S %M', 'true']).status === 0;
 
 /**
  * Best wall time of three runs of a command, with its CPU time (user +
@@ -41,16 +45,18 @@ const timeCommand = spawnSync('/usr/bin/time', ['-f', '%U %S', 'true']).status =
 function bestOf3(file: string, args: string[]): Timing | undefined {
   let best: Timing | undefined;
   for (let i = 0; i < 3; i++) {
+    const load = loadavg()[0];
     const started = process.hrtime.bigint();
     const run = timeCommand
-      ? spawnSync('/usr/bin/time', ['-f', '%U %S', file, ...args], { maxBuffer: 1 << 24 })
+      ? spawnSync('/usr/bin/time', ['-f', '%U %S %M', file, ...args], { maxBuffer: 1 << 24 })
       : spawnSync(file, args, { maxBuffer: 1 << 24 });
     // ripgrep exits 1 when nothing matches.
     if (run.status !== 0 && run.status !== 1) return undefined;
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const cpu = /([\d.]+) ([\d.]+)\s*$/.exec(run.stderr.toString());
+    const cpu = /([\d.]+) ([\d.]+) (\d+)\s*$/.exec(run.stderr.toString());
     const cpuMs = cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : NaN;
-    if (!best || ms < best.ms) best = { ms, cpuMs };
+    const rss = cpu ? { rssMb: Number(cpu[3]) / 1024 } : {};
+    if (!best || ms < best.ms) best = { ms, cpuMs, load, ...rss };
   }
   return best;
 }
@@ -62,11 +68,12 @@ interface ChildRun extends Timing {
 }
 
 function classifyInChild(file: string): ChildRun {
+  const load = loadavg()[0];
   const out = execFileSync(process.execPath, [join(here, 'classify-one.js'), file], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out) as ChildRun;
+  return { ...(JSON.parse(out) as ChildRun), load };
 }
 
 const mbps = (mb: number, ms: number | undefined) =>
@@ -99,6 +106,7 @@ async function main() {
     const runs = [classifyInChild(file), classifyInChild(file)];
     const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
     const peak = Math.max(...runs.map((r) => r.peakRssMb));
+    best.rssMb = peak;
     const command = bestOf3(process.execPath, [cli, 'classify', file]);
     const rgLiteral = rgOk ? bestOf3('rg', ['-F', '-c', '-f', literalFile, file]) : undefined;
     // --no-unicode: with Unicode classes ripgrep's automaton for the rules' counted
@@ -113,11 +121,15 @@ async function main() {
       ['ripgrep, literal phrases (rg -F -f)', rgLiteral],
       ['ripgrep, the regexes (rg --no-unicode -f)', rgRegex],
     ];
-    console.log('| run | time | throughput | CPU time | throughput per CPU second |');
-    console.log('|---|---:|---:|---:|---:|');
+    console.log(
+      '| run | load average | time | throughput | CPU time | throughput per CPU second | peak RSS |',
+    );
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
     for (const [name, t] of rows) {
+      const load = t?.load === undefined ? 'n/a' : t.load.toFixed(1);
+      const rss = t?.rssMb === undefined ? 'n/a' : `${t.rssMb.toFixed(0)} MB`;
       console.log(
-        `| ${name} | ${secs(t?.ms)} | ${mbps(size, t?.ms)} | ${secs(t?.cpuMs)} | ${mbps(size, t?.cpuMs)} |`,
+        `| ${name} | ${load} | ${secs(t?.ms)} | ${mbps(size, t?.ms)} | ${secs(t?.cpuMs)} | ${mbps(size, t?.cpuMs)} | ${rss} |`,
       );
     }
     console.log(

@@ -59,6 +59,8 @@ export interface Classifier {
  * bot's logs (4 MiB by default) stay on the calling thread.
  */
 const PARALLEL_AFTER_BLOCKS = 8;
+/** The worker takes a while to start and build its set: it is started this many blocks earlier. */
+const WORKER_LEAD_BLOCKS = 6;
 
 export function createClassifier(
   library: PatternLibrary,
@@ -82,6 +84,7 @@ export function createClassifier(
   function onBlock(raw: Buffer, end: number) {
     blocks += 1;
     const block = (cleaners[turn] as BlockCleaner).clean(raw, end, false);
+    if (blocks === PARALLEL_AFTER_BLOCKS - WORKER_LEAD_BLOCKS) scanner.worker();
     if (blocks > PARALLEL_AFTER_BLOCKS && !worker) worker = acquireWorker();
     if (!worker || block.text.length > worker.capacity) {
       finishPending();
