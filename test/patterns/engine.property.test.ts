@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { classify, classifyChunks, type Match } from '../../src/patterns/classify.js';
-import { cleanLog } from '../../src/patterns/clean-log.js';
+import { cleanLog, lineBytes } from '../../src/patterns/clean-log.js';
 import type { PatternLibrary } from '../../src/patterns/library.js';
 import { buildLibrary } from '../../src/patterns/compile.js';
 import { loadLibrary } from '../../src/patterns/load.js';
+import { BlockCleaner, cleanControls, type CleanBlock } from '../../src/patterns/log-blocks.js';
+import { createBlockReader } from '../../src/patterns/log-reader.js';
 import type { RuleScanner } from '../../src/patterns/scan.js';
 
 // The engine looks at a block's bytes once and matches only the lines that
@@ -179,6 +181,48 @@ describe('the one pass over raw bytes', () => {
         expect(cleanLog(log, { blockSize })).toEqual(cleanLog(log));
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('cleans a block in place as the full path does, when the lines left with controls are cleaned afterwards', () => {
+    const seen = (block: CleanBlock) => ({
+      lines: Array.from({ length: block.count }, (_, i) => lineBytes(block, i, 4096).toString('latin1')),
+      markers: [...block.markers.entries()].sort((a, b) => a[0] - b[0]),
+      cut: [...block.cut].sort((a, b) => a - b),
+    });
+    // Lines with a control character, a CRLF or marker text and nothing else the fast path cleans.
+    const controlLog = fc
+      .array(
+        fc
+          .tuple(
+            fc.constantFrom('section_start:1:abc', 'section_end:2:abc', 'plain', 'be\x07ll', 'a\x08b', ''),
+            fc.boolean(),
+          )
+          .map(([text, crlf]) => (crlf ? `${text}\r` : text)),
+        { maxLength: 30 },
+      )
+      .map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(fc.oneof(rawLog, controlLog), fc.integer({ min: 8, max: 600 }), (log, blockSize) => {
+        const full: ReturnType<typeof seen>[] = [];
+        const fast: ReturnType<typeof seen>[] = [];
+        const fullCleaner = new BlockCleaner(64);
+        const fastCleaner = new BlockCleaner(64);
+        const reader = createBlockReader(
+          (raw, end) => {
+            full.push(seen(fullCleaner.clean(Buffer.from(raw.subarray(0, end)), end, true)));
+            const block = fastCleaner.clean(Buffer.from(raw.subarray(0, end)), end, false);
+            cleanControls(block);
+            fast.push(seen(block));
+          },
+          { blockSize, rawCap: 64 },
+        );
+        reader.write(log);
+        reader.end();
+
+        expect(fast).toEqual(full);
+      }),
+      { numRuns: 300 },
     );
   });
 });
