@@ -8,6 +8,8 @@ import { isOfferable } from './offer.js';
 /** Action kinds of the one-click flow, as stored in the audit trail. */
 export const ACTION = {
   offered: 'fix-offered',
+  /** An offer about to go out in a note version (its body hash), recorded before the write. */
+  offerPending: 'offer-pending',
   approval: 'approval',
   write: 'api-write',
   /** A write whose answer was lost; the next cycle reads the allowlist and tries once more. */

@@ -65,6 +65,7 @@ describe('one-click retry of an infrastructure failure', () => {
       .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
       .map((a) => `${a.kind}:${a.status}`);
     expect(trail).toEqual([
+      'offer-pending:ok',
       'note-created:ok',
       'fix-offered:ok',
       'approval:allowed',

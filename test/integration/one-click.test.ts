@@ -54,6 +54,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
       .listActions(incident?.id ?? 0)
       .map((a) => `${a.kind}:${a.status}`);
     expect(trail).toEqual([
+      'offer-pending:ok',
       'note-created:ok',
       'fix-offered:ok',
       'approval:allowed',

@@ -15,7 +15,7 @@ import { answerOnce } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { settlePendingWrites } from './settle.js';
-import { continueAfterWrite, incidentsWithRecentWrites } from './watch.js';
+import { continueAfterWrite, incidentsAheadOfNote, incidentsWithRecentWrites } from './watch.js';
 import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
 
 /**
@@ -38,6 +38,7 @@ export async function runOneClick(
   for (const note of deps.store.notes.listNotesUpdatedSince(since)) {
     await processApprovals(deps, note, bot, report, changed);
     await processRetryApprovals(deps, note, bot, report, changed);
+    for (const id of incidentsAheadOfNote(deps, note)) changed.add(id);
   }
 
   // Work a crash or an outage may have left half done, and retried jobs to watch.

@@ -1,5 +1,5 @@
 import { ACTION, hasOneClickFix, isFinal, isWritten, retriedJobs } from '../../fix/state.js';
-import type { Incident } from '../../store/index.js';
+import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, type OneClickReport } from './types.js';
@@ -41,4 +41,27 @@ export async function continueAfterWrite(
     changed = true;
   }
   return changed;
+}
+
+/** Trail entries that are about the note itself, not about what it shows. */
+const NOTE_KINDS: ReadonlySet<string> = new Set(['note-created', 'note-edited', ACTION.offered]);
+
+/**
+ * The incidents of a note whose trail moved on after the note's last version was recorded: a
+ * crash or a failed edit between recording a change and editing the note must not leave the
+ * note saying something older for good. Rendering again costs no request when nothing changed.
+ */
+export function incidentsAheadOfNote(deps: PipelineDeps, note: StoredNote): number[] {
+  const target = `${note.targetKind}:${note.targetKey}`;
+  return note.incidentIds.filter((id) => {
+    let lastVersion = 0;
+    let lastChange = 0;
+    for (const action of deps.store.actions.listActions(id)) {
+      if (!NOTE_KINDS.has(action.kind)) lastChange = action.id;
+      else if (action.kind !== ACTION.offered && action.detail.target === target) {
+        lastVersion = action.id;
+      }
+    }
+    return lastChange > lastVersion;
+  });
 }

@@ -80,38 +80,86 @@ export async function publishNote(
     botUsername: bot.username,
   });
   const ids = entries.map((e) => e.incidentId);
-  const note = await upsertNote(gitlab, store, target, body, ids, bot.id);
-  if (note.action === 'unchanged') return note;
-  if (note.heldBack) {
-    recordHeldBack(store, target, entries, bodyHash(body));
-    return note;
-  }
-  const where = { url: note.url, target: `${target.kind}:${target.key}`, noteId: note.noteId };
-  const offers = entries.filter(isOffered).length;
-  for (const entry of entries) {
-    store.actions.recordAction({
-      incidentId: entry.incidentId,
-      kind: note.action === 'created' ? 'note-created' : 'note-edited',
-      status: 'ok',
-      detail: where,
-    });
-    // Each version of an offer is recorded with the time GitLab wrote it:
-    // only approvals given after that time count (fix/offer.ts).
-    if (isOffered(entry)) {
-      const actions = store.actions.listActions(entry.incidentId);
-      const offer = offerHash(entry, offers, revertsIn(actions));
-      const latest = latestOffer(actions, where.target);
-      if (latest?.offer !== offer) {
-        store.actions.recordAction({
-          incidentId: entry.incidentId,
-          kind: ACTION.offered,
-          status: 'ok',
-          detail: { ...where, offer, offeredAt: note.at ?? deps.now().toISOString() },
-        });
-      }
+  const where = { target: `${target.kind}:${target.key}` };
+  const newOffers = offersToRecord(store, entries, where.target);
+  const hash = bodyHash(body);
+  // What this version offers is recorded before GitLab is asked: after a crash or a lost answer,
+  // GitLab's version is recognised by its body and keeps the time GitLab showed it.
+  store.transaction(() => {
+    for (const [incidentId, offer] of newOffers) {
+      store.actions.recordAction({
+        incidentId,
+        kind: ACTION.offerPending,
+        status: 'ok',
+        detail: { ...where, offer, bodyHash: hash },
+      });
     }
+  });
+  const record = (note: PublishResult) => {
+    if (note.heldBack) {
+      recordHeldBack(store, target, entries, hash);
+      return;
+    }
+    const written = { url: note.url, ...where, noteId: note.noteId };
+    for (const entry of entries) {
+      store.actions.recordAction({
+        incidentId: entry.incidentId,
+        kind: note.action === 'edited' ? 'note-edited' : 'note-created',
+        status: 'ok',
+        detail: note.adopted ? { ...written, adopted: true } : written,
+      });
+      // Each version of an offer is recorded with the time GitLab wrote it: only approvals given
+      // after that time count (fix/offer.ts). A version GitLab already held keeps its own time.
+      const offer = newOffers.get(entry.incidentId);
+      if (offer === undefined) continue;
+      const shown = note.held && heldOffer(store, entry.incidentId, where.target, offer, note.held);
+      store.actions.recordAction({
+        incidentId: entry.incidentId,
+        kind: ACTION.offered,
+        status: 'ok',
+        detail: {
+          ...written,
+          offer,
+          offeredAt: shown ? note.held?.at : (note.at ?? deps.now().toISOString()),
+        },
+      });
+    }
+  };
+  return upsertNote(gitlab, store, target, body, ids, bot.id, {
+    checkHeld: newOffers.size > 0,
+    onStored: record,
+  });
+}
+
+/** The offers of a version that differ from the last one recorded for the note: incident → offer. */
+function offersToRecord(store: Store, entries: NoteEntry[], target: string): Map<number, string> {
+  const offers = entries.filter(isOffered).length;
+  const found = new Map<number, string>();
+  for (const entry of entries.filter(isOffered)) {
+    const actions = store.actions.listActions(entry.incidentId);
+    const offer = offerHash(entry, offers, revertsIn(actions));
+    if (latestOffer(actions, target)?.offer !== offer) found.set(entry.incidentId, offer);
   }
-  return note;
+  return found;
+}
+
+/** Whether GitLab's version of the note is one the bot wrote with this very offer. */
+function heldOffer(
+  store: Store,
+  incidentId: number,
+  target: string,
+  offer: string,
+  held: { bodyHash: string },
+): boolean {
+  return store.actions
+    .listActions(incidentId)
+    .some(
+      (a) =>
+        a.kind === ACTION.offerPending &&
+        a.detail.target === target &&
+        a.detail.offer === offer &&
+        a.detail.bodyHash === held.bodyHash,
+    );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GitlabNotFoundError } from '../../errors.js';
-import type { GitlabPort } from '../../gitlab/port.js';
+import type { GitlabPort, Note } from '../../gitlab/port.js';
 import { NOTE_MARKER } from '../../render/comment.js';
 import type { Store } from '../../store/index.js';
 import type { NoteTarget } from './target.js';
@@ -19,6 +19,30 @@ export interface PublishResult {
   at?: string;
   /** The dry-run adapter held the write back: GitLab has no such note (its id is a stand-in). */
   heldBack?: true;
+  /**
+   * GitLab already held this very version, written by the bot before a crash or a lost answer
+   * and not yet stored: it is stored now, and `at` is when GitLab wrote it.
+   */
+  adopted?: boolean;
+  /** The bot's version GitLab held before this call wrote anything, when it was read. */
+  held?: { bodyHash: string; at: string };
+}
+
+export interface UpsertOptions {
+  /** Read GitLab's version of a stored note before editing it (a new offer is about to go out). */
+  checkHeld?: boolean;
+  /** Records what the caller keeps about a version written or adopted, with the note itself. */
+  onStored?: (result: PublishResult) => void;
+}
+
+/** A version of the bot's note as GitLab holds it. */
+interface HeldNote {
+  noteId: number;
+  discussionId: string | null;
+  bodyHash: string;
+  unchanged: boolean;
+  /** When GitLab wrote this version. */
+  at: string;
 }
 
 /**
@@ -33,16 +57,39 @@ export async function upsertNote(
   body: string,
   incidentIds: number[],
   botUserId: number,
+  options: UpsertOptions = {},
 ): Promise<PublishResult> {
   const hash = bodyHash(body);
+  // The note and what the caller records about it are stored together: a crash keeps both or neither.
+  let found: PublishResult['held'];
+  const kept = (written: PublishResult, discussionId: string | null): PublishResult => {
+    const result = found ? { ...written, held: found } : written;
+    store.transaction(() => {
+      save(store, target, result.noteId, discussionId, hash, incidentIds);
+      options.onStored?.(result);
+    });
+    return result;
+  };
   const known = store.notes.findNote(target.projectId, target.kind, target.key);
-  const existing = known
-    ? { noteId: known.noteId, discussionId: known.discussionId, unchanged: known.bodyHash === hash }
-    : await findOwnNote(gitlab, target, botUserId, hash);
-
-  if (existing?.unchanged) {
-    return { action: 'unchanged', noteId: existing.noteId, url: noteUrl(target, existing.noteId) };
+  if (known?.bodyHash === hash) {
+    return { action: 'unchanged', noteId: known.noteId, url: noteUrl(target, known.noteId) };
   }
+  // Without a record the note is found by its marker (a crash between posting and storing must
+  // not lead to a second note). With one, the store may still be behind GitLab (a crash between
+  // an edit and its record): before a new offer goes out GitLab's version is read, so an offer
+  // already shown keeps the time it was shown.
+  const held =
+    known && !options.checkHeld
+      ? undefined
+      : await findOwnNote(gitlab, target, botUserId, hash, known?.noteId);
+  if (held) found = { bodyHash: held.bodyHash, at: held.at };
+  if (held?.unchanged) {
+    // Written by the bot and never stored: kept now, or its approvals would never be read.
+    const url = noteUrl(target, held.noteId);
+    const adopted = { noteId: held.noteId, url, at: held.at, adopted: true };
+    return kept({ action: 'unchanged', ...adopted }, held.discussionId);
+  }
+  const existing = held ?? (known && { noteId: known.noteId, discussionId: known.discussionId });
   if (existing) {
     try {
       const edited =
@@ -60,13 +107,9 @@ export async function upsertNote(
               existing.noteId,
               body,
             );
-      save(store, target, existing.noteId, existing.discussionId, hash, incidentIds);
-      return {
-        action: 'edited',
-        noteId: existing.noteId,
-        url: noteUrl(target, existing.noteId),
-        at: edited.updatedAt ?? edited.createdAt,
-      };
+      const url = noteUrl(target, existing.noteId);
+      const at = edited.updatedAt ?? edited.createdAt;
+      return kept({ action: 'edited', noteId: existing.noteId, url, at }, existing.discussionId);
     } catch (error) {
       // Someone deleted the note: post a new one rather than give up.
       if (!(error instanceof GitlabNotFoundError)) throw error;
@@ -74,53 +117,45 @@ export async function upsertNote(
   }
   if (target.kind === 'merge_request') {
     const note = await gitlab.createMergeRequestNote(target.projectId, Number(target.key), body);
-    save(store, target, note.id, null, hash, incidentIds);
-    return {
-      action: 'created',
-      noteId: note.id,
-      url: noteUrl(target, note.id),
-      at: note.createdAt,
-      ...heldBack(note.id),
-    };
+    const url = noteUrl(target, note.id);
+    const created = { noteId: note.id, url, at: note.createdAt, ...heldBack(note.id) };
+    return kept({ action: 'created', ...created }, null);
   }
   const discussion = await gitlab.createCommitDiscussion(target.projectId, target.key, body);
   const noteId = discussion.notes[0]?.id ?? 0;
-  save(store, target, noteId, discussion.id, hash, incidentIds);
   const at = discussion.notes[0]?.createdAt;
-  return {
-    action: 'created',
-    noteId,
-    url: noteUrl(target, noteId),
-    ...(at ? { at } : {}),
-    ...heldBack(noteId),
-  };
+  const url = noteUrl(target, noteId);
+  const created = { noteId, url, ...(at ? { at } : {}), ...heldBack(noteId) };
+  return kept({ action: 'created', ...created }, discussion.id);
 }
 
+/** The bot's note as GitLab holds it: the one with `noteId`, else the first with the marker. */
 async function findOwnNote(
   gitlab: GitlabPort,
   target: NoteTarget,
   botUserId: number,
   hash: string,
-) {
-  const own = (note: { authorId: number; body: string }) =>
-    note.authorId === botUserId && note.body.includes(NOTE_MARKER);
+  noteId?: number,
+): Promise<HeldNote | undefined> {
+  const own = (note: { id: number; authorId: number; body: string }) =>
+    note.authorId === botUserId &&
+    (noteId === undefined ? note.body.includes(NOTE_MARKER) : note.id === noteId);
+  const held = (note: Note, discussionId: string | null): HeldNote => ({
+    noteId: note.id,
+    discussionId,
+    bodyHash: bodyHash(note.body),
+    unchanged: bodyHash(note.body) === hash,
+    at: note.updatedAt ?? note.createdAt,
+  });
   if (target.kind === 'merge_request') {
     const notes = await gitlab.listMergeRequestNotes(target.projectId, Number(target.key));
     const note = notes.find(own);
-    return note
-      ? { noteId: note.id, discussionId: null, unchanged: bodyHash(note.body) === hash }
-      : undefined;
+    return note ? held(note, null) : undefined;
   }
   const discussions = await gitlab.listCommitDiscussions(target.projectId, target.key);
   for (const discussion of discussions) {
     const note = discussion.notes.find(own);
-    if (note) {
-      return {
-        noteId: note.id,
-        discussionId: discussion.id,
-        unchanged: bodyHash(note.body) === hash,
-      };
-    }
+    if (note) return held(note, discussion.id);
   }
   return undefined;
 }
