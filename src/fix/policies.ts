@@ -1,6 +1,6 @@
 import { fact, type Fix } from '../domain/diagnosis.js';
 import type { GitlabPort, JobTokenEntry } from '../gitlab/port.js';
-import { writeFailure, type WriteResult } from './allowlist.js';
+import { writeFailure, type BeforeWrite, type WriteResult } from './allowlist.js';
 
 type PoliciesFix = Extract<Fix, { kind: 'policies-add' }>;
 
@@ -9,26 +9,52 @@ type PoliciesFix = Extract<Fix, { kind: 'policies-add' }>;
  * (GraphQL `ciJobTokenScopeUpdatePolicies`), after reading the entry again:
  * it may be gone, have the permission by now, or have others worth keeping.
  */
-export async function addPolicies(gitlab: GitlabPort, fix: PoliciesFix): Promise<WriteResult> {
-  return changePolicies(gitlab, fix, 'add');
+export async function addPolicies(
+  gitlab: GitlabPort,
+  fix: PoliciesFix,
+  beforeWrite?: BeforeWrite,
+): Promise<WriteResult> {
+  return changePolicies(gitlab, fix, 'add', beforeWrite);
 }
 
 /** Takes back exactly the permissions the bot added, keeping the rest. */
-export async function removePolicies(gitlab: GitlabPort, fix: PoliciesFix): Promise<WriteResult> {
-  return changePolicies(gitlab, fix, 'remove');
+export async function removePolicies(
+  gitlab: GitlabPort,
+  fix: PoliciesFix,
+  beforeWrite?: BeforeWrite,
+): Promise<WriteResult> {
+  return changePolicies(gitlab, fix, 'remove', beforeWrite);
+}
+
+/**
+ * Whether the entry grants every permission the fix adds, read from GitLab now (after a write
+ * whose answer was lost). Throws what GitLab throws.
+ */
+export async function holdsPolicies(gitlab: GitlabPort, fix: PoliciesFix): Promise<boolean> {
+  const entry = await findEntry(gitlab, fix);
+  return entry !== undefined && grants(entry, fix.add);
+}
+
+async function findEntry(
+  gitlab: GitlabPort,
+  fix: PoliciesFix,
+): Promise<(JobTokenEntry & { targetPath: string }) | undefined> {
+  // GraphQL takes paths: B's own, as GitLab has it now (a note may name B only by its id).
+  const targetPath = (await gitlab.getProject(fix.target.id)).pathWithNamespace;
+  const entry = (await gitlab.listJobTokenEntries(targetPath)).find(
+    (e) => e.kind === fix.entry.kind && e.path.toLowerCase() === fix.entry.path.toLowerCase(),
+  );
+  return entry && { ...entry, targetPath };
 }
 
 async function changePolicies(
   gitlab: GitlabPort,
   fix: PoliciesFix,
   op: 'add' | 'remove',
+  beforeWrite: BeforeWrite | undefined,
 ): Promise<WriteResult> {
   try {
-    // GraphQL takes paths: B's own, as GitLab has it now (a note may name B only by its id).
-    const targetPath = (await gitlab.getProject(fix.target.id)).pathWithNamespace;
-    const entry = (await gitlab.listJobTokenEntries(targetPath)).find(
-      (e) => e.kind === fix.entry.kind && e.path.toLowerCase() === fix.entry.path.toLowerCase(),
-    );
+    const entry = await findEntry(gitlab, fix);
     if (!entry) {
       return {
         status: 'failed',
@@ -51,7 +77,8 @@ async function changePolicies(
       op === 'add'
         ? [...new Set([...entry.policies, ...fix.add])]
         : entry.policies.filter((p) => !fix.add.includes(p));
-    const answer = await gitlab.updateJobTokenPolicies(targetPath, entry.path, {
+    beforeWrite?.({ via: 'graphql' });
+    const answer = await gitlab.updateJobTokenPolicies(entry.targetPath, entry.path, {
       defaultPermissions: false,
       policies,
     });

@@ -99,7 +99,7 @@ function renderPoliciesState(state: FixState, fix: Extract<Fix, { kind: 'policie
     case 'fixed-by-hand':
       return `**Fixed.** The entry of ${entry} on the allowlist of ${target} grants ${add} now (seen ${when(state.at)}). Retry the failed jobs if they have not run again.`;
     case 'pending':
-      return `**Accepted, not applied yet.** ${code(state.by)} accepted the change on ${when(state.at)}, but GitLab did not confirm it; accept it again to retry.`;
+      return `**Accepted, not applied yet.** ${code(state.by)} accepted the change on ${when(state.at)}, but GitLab did not confirm it. The bot reads the entry of ${entry} again in its next cycle and, if it still lacks ${add}, tries once more.`;
     case 'reverted':
       return `**Reverted.** ${code(state.by)} asked the bot to undo its change on ${when(state.at)}; the entry of ${entry} no longer grants ${add}.`;
     case 'failed':

@@ -12,6 +12,8 @@ export interface Fault {
   /** HTTP method to match (any when omitted). */
   method?: string;
   path: RegExp;
+  /** Tested against the request body as JSON (a GraphQL query or mutation is told by it). */
+  requestBody?: RegExp;
   status: number;
   /** How many requests to fail; default 1. */
   times?: number;
@@ -40,9 +42,13 @@ function safeDecode(path: string): string {
   }
 }
 
-function matches(fault: Fault, method: string, apiPath: string): boolean {
+function matches(fault: Fault, method: string, apiPath: string, body: string): boolean {
   if (fault.method !== undefined && fault.method.toUpperCase() !== method) return false;
   if ((fault.times ?? 1) <= 0) return false;
+  if (fault.requestBody) {
+    fault.requestBody.lastIndex = 0;
+    if (!fault.requestBody.test(body)) return false;
+  }
   // A /g or /y regex keeps state between calls; reset it so matching is repeatable.
   fault.path.lastIndex = 0;
   if (fault.path.test(apiPath)) return true;
@@ -51,8 +57,14 @@ function matches(fault: Fault, method: string, apiPath: string): boolean {
 }
 
 /** Finds the first applicable fault, consumes one use of it, and returns it. */
-export function takeFault(faults: Fault[], method: string, apiPath: string): Fault | undefined {
-  const fault = faults.find((f) => matches(f, method, apiPath));
+export function takeFault(
+  faults: Fault[],
+  method: string,
+  apiPath: string,
+  body: unknown = undefined,
+): Fault | undefined {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  const fault = faults.find((f) => matches(f, method, apiPath, text));
   if (!fault) return undefined;
   fault.times = (fault.times ?? 1) - 1;
   if (fault.times <= 0) faults.splice(faults.indexOf(fault), 1);

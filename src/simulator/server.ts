@@ -203,7 +203,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
     }
 
-    const fault = apiPath ? takeFault(sim.faults, method, apiPath) : undefined;
+    const fault = apiPath ? takeFault(sim.faults, method, apiPath, body) : undefined;
     if (fault && !fault.apply) {
       deliverFault(res, record, fault);
       return;

@@ -2,10 +2,12 @@ import type { StoreContext } from './context.js';
 import { toIso } from './time.js';
 
 export type WriteOp = 'add' | 'remove';
+/** What a write changes: an allowlist entry, or the permissions of one. */
+export type WriteChange = 'allowlist' | 'policies';
 export type WriteIntentState = 'pending' | 'done' | 'failed';
 
 /**
- * An allowlist change the bot set out to make for an approval. It is stored before any request
+ * An allowlist change (an entry, or its permissions) the bot set out to make for an approval. It is stored before any request
  * goes out and settled once the bot knows what GitLab holds, so a change is never lost between
  * GitLab applying it and the bot recording it.
  */
@@ -13,9 +15,11 @@ export interface WriteIntent {
   id: number;
   incidentId: number;
   op: WriteOp;
+  change: WriteChange;
   entry: 'project' | 'group';
   targetId: number;
   targetPath: string;
+  /** A: the project added or removed (0 for a permissions change, whose entry is named by path). */
   sourceId: number;
   sourcePath: string;
   /** The group added or removed, once known. */
@@ -35,6 +39,7 @@ export type WriteIntentInput = Pick<
   WriteIntent,
   | 'incidentId'
   | 'op'
+  | 'change'
   | 'entry'
   | 'targetId'
   | 'targetPath'
@@ -62,6 +67,7 @@ interface IntentRow {
   id: number;
   incident_id: number;
   op: WriteOp;
+  change: WriteChange;
   entry: 'project' | 'group';
   target_id: number;
   target_path: string;
@@ -82,6 +88,7 @@ function toIntent(row: IntentRow): WriteIntent {
     id: row.id,
     incidentId: row.incident_id,
     op: row.op,
+    change: row.change,
     entry: row.entry,
     targetId: row.target_id,
     targetPath: row.target_path,
@@ -100,9 +107,9 @@ function toIntent(row: IntentRow): WriteIntent {
 
 export function createWriteIntentRepository({ db, now }: StoreContext): WriteIntentRepository {
   const insert = db.prepare<Record<string, unknown>, IntentRow>(
-    `INSERT INTO write_intents (incident_id, op, entry, target_id, target_path, source_id,
-       source_path, approved_by, created_at, updated_at)
-     VALUES (@incidentId, @op, @entry, @targetId, @targetPath, @sourceId, @sourcePath,
+    `INSERT INTO write_intents (incident_id, op, change, entry, target_id, target_path,
+       source_id, source_path, approved_by, created_at, updated_at)
+     VALUES (@incidentId, @op, @change, @entry, @targetId, @targetPath, @sourceId, @sourcePath,
        @approvedBy, @at, @at)
      RETURNING *`,
   );

@@ -137,3 +137,96 @@ describe('fine-grained job token permissions (GitLab 18.3+)', () => {
     expect(entryOfApp(platform.config)?.policies).toEqual(['read_jobs']);
   });
 });
+
+describe('a permissions write whose answer is lost', () => {
+  const MUTATION = /ciJobTokenScopeUpdatePolicies/;
+  const mutations = () =>
+    h.sim.requests.filter(
+      (r) => r.path === '/api/graphql' && MUTATION.test(JSON.stringify(r.body ?? {})),
+    );
+  const retries = () =>
+    h.sim.requests.filter((r) => r.method === 'POST' && /\/jobs\/\d+\/retry$/.test(r.path));
+  const approve = () => {
+    const note = h.botNotes()[0];
+    h.world.awardEmoji(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      note?.id ?? 0,
+      h.ids.users.bob,
+      'thumbsup',
+    );
+  };
+
+  it('is confirmed by reading the entry again after a timeout: applied once, its job retried once', async () => {
+    const platform = await world();
+    const pipeline = runDeploy();
+    const bot = h.startBot({ requestTimeoutMs: 400 });
+    await bot.poller.runCycle();
+    approve();
+    // GitLab changes the entry, and its answer never arrives in time.
+    h.sim.faults.push({
+      method: 'POST',
+      path: /^\/graphql$/,
+      requestBody: MUTATION,
+      status: 200,
+      apply: true,
+      delayMs: 5_000,
+    });
+
+    await bot.poller.runCycle();
+
+    expect(mutations()).toHaveLength(1);
+    expect(entryOfApp(platform.config)?.policies).toEqual(['read_jobs', 'read_releases']);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+    expect(retries()).toHaveLength(1);
+    expect(h.botNotes()[0]?.body).toContain('added `read_releases` to the permissions of');
+    const incident = bot.store.incidents.listIncidents()[0]?.id ?? 0;
+    expect(
+      bot.store.actions.listActions(incident).find((a) => a.kind === 'api-write'),
+    ).toMatchObject({
+      status: 'ok',
+      detail: { change: 'policies', confirmedBy: "reading the entry's permissions again" },
+    });
+    expect(bot.store.writeIntents.listPending()).toEqual([]);
+
+    // A second approval of the same offer, and a restart, change nothing more.
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      h.ids.users.bob,
+      '@diagnoser-bot apply',
+    );
+    await h.startBot().poller.runCycle();
+    expect(mutations()).toHaveLength(1);
+    expect(retries()).toHaveLength(1);
+    expect(h.botNotes()).toHaveLength(1);
+  });
+
+  it('is tried once more in a later cycle when GitLab did not make it, and applied once', async () => {
+    const platform = await world();
+    const pipeline = runDeploy();
+    const bot = h.startBot({ requestTimeoutMs: 400 });
+    await bot.poller.runCycle();
+    approve();
+    // The answer is lost and the change was not made: the process is restarted before it knows.
+    h.sim.faults.push({
+      method: 'POST',
+      path: /^\/graphql$/,
+      requestBody: MUTATION,
+      status: 503,
+    });
+
+    await bot.poller.runCycle();
+    expect(entryOfApp(platform.config)?.policies).toEqual(['read_jobs']);
+    expect(h.botNotes()[0]?.body).toContain('**Accepted, not applied yet.**');
+    expect(bot.store.writeIntents.listPending()).toHaveLength(1);
+
+    await h.startBot().poller.runCycle();
+
+    expect(mutations().filter((r) => r.status === 200)).toHaveLength(1);
+    expect(entryOfApp(platform.config)?.policies).toEqual(['read_jobs', 'read_releases']);
+    expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
+    expect(retries()).toHaveLength(1);
+    expect(h.botNotes()[0]?.body).toContain('added `read_releases` to the permissions of');
+  });
+});

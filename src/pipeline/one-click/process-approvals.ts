@@ -1,15 +1,14 @@
 import type { Diagnosis } from '../../domain/diagnosis.js';
 import { authorise } from '../../fix/authorise.js';
 import { readApprovals, type Approval } from '../../fix/approvals.js';
-import { code } from '../../render/markdown.js';
-import { approvesOffer, chosenIncident, isOfferable, latestOffer } from '../../fix/offer.js';
+import { approvesOffer, isOfferable, latestOffer } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
-import { ACTION, fixStateOf, hasOneClickFix } from '../../fix/state.js';
+import { fixStateOf, hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { failureSeen, refreshNotes } from '../publish/note.js';
-import { applyPolicies, revertPolicies } from './apply-policies.js';
+import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
 import { processRetryApprovals } from './process-retry.js';
 import { answerOnce } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
@@ -83,18 +82,6 @@ export async function processApprovals(
   return report;
 }
 
-function handledKeys(deps: PipelineDeps, incidents: Incident[]): Set<string> {
-  const keys = new Set<string>();
-  for (const incident of incidents) {
-    for (const action of deps.store.actions.listActions(incident.id)) {
-      if (action.kind === ACTION.approval && typeof action.detail.key === 'string') {
-        keys.add(action.detail.key);
-      }
-    }
-  }
-  return keys;
-}
-
 async function handleApproval(
   deps: PipelineDeps,
   bot: GitlabUser,
@@ -120,43 +107,17 @@ async function handleApproval(
       : (state?.kind === 'offered' || state?.kind === 'failed') &&
           isOfferable(diagnosisOf(incident));
   });
-  const record = (incident: Incident, status: string, extra: Record<string, unknown> = {}) =>
-    store.actions.recordAction({
-      incidentId: incident.id,
-      kind: ACTION.approval,
-      actor: approval.username,
-      status,
-      detail: { key: approval.key, via: approval.via, command: approval.command, ...extra },
-    });
-
+  const record = approvalRecorder(deps, approval, approval.command);
   // One approval, one change: a note with several offers needs the incident named.
-  const chosen = chosenIncident(
-    approval.incidentId,
-    open.map((i) => i.id),
-  );
-  if (chosen.id === undefined) {
-    for (const incident of incidents) {
-      record(incident, 'ignored', {
-        reason:
-          chosen.why === 'ambiguous'
-            ? 'several offers on the note: the approval must name the incident'
-            : `nothing to ${wantsRevert ? 'revert' : 'apply'}`,
-      });
-    }
-    if (chosen.why === 'ambiguous') {
-      await answerOnce(
-        deps,
-        note,
-        approval,
-        open[0]?.id,
-        `This comment offers several changes, and one approval makes one: reply ${open
-          .map((i) => code(`@${bot.username} ${approval.command.replace('-', ' ')} ${i.id}`))
-          .join(' or ')} to choose`,
-      );
-    }
-    return;
-  }
-  const incident = open.find((i) => i.id === chosen.id) as Incident;
+  const incident = await chooseOne(deps, bot, note, approval, {
+    incidents,
+    open,
+    record,
+    nothing: `nothing to ${wantsRevert ? 'revert' : 'apply'}`,
+    what: 'changes',
+    verb: approval.command.replace('-', ' '),
+  });
+  if (!incident) return;
   const diagnosis = diagnosisOf(incident) as Diagnosis;
   const fix = diagnosis.fix as OneClickFix;
   // Bound to the offer: an approval older than the offer it would accept counts for nothing.
@@ -183,18 +144,6 @@ async function handleApproval(
     report.refused += 1;
     if (approval.via === 'reply') {
       await answerOnce(deps, note, approval, incident.id, allowed.answer);
-    }
-    return;
-  }
-  if (fix.kind === 'policies-add') {
-    record(incident, 'allowed', { accessLevel: allowed.level });
-    const result = wantsRevert
-      ? await revertPolicies(deps, incident, fix, approval.username)
-      : await applyPolicies(deps, incident, fix, approval.username);
-    changed.add(incident.id);
-    if (!wantsRevert && result.status === 'applied' && result.answer.made) {
-      report.applied += 1;
-      report.retried += await retryAffectedJobs(deps, incident);
     }
     return;
   }

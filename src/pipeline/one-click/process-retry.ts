@@ -1,12 +1,12 @@
 import { authoriseRetry } from '../../fix/authorise.js';
 import { readApprovals, type Approval } from '../../fix/approvals.js';
-import { approvesOffer, chosenIncident, latestOffer } from '../../fix/offer.js';
+import { approvesOffer, latestOffer } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
-import { ACTION, hasOneClickFix } from '../../fix/state.js';
+import { hasOneClickFix } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
-import { code } from '../../render/markdown.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
+import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
 import { answerOnce } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, type OneClickReport } from './types.js';
@@ -35,14 +35,7 @@ export async function processRetryApprovals(
   const approvals = (await readApprovals(deps.gitlab, note, bot)).filter(
     (a) => a.command === 'retry' || (a.via === 'reaction' && onlyOffer),
   );
-  const handled = new Set(
-    incidents.flatMap((i) =>
-      store.actions
-        .listActions(i.id)
-        .filter((a) => a.kind === ACTION.approval && typeof a.detail.key === 'string')
-        .map((a) => a.detail.key as string),
-    ),
-  );
+  const handled = handledKeys(deps, incidents);
   for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
     if (handled.has(approval.key)) continue;
     report.approvalsSeen += 1;
@@ -60,41 +53,16 @@ async function handleRetry(
   changed: Set<number>,
 ) {
   const { store } = deps;
-  const record = (incident: Incident, status: string, extra: Record<string, unknown> = {}) =>
-    store.actions.recordAction({
-      incidentId: incident.id,
-      kind: ACTION.approval,
-      actor: approval.username,
-      status,
-      detail: { key: approval.key, via: approval.via, command: 'retry', ...extra },
-    });
-  const chosen = chosenIncident(
-    approval.incidentId,
-    incidents.map((i) => i.id),
-  );
-  if (chosen.id === undefined) {
-    for (const incident of incidents) {
-      record(incident, 'ignored', {
-        reason:
-          chosen.why === 'ambiguous'
-            ? 'several offers on the note: the approval must name the incident'
-            : 'nothing to retry',
-      });
-    }
-    if (chosen.why === 'ambiguous') {
-      await answerOnce(
-        deps,
-        note,
-        approval,
-        incidents[0]?.id,
-        `This comment offers several retries, and one approval makes one: reply ${incidents
-          .map((i) => code(`@${bot.username} retry ${i.id}`))
-          .join(' or ')} to choose`,
-      );
-    }
-    return;
-  }
-  const incident = incidents.find((i) => i.id === chosen.id) as Incident;
+  const record = approvalRecorder(deps, approval, 'retry');
+  const incident = await chooseOne(deps, bot, note, approval, {
+    incidents,
+    open: incidents,
+    record,
+    nothing: 'nothing to retry',
+    what: 'retries',
+    verb: 'retry',
+  });
+  if (!incident) return;
   const where = `${note.targetKind}:${note.targetKey}`;
   if (!approvesOffer(approval.at, latestOffer(store.actions.listActions(incident.id), where))) {
     record(incident, 'ignored', { reason: 'given before the retry was offered' });

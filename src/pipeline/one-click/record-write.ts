@@ -25,6 +25,7 @@ function whereOf(intent: WriteIntent) {
     sourceId: intent.sourceId,
     approvedBy: intent.approvedBy,
     intentId: intent.id,
+    ...(intent.change === 'policies' ? { change: intent.change } : {}),
   };
 }
 
@@ -120,6 +121,11 @@ export function recordPending(
 
 /** The reason given when every try went unanswered (each try's error is in the trail). */
 export function notAppliedReason(intent: WriteIntent): Fact {
+  if (intent.change === 'policies') {
+    return intent.op === 'add'
+      ? fact`GitLab did not answer the bot's ${intent.unanswered} tries to change the permissions of ${intent.sourcePath} on the allowlist of ${intent.targetPath}.`
+      : fact`GitLab did not answer the bot's ${intent.unanswered} tries to take back the permissions it gave ${intent.sourcePath} on the allowlist of ${intent.targetPath}.`;
+  }
   return intent.op === 'add'
     ? fact`GitLab did not answer the bot's ${intent.unanswered} tries to add ${intent.sourcePath} to the allowlist of ${intent.targetPath}.`
     : fact`GitLab did not answer the bot's ${intent.unanswered} tries to remove ${intent.sourcePath} from the allowlist of ${intent.targetPath}.`;

@@ -4,14 +4,16 @@ import {
   addToAllowlist,
   holdsEntry,
   removeFromAllowlist,
+  type BeforeWrite,
   type BotEntry,
   type WriteResult,
 } from '../../fix/allowlist.js';
+import { addPolicies, holdsPolicies, removePolicies } from '../../fix/policies.js';
 import { ACTION, isWritten } from '../../fix/state.js';
 import type { Incident, WriteIntent, WriteOp } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { notAppliedReason, recordPending, recordWrite, type Confirmed } from './record-write.js';
-import type { AllowlistFix } from './types.js';
+import type { OneClickFix } from './types.js';
 
 /**
  * Unanswered tries per approval: the first, and one more in a later cycle. A try a crash cut
@@ -38,45 +40,93 @@ export function holdsChange(outcome: TryOutcome): boolean {
 export function openWriteIntent(
   deps: PipelineDeps,
   incident: Incident,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   op: WriteOp,
   entry: 'project' | 'group',
   approvedBy: string,
 ): WriteIntent {
+  const target = { targetId: fix.target.id, targetPath: fix.target.path };
+  const where = { incidentId: incident.id, op, approvedBy, ...target };
+  if (fix.kind === 'policies-add') {
+    return deps.store.writeIntents.openIntent({
+      ...where,
+      change: 'policies',
+      entry: fix.entry.kind,
+      sourceId: 0,
+      sourcePath: fix.entry.path,
+    });
+  }
   return deps.store.writeIntents.openIntent({
-    incidentId: incident.id,
-    op,
+    ...where,
+    change: 'allowlist',
     entry: op === 'remove' ? addedEntry(deps, incident).kind : entry,
-    targetId: fix.target.id,
-    targetPath: fix.target.path,
     sourceId: fix.source.id,
     sourcePath: fix.source.path,
-    approvedBy,
   });
 }
 
+/** Whether the incident's fix is the change an intent was opened for. */
+export function intentFits(intent: WriteIntent, fix: OneClickFix | undefined): fix is OneClickFix {
+  return (
+    (intent.change === 'policies' && fix?.kind === 'policies-add') ||
+    (intent.change === 'allowlist' && fix?.kind === 'allowlist-add')
+  );
+}
+
+/** How to make an intent's change, and how to tell from GitLab whether it holds. */
+interface Change {
+  write(beforeWrite: BeforeWrite): Promise<WriteResult>;
+  /** Whether GitLab holds the entry (or the permissions) now. */
+  holds(): Promise<boolean>;
+  /** The entry recorded when a lost answer is confirmed. */
+  entry: BotEntry;
+}
+
+function changeOf(
+  deps: PipelineDeps,
+  incident: Incident,
+  fix: OneClickFix,
+  intent: WriteIntent,
+): Change {
+  const { gitlab } = deps;
+  if (fix.kind === 'policies-add') {
+    return {
+      write: (beforeWrite) =>
+        intent.op === 'add'
+          ? addPolicies(gitlab, fix, beforeWrite)
+          : removePolicies(gitlab, fix, beforeWrite),
+      holds: () => holdsPolicies(gitlab, fix),
+      entry: { kind: fix.entry.kind, via: 'graphql' },
+    };
+  }
+  const entry = entryOf(deps, incident, intent);
+  return {
+    write: (beforeWrite) =>
+      intent.op === 'add'
+        ? addToAllowlist(gitlab, fix, intent.entry, beforeWrite)
+        : removeFromAllowlist(gitlab, fix, addedEntry(deps, incident), beforeWrite),
+    holds: () => holdsEntry(gitlab, fix, entry),
+    entry,
+  };
+}
+
 /**
- * One try of an intent: the checks and the write. When GitLab's answer is lost, the allowlist
- * is read again at once; what it shows decides, and if it cannot tell, the intent stays
+ * One try of an intent: the checks and the write. When GitLab's answer is lost, what GitLab
+ * holds is read again at once; what it shows decides, and if it cannot tell, the intent stays
  * pending for a later cycle.
  */
 export async function tryWrite(
   deps: PipelineDeps,
   incident: Incident,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   intentId: number,
 ): Promise<TryOutcome> {
-  const { store, gitlab } = deps;
   const intent = current(deps, intentId);
   let sent = false;
-  const beforeWrite = (write: { groupId?: number; via: 'rest' | 'graphql' }) => {
-    store.writeIntents.markSent(intentId, write);
+  const result = await changeOf(deps, incident, fix, intent).write((write) => {
+    deps.store.writeIntents.markSent(intentId, write);
     sent = true;
-  };
-  const result =
-    intent.op === 'add'
-      ? await addToAllowlist(gitlab, fix, intent.entry, beforeWrite)
-      : await removeFromAllowlist(gitlab, fix, addedEntry(deps, incident), beforeWrite);
+  });
   if (result.status === 'unknown') return reconcile(deps, incident, fix, intentId, result.reason);
   // "Already there" in answer to the bot's own request: a resent request found its first copy.
   if (result.status === 'already-present' && sent) return reconcile(deps, incident, fix, intentId);
@@ -92,17 +142,17 @@ export async function tryWrite(
 export async function reconcile(
   deps: PipelineDeps,
   incident: Incident,
-  fix: AllowlistFix,
+  fix: OneClickFix,
   intentId: number,
   lastError?: Fact,
 ): Promise<TryOutcome> {
   if (lastError) deps.store.writeIntents.countUnanswered(intentId);
   const intent = current(deps, intentId);
   if (intent.sentAt !== null) {
-    const entry = entryOf(deps, incident, intent);
+    const change = changeOf(deps, incident, fix, intent);
     let holds: boolean;
     try {
-      holds = await holdsEntry(deps.gitlab, fix, entry);
+      holds = await change.holds();
     } catch (error) {
       const reason =
         `GitLab did not say whether the change was made (${errorMessage(error)})` as Fact;
@@ -118,8 +168,8 @@ export async function reconcile(
     if (holds === (intent.op === 'add')) {
       const confirmed: Confirmed = {
         status: 'confirmed',
-        entry,
-        by: 'reading the allowlist again',
+        entry: change.entry,
+        by: `reading the ${intent.change === 'policies' ? "entry's permissions" : 'allowlist'} again`,
       };
       recordWrite(deps, incident, intent, confirmed);
       return confirmed;

@@ -8,6 +8,7 @@ import { migration as auditIssues } from './007-audit-issues.js';
 import { migration as webhookDeliveries } from './008-webhook-deliveries.js';
 import { migration as writeIntents } from './009-write-intents.js';
 import { migration as feedback } from './010-feedback.js';
+import { migration as writeIntentChange } from './011-write-intent-change.js';
 import type { Migration } from './migration.js';
 
 /** Every migration, oldest first. Append new ones; the last version is the code's schema. */
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   webhookDeliveries,
   writeIntents,
   feedback,
+  writeIntentChange,
 ];

@@ -1,0 +1,89 @@
+import type { Approval } from '../../fix/approvals.js';
+import { chosenIncident } from '../../fix/offer.js';
+import { ACTION } from '../../fix/state.js';
+import type { GitlabUser } from '../../gitlab/port.js';
+import { code } from '../../render/markdown.js';
+import type { Incident, Note as StoredNote } from '../../store/index.js';
+import type { PipelineDeps } from '../deps.js';
+import { answerOnce } from './refusal.js';
+
+/** Records in an incident's trail what became of one approval. */
+export type RecordApproval = (
+  incident: Incident,
+  status: string,
+  extra?: Record<string, unknown>,
+) => void;
+
+export function approvalRecorder(
+  deps: PipelineDeps,
+  approval: Approval,
+  command: string,
+): RecordApproval {
+  return (incident, status, extra = {}) =>
+    deps.store.actions.recordAction({
+      incidentId: incident.id,
+      kind: ACTION.approval,
+      actor: approval.username,
+      status,
+      detail: { key: approval.key, via: approval.via, command, ...extra },
+    });
+}
+
+/** The approvals already handled for these incidents: each is acted on once, also after a restart. */
+export function handledKeys(deps: PipelineDeps, incidents: readonly Incident[]): Set<string> {
+  const keys = new Set<string>();
+  for (const incident of incidents) {
+    for (const action of deps.store.actions.listActions(incident.id)) {
+      if (action.kind === ACTION.approval && typeof action.detail.key === 'string') {
+        keys.add(action.detail.key);
+      }
+    }
+  }
+  return keys;
+}
+
+/**
+ * One approval, one change: the open offer an approval is for. When there is none, every
+ * incident of the note records why; when several could be meant, the person is told once how
+ * to name one (`what` names the offers, `verb` the command to reply).
+ */
+export async function chooseOne(
+  deps: PipelineDeps,
+  bot: GitlabUser,
+  note: StoredNote,
+  approval: Approval,
+  choice: {
+    incidents: readonly Incident[];
+    open: readonly Incident[];
+    record: RecordApproval;
+    nothing: string;
+    what: string;
+    verb: string;
+  },
+): Promise<Incident | undefined> {
+  const { open } = choice;
+  const chosen = chosenIncident(
+    approval.incidentId,
+    open.map((i) => i.id),
+  );
+  if (chosen.id !== undefined) return open.find((i) => i.id === chosen.id);
+  const ambiguous = chosen.why === 'ambiguous';
+  for (const incident of choice.incidents) {
+    choice.record(incident, 'ignored', {
+      reason: ambiguous
+        ? 'several offers on the note: the approval must name the incident'
+        : choice.nothing,
+    });
+  }
+  if (ambiguous) {
+    const replies = open.map((i) => code(`@${bot.username} ${choice.verb} ${i.id}`)).join(' or ');
+    await answerOnce(
+      deps,
+      note,
+      approval,
+      open[0]?.id,
+      `This comment offers several ${choice.what}, and one approval makes one: reply ${replies} to choose`,
+    );
+  }
+  return undefined;
+}
