@@ -3,6 +3,7 @@ import {
   GitlabAuthError,
   GitlabNotFoundError,
   GitlabRequestError,
+  GitlabResponseError,
   GitlabTransientError,
   errorMessage,
 } from '../errors.js';
@@ -220,10 +221,14 @@ export async function holdsEntry(
 }
 
 export function writeFailure(error: unknown, target: string, source: string): WriteResult {
-  if (error instanceof GitlabTransientError) {
+  // An answer that never came, or came unreadable: GitLab may have made the change all the same.
+  if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
     return {
       status: 'unknown',
-      reason: fact`GitLab did not answer in time (${errorMessage(error)})`,
+      reason:
+        error instanceof GitlabResponseError
+          ? fact`GitLab's answer could not be read (${errorMessage(error)})`
+          : fact`GitLab did not answer in time (${errorMessage(error)})`,
     };
   }
   if (error instanceof GitlabAuthError) {

@@ -82,18 +82,21 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
 
   function defer(jobId: number, attempts: number, error: unknown, report: DrainReport) {
     const message = errorMessage(error);
+    const retryAfter = error instanceof GitlabTransientError ? error.retryAfterMs : undefined;
+    // GitLab asked the bot to wait (a pause, or a rate limit's Retry-After): the job waits that
+    // long, and the wait uses up none of its attempts, however many kinds of request pause.
+    if (retryAfter !== undefined) {
+      store.jobQueue.postponeJob(jobId, message, new Date(now().getTime() + retryAfter));
+      report.deferred += 1;
+      return;
+    }
     if (attempts + 1 >= settings.maxAttempts) {
       store.jobQueue.markJobFailed(jobId, message);
       report.failed += 1;
       return;
     }
-    const retryAfter = error instanceof GitlabTransientError ? error.retryAfterMs : undefined;
     const backoff = Math.min(60 * 60_000, 60_000 * 2 ** attempts);
-    store.jobQueue.markJobRetry(
-      jobId,
-      message,
-      new Date(now().getTime() + Math.max(backoff, retryAfter ?? 0)),
-    );
+    store.jobQueue.markJobRetry(jobId, message, new Date(now().getTime() + backoff));
     report.deferred += 1;
   }
 

@@ -49,6 +49,8 @@ export interface RecordedRequest {
   query: Record<string, string | string[]>;
   /** Status answered; 0 while the request is still being handled, -1 if the connection was cut. */
   status: number;
+  /** The status GitLab's handling gave a request whose answer a fault then replaced (`apply`). */
+  appliedStatus?: number;
   /** The authenticated user, when the token was valid. */
   userId?: number;
   /** Parsed request body for requests that had one. */
@@ -67,6 +69,11 @@ export interface Simulator {
   unhandled: RecordedRequest[];
   /** Injected failures, consumed in order (see `Fault`). */
   faults: Fault[];
+  /**
+   * Asked for a failure when no entry of `faults` matched: a test's own rule (e.g. the first
+   * request of each kind fails). `apiPath` is the path after `/api/v4` (`/graphql` for GraphQL).
+   */
+  injectFault?: (request: { method: string; apiPath: string; body: unknown }) => Fault | undefined;
   /** Unexpected exceptions thrown by handlers (answered 500): a simulator bug if not empty. */
   errors: unknown[];
   /** Webhook deliveries attempted, oldest first (see `World.hooks`). */
@@ -203,13 +210,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
     }
 
-    const fault = apiPath ? takeFault(sim.faults, method, apiPath, body) : undefined;
+    const fault = apiPath
+      ? (takeFault(sim.faults, method, apiPath, body) ??
+        sim.injectFault?.({ method, apiPath, body }))
+      : undefined;
     if (fault && !fault.apply) {
       deliverFault(res, record, fault);
       return;
     }
     const response = serve(req, record, method, apiPath, rawPath, query, body);
     // A lost answer: GitLab did the work, the client never heard.
+    if (fault) record.appliedStatus = response.status;
     if (fault) deliverFault(res, record, fault);
     else answer(res, record, response);
   }

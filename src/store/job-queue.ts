@@ -33,6 +33,8 @@ export interface JobQueueRepository {
   markJobDone(jobId: number): boolean;
   /** Counts a failed attempt and schedules the next one. */
   markJobRetry(jobId: number, error: string, nextAttemptAt: Timestamp): boolean;
+  /** Puts a job back without counting an attempt: GitLab asked the bot to wait, nothing failed. */
+  postponeJob(jobId: number, reason: string, nextAttemptAt: Timestamp): boolean;
   /** Counts a failed attempt and gives up on the job; the caller decides when. */
   markJobFailed(jobId: number, error: string): boolean;
   /** Whether the job was ever enqueued, whatever its status. */
@@ -96,6 +98,11 @@ export function createJobQueueRepository({ db, now }: StoreContext): JobQueueRep
      SET status = 'pending', attempts = attempts + 1, last_error = ?, next_attempt_at = ?, updated_at = ?
      WHERE job_id = ?`,
   );
+  const postpone = db.prepare<[string, string, string, number]>(
+    `UPDATE job_queue
+     SET status = 'pending', last_error = ?, next_attempt_at = ?, updated_at = ?
+     WHERE job_id = ?`,
+  );
   const failed = db.prepare<[string, string, number]>(
     `UPDATE job_queue
      SET status = 'failed', attempts = attempts + 1, last_error = ?, updated_at = ?
@@ -133,6 +140,10 @@ export function createJobQueueRepository({ db, now }: StoreContext): JobQueueRep
     },
     markJobRetry(jobId, error, nextAttemptAt) {
       const changes = retry.run(maskSecrets(error), toIso(nextAttemptAt), toIso(now()), jobId);
+      return changes.changes > 0;
+    },
+    postponeJob(jobId, reason, nextAttemptAt) {
+      const changes = postpone.run(maskSecrets(reason), toIso(nextAttemptAt), toIso(now()), jobId);
       return changes.changes > 0;
     },
     markJobFailed(jobId, error) {

@@ -14,6 +14,11 @@ export function randomFrom(seed: number): () => number {
   };
 }
 
+/** Whether GitLab made what a request asked: answered 201, or made and its answer lost. */
+function made(r: { status: number; appliedStatus?: number }): boolean {
+  return r.status === 201 || r.appliedStatus === 201;
+}
+
 /** What GitLab holds that should not be there twice, and what should be there but is not. */
 export interface StateProblems {
   duplicates: string[];
@@ -22,9 +27,10 @@ export interface StateProblems {
 
 /**
  * Reads GitLab's state (the simulator's world and request log) after the bot ran: one bot
- * note per merge request; each approved fix written exactly once (successful POSTs counted),
+ * note per merge request; each approved fix written exactly once (POSTs GitLab made counted,
+ * also those whose answer was lost),
  * none for the others; each failed job of an approved fix retried exactly once, none of the
- * others; every failed job diagnosed (done in the bot's queue); every approved note says fixed.
+ * others; every failed job diagnosed (done in the bot's queue); every approved note says the bot fixed it.
  */
 export function gitlabStateProblems(input: {
   sim: Simulator;
@@ -49,7 +55,7 @@ export function gitlabStateProblems(input: {
           r.method === 'POST' &&
           r.path === `/api/v4/projects/${c.targetId}/job_token_scope/allowlist` &&
           Number(r.body?.target_project_id) === c.projectId &&
-          r.status === 201,
+          made(r),
       );
       count(`allowlist writes for ${c.path}`, writes.length, c.approve ? 1 : 0);
     }
@@ -58,15 +64,17 @@ export function gitlabStateProblems(input: {
         (r) =>
           r.method === 'POST' &&
           r.path === `/api/v4/projects/${c.projectId}/jobs/${jobId}/retry` &&
-          r.status === 201,
+          made(r),
       );
       count(`retries of job ${jobId} of ${c.path}`, retries.length, c.approve ? 1 : 0);
       if (store.jobQueue.getJob(jobId)?.status !== 'done') {
         losses.push(`job ${jobId} of ${c.path} not diagnosed`);
       }
     }
-    if (c.approve && !notes[0]?.body.includes('**Fixed.**')) {
-      losses.push(`the note on ${c.path}!${c.iid} does not say fixed`);
+    // Fixed by the bot on bob's approval: a write of its own misreported as failed, or as made
+    // by hand, is not the story GitLab holds.
+    if (c.approve && !notes[0]?.body.includes('**Fixed.** `bob` accepted the change')) {
+      losses.push(`the note on ${c.path}!${c.iid} does not say the bot fixed it`);
     }
   }
   return { duplicates, losses };

@@ -1,4 +1,4 @@
-import { GitlabTransientError, errorMessage } from '../../errors.js';
+import { GitlabResponseError, GitlabTransientError, errorMessage } from '../../errors.js';
 import { ACTION } from '../../fix/state.js';
 import type { Job } from '../../gitlab/port.js';
 import type { Incident, Occurrence } from '../../store/index.js';
@@ -81,9 +81,8 @@ export async function retryAffectedJobs(
       });
       retried += 1;
     } catch (error) {
-      // Left for the next cycle: the trail shows the job is not retried yet.
-      if (error instanceof GitlabTransientError) throw error;
-      // Refused because it was retried already: by the bot before a crash, or its answer lost.
+      // Refused because it was retried already (by the bot before a crash), or its answer lost
+      // or unreadable: the pipeline tells whether the retry was made.
       const newer = await newerRun(deps, occurrence);
       if (newer) {
         store.actions.recordAction({
@@ -100,6 +99,10 @@ export async function retryAffectedJobs(
         });
         retried += 1;
         continue;
+      }
+      // Left for the next cycle: the trail shows the job is not retried yet.
+      if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
+        throw error;
       }
       store.actions.recordAction({
         incidentId: incident.id,
