@@ -8,7 +8,7 @@ import type { Note as StoredNote, Store } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { statusLineOf } from '../lifecycle/status-line.js';
 import type { NoteTarget } from './target.js';
-import { bodyHash, upsertNote, type PublishResult } from './upsert.js';
+import { bodyHash, upsertNote, type HeldVersion, type PublishResult } from './upsert.js';
 
 /** Every incident seen on this merge request or commit, with its failed jobs and fix state. */
 export function noteEntries(store: Store, target: NoteTarget, bot: GitlabUser): NoteEntry[] {
@@ -95,6 +95,23 @@ export async function publishNote(
       });
     }
   });
+  const offered = (incidentId: number, offer: string, at: string, noteId: number, url: string) =>
+    store.actions.recordAction({
+      incidentId,
+      kind: ACTION.offered,
+      status: 'ok',
+      detail: { url, ...where, noteId, offer, offeredAt: at },
+    });
+  // A version GitLab already shows with this very offer (written by the bot before a crash or a
+  // lost answer) sets the offer's time, whatever is written next.
+  const held = (version: HeldVersion) =>
+    store.transaction(() => {
+      for (const [incidentId, offer] of [...newOffers]) {
+        if (!heldOffer(store, incidentId, where.target, offer, version)) continue;
+        offered(incidentId, offer, version.at, version.noteId, version.url);
+        newOffers.delete(incidentId);
+      }
+    });
   const record = (note: PublishResult) => {
     if (note.heldBack) {
       recordHeldBack(store, target, entries, hash);
@@ -109,24 +126,15 @@ export async function publishNote(
         detail: note.adopted ? { ...written, adopted: true } : written,
       });
       // Each version of an offer is recorded with the time GitLab wrote it: only approvals given
-      // after that time count (fix/offer.ts). A version GitLab already held keeps its own time.
+      // after that time count (fix/offer.ts).
       const offer = newOffers.get(entry.incidentId);
-      if (offer === undefined) continue;
-      const shown = note.held && heldOffer(store, entry.incidentId, where.target, offer, note.held);
-      store.actions.recordAction({
-        incidentId: entry.incidentId,
-        kind: ACTION.offered,
-        status: 'ok',
-        detail: {
-          ...written,
-          offer,
-          offeredAt: shown ? note.held?.at : (note.at ?? deps.now().toISOString()),
-        },
-      });
+      const at = note.at ?? deps.now().toISOString();
+      if (offer !== undefined) offered(entry.incidentId, offer, at, note.noteId, note.url);
     }
   };
   return upsertNote(gitlab, store, target, body, ids, bot.id, {
     checkHeld: newOffers.size > 0,
+    onHeld: held,
     onStored: record,
   });
 }

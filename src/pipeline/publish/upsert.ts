@@ -24,8 +24,15 @@ export interface PublishResult {
    * and not yet stored: it is stored now, and `at` is when GitLab wrote it.
    */
   adopted?: boolean;
-  /** The bot's version GitLab held before this call wrote anything, when it was read. */
-  held?: { bodyHash: string; at: string };
+}
+
+/** The bot's version of a note GitLab held before anything was written, when it was read. */
+export interface HeldVersion {
+  noteId: number;
+  url: string;
+  bodyHash: string;
+  /** When GitLab wrote it. */
+  at: string;
 }
 
 export interface UpsertOptions {
@@ -33,6 +40,8 @@ export interface UpsertOptions {
   checkHeld?: boolean;
   /** Records what the caller keeps about a version written or adopted, with the note itself. */
   onStored?: (result: PublishResult) => void;
+  /** Told GitLab's version as soon as it is read, before anything is written. */
+  onHeld?: (held: HeldVersion) => void;
 }
 
 /** A version of the bot's note as GitLab holds it. */
@@ -61,9 +70,7 @@ export async function upsertNote(
 ): Promise<PublishResult> {
   const hash = bodyHash(body);
   // The note and what the caller records about it are stored together: a crash keeps both or neither.
-  let found: PublishResult['held'];
-  const kept = (written: PublishResult, discussionId: string | null): PublishResult => {
-    const result = found ? { ...written, held: found } : written;
+  const kept = (result: PublishResult, discussionId: string | null): PublishResult => {
     store.transaction(() => {
       save(store, target, result.noteId, discussionId, hash, incidentIds);
       options.onStored?.(result);
@@ -82,7 +89,10 @@ export async function upsertNote(
     known && !options.checkHeld
       ? undefined
       : await findOwnNote(gitlab, target, botUserId, hash, known?.noteId);
-  if (held) found = { bodyHash: held.bodyHash, at: held.at };
+  if (held) {
+    const url = noteUrl(target, held.noteId);
+    options.onHeld?.({ noteId: held.noteId, url, bodyHash: held.bodyHash, at: held.at });
+  }
   if (held?.unchanged) {
     // Written by the bot and never stored: kept now, or its approvals would never be read.
     const url = noteUrl(target, held.noteId);
