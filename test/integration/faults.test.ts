@@ -201,10 +201,7 @@ describe('a fault at the first request of every kind the bot makes', () => {
     60_000,
   );
 
-  // Not malformed JSON yet: an unreadable answer to the failed-jobs listing (GraphQL, then the
-  // per-project REST fallback) leaves the failed job never found in this story, a loss still to
-  // be fixed in discovery.
-  it.each(Object.keys(FAULTS).filter((name) => name !== 'malformed JSON'))(
+  it.each(Object.keys(FAULTS))(
     'the fine-grained permissions story, %s: the permission granted once, the job retried once',
     async (name) => {
       const { world, ids } = seedStoryWorld({ version: '18.3.0' });

@@ -67,6 +67,7 @@ export async function sweepFailedPipelines(
       : Date.parse(stored) - Math.min(CLOCK_SLACK_MS, options.lookbackMs),
   ).toISOString();
   const leftOver: ProjectRef[] = [];
+  let unread = false;
   let next = 0;
   while (next < projects.length) {
     const plan = planner.current();
@@ -98,6 +99,8 @@ export async function sweepFailedPipelines(
         where: `failed jobs of ${batch.length} project(s) (GraphQL)`,
         message: `${errorMessage(error)}; listing them one by one instead`,
       });
+      // The window is not moved on: if listing one by one fails too, the next sweep looks again.
+      unread = true;
       leftOver.push(...batch);
       next += batch.length;
       continue;
@@ -106,7 +109,7 @@ export async function sweepFailedPipelines(
     const added = queueFound(store, jobs);
     if (added > 0 && (await found(added)) === 'pause') return { outcome: 'pause', leftOver };
   }
-  store.meta.setMeta(SWEEP_SINCE_KEY, startedAt.toISOString());
+  if (!unread) store.meta.setMeta(SWEEP_SINCE_KEY, startedAt.toISOString());
   return { outcome: 'ok', leftOver };
 }
 
