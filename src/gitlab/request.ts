@@ -1,4 +1,4 @@
-import { GitlabNotFoundError, GitlabPausedError } from '../errors.js';
+import { GitlabNotFoundError, GitlabPausedError, GitlabResponseError } from '../errors.js';
 import { mapGitlabError, type CallContext } from './map-error.js';
 import { withRetry, worthRetrying, type RetryPolicy } from './retry.js';
 
@@ -14,7 +14,7 @@ export interface RequestEvent {
 }
 
 /**
- * Runs one call to GitLab. `read` retries transient failures; `write` only a
+ * Runs one call to GitLab. `read` retries transient failures and unreadable bodies; `write` only a
  * 429, which GitLab answers before doing anything (a 500 or a timeout may
  * have come after the change was made).
  */
@@ -25,6 +25,14 @@ export interface Requester {
 
 const rateLimited = (error: unknown) =>
   worthRetrying(error) && (error as { status?: number }).status === 429;
+
+/**
+ * A read is asked again after what may pass: a transient error, or a body cut short or garbled
+ * on the way (not JSON). An answer of the wrong shape is GitLab's own and would come again.
+ */
+const readAgain = (error: unknown) =>
+  worthRetrying(error) ||
+  (error instanceof GitlabResponseError && error.cause instanceof SyntaxError);
 
 /**
  * The one way every call reaches GitLab (REST, GraphQL, log streams): timed,
@@ -65,8 +73,7 @@ export function createRequester(
     }
   }
   return {
-    read: (context, call) =>
-      withRetry(() => once('read', context, call), retry, worthRetrying, signal),
+    read: (context, call) => withRetry(() => once('read', context, call), retry, readAgain, signal),
     write: (context, call) =>
       withRetry(() => once('write', context, call), retry, rateLimited, signal),
   };

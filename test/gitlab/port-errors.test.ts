@@ -33,7 +33,11 @@ afterEach(async () => {
 async function simulated() {
   const { world, ids } = seedStoryWorld();
   sim = await startSimulator({ world });
-  return { sim, gitlab: createGitlabAdapter({ url: sim.url, token: ids.tokens.bot, retry: FAST }) };
+  return {
+    sim,
+    ids,
+    gitlab: createGitlabAdapter({ url: sim.url, token: ids.tokens.bot, retry: FAST }),
+  };
 }
 
 /** A server that answers every request with `body` as JSON, whatever it is. */
@@ -78,6 +82,29 @@ describe('every error leaving the GitLab port is one of its own', () => {
     const url = await answering('{"id": 1,');
     const gitlab = createGitlabAdapter({ url, token: 't', retry: FAST });
     expect(await caught(gitlab.currentUser())).toBeInstanceOf(GitlabResponseError);
+  });
+
+  it('a read whose body was cut is asked again; a write is not, and an odd shape is not', async () => {
+    const { sim, ids } = await simulated();
+    const gitlab = createGitlabAdapter({
+      url: sim.url,
+      token: ids.tokens.bot,
+      retry: { attempts: 2, baseDelayMs: 1, maxDelayMs: 1_000 },
+    });
+    const cut = { status: 200, body: '{"id": 1, "username": ', contentType: 'application/json' };
+    sim.faults.push({ path: /^\/user$/, ...cut });
+    expect((await gitlab.currentUser()).username).toBe('diagnoser-bot');
+    expect(sim.requests.filter((r) => r.path === '/api/v4/user')).toHaveLength(2);
+
+    sim.faults.push({ path: /^\/user$/, status: 200, body: { id: 'seven', username: 3 } });
+    expect(await caught(gitlab.currentUser())).toBeInstanceOf(GitlabResponseError);
+    expect(sim.requests.filter((r) => r.path === '/api/v4/user')).toHaveLength(3);
+
+    sim.faults.push({ path: /\/notes$/, method: 'POST', apply: true, ...cut });
+    expect(
+      await caught(gitlab.createMergeRequestNote(ids.projects.app, ids.mergeRequest.iid, 'hi')),
+    ).toBeInstanceOf(GitlabResponseError);
+    expect(sim.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   it('a GraphQL body that is not JSON is a GitlabResponseError', async () => {
