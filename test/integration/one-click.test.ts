@@ -116,6 +116,23 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(refusal).toMatchObject({ actor: who, detail: { accessLevel: level } });
   });
 
+  it.each([
+    ['its posting failed (500)', { status: 500 }],
+    ['GitLab made it and the answer was lost', { status: 502, apply: true, reset: true }],
+  ])('answers a refused reply once when %s', async (_, fault) => {
+    const { bot } = await seedWithOffer();
+    h.world.addMember(h.ids.projects.app, h.ids.users.carol, 40);
+    h.reply(h.ids.users.carol, '@diagnoser-bot apply');
+    h.sim.faults.push({ method: 'POST', path: /\/merge_requests\/\d+\/notes$/, ...fault });
+    await bot.poller.runCycle().catch(() => undefined);
+    await bot.poller.runCycle();
+    await bot.poller.runCycle();
+
+    const answers = h.botNotes().filter((n) => n.body.includes('nothing was changed for `carol`'));
+    expect(answers).toHaveLength(1);
+    expect(allowlistWrites(h)).toEqual([]);
+  });
+
   it('retries every failed job of the pipeline, asking once whether it is still the newest', async () => {
     h = await startHarness({ botRole: 40 });
     h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
@@ -289,6 +306,12 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(
       bot.store.actions.listActions(incident?.id ?? 0).map((a) => `${a.kind}:${a.status}`),
     ).toContain('api-write:204');
+
+    // The bot's own retry passed on the entry since removed: it is not a fix made by hand.
+    h.clock.advance(61 * 60_000);
+    await bot.poller.runCycle();
+    expect(bot.store.incidents.listIncidents()[0]?.status).toBe('open');
+    expect(h.botNotes()[0]?.body).toContain('**Reverted.**');
   });
 
   it('takes a reply on a commit discussion, where GitLab has no reactions', async () => {

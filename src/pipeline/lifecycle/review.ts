@@ -14,6 +14,7 @@ import {
   type Transition,
 } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
+import { ACTION } from '../../fix/state.js';
 import { diagnosisOf } from '../one-click/types.js';
 import { refreshNotes } from '../publish/note.js';
 
@@ -95,7 +96,15 @@ async function review(
   const ended = await mergeRequestsEnded(gitlab, occurrences);
   if (ended) return { event: 'merge-requests-ended', why: { mergeRequests: ended } };
   if (incident.status !== 'open') return undefined;
-  const fixed = (await onAllowlist(gitlab, incident)) ?? (await passedOnRetry(gitlab, occurrences));
+  // The bot's own retries passed on its fix; after a revert they say nothing about now.
+  const botRetries = new Set(
+    store.actions
+      .listActions(incident.id)
+      .filter((a) => a.kind === ACTION.retry)
+      .map((a) => a.detail.newJobId),
+  );
+  const fixed =
+    (await onAllowlist(gitlab, incident)) ?? (await passedOnRetry(gitlab, occurrences, botRetries));
   return fixed && { event: 'fixed-by-hand', why: fixed };
 }
 
@@ -152,8 +161,12 @@ async function onAllowlist(gitlab: GitlabPort, incident: Incident) {
   return result === 'pass' ? { seen: 'allowlist' } : undefined;
 }
 
-/** A failed job of the incident that passed when someone ran it again. */
-async function passedOnRetry(gitlab: GitlabPort, occurrences: readonly Occurrence[]) {
+/** A failed job of the incident that passed when someone (not the bot) ran it again. */
+async function passedOnRetry(
+  gitlab: GitlabPort,
+  occurrences: readonly Occurrence[],
+  botRetries: ReadonlySet<unknown>,
+) {
   const pipelines = [...new Set(occurrences.map((o) => `${o.projectId}:${o.pipelineId}`))].slice(
     0,
     PIPELINES_CHECKED,
@@ -163,7 +176,9 @@ async function passedOnRetry(gitlab: GitlabPort, occurrences: readonly Occurrenc
     const failed = occurrences.filter((o) => o.pipelineId === pipelineId);
     const jobs = await gitlab.listPipelineJobs(projectId, pipelineId);
     for (const o of failed) {
-      const retry = jobs.find((j) => j.name === o.jobName && j.id > o.jobId);
+      const retry = jobs.find(
+        (j) => j.name === o.jobName && j.id > o.jobId && !botRetries.has(j.id),
+      );
       if (retry?.status === 'success') {
         return { seen: 'retry-passed', jobId: retry.id, jobName: retry.name, jobUrl: retry.webUrl };
       }

@@ -10,7 +10,7 @@ import type { PipelineDeps } from '../deps.js';
 import { failureSeen, refreshNotes } from '../publish/note.js';
 import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
 import { processRetryApprovals } from './process-retry.js';
-import { answerOnce } from './refusal.js';
+import { answerOnce, answerOwed } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { settlePendingWrites } from './settle.js';
@@ -75,7 +75,10 @@ export async function processApprovals(
   );
   const handled = handledKeys(deps, incidents);
   for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
-    if (handled.has(approval.key)) continue;
+    if (handled.has(approval.key)) {
+      await answerOwed(deps, bot, note, approval, note.incidentIds);
+      continue;
+    }
     report.approvalsSeen += 1;
     await handleApproval(deps, bot, note, approval, incidents, report, changed);
   }
@@ -140,7 +143,12 @@ async function handleApproval(
     diagnosis.project,
   );
   if (!allowed.ok) {
-    record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
+    // The answer is kept with the refusal: if posting it fails, a later cycle gives it.
+    record(incident, 'refused', {
+      reason: allowed.reason,
+      accessLevel: allowed.level,
+      ...(approval.via === 'reply' ? { answer: allowed.answer } : {}),
+    });
     report.refused += 1;
     if (approval.via === 'reply') {
       await answerOnce(deps, note, approval, incident.id, allowed.answer);
