@@ -1,22 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/log.js';
-import { createBot, type Bot } from '../../src/main.js';
+import type { Bot } from '../../src/main.js';
 import {
   addPlatformProjects,
   seedStoryWorld,
-  startSimulator,
-  type Fault,
   type RecordedRequest,
   type SeedIds,
-  type Simulator,
   type World,
 } from '../../src/simulator/index.js';
-import { testConfig } from '../helpers/bot-harness.js';
 import { gitlabStateProblems } from '../helpers/crash-checks.js';
 import { crashWorld } from '../helpers/crash-world.js';
+import { closeFaultRun, FAULTS, runFaulted } from '../helpers/fault-run.js';
 
 /**
  * Every kind of request the bot makes to GitLab fails once, the first time it is made, with one
@@ -26,22 +19,6 @@ import { crashWorld } from '../helpers/crash-world.js';
  * request, each approved fix written once, each of its jobs retried once, every failed job
  * diagnosed: nothing lost, nothing twice.
  */
-const REQUEST_TIMEOUT_MS = 300;
-const FAULTS: Record<string, Omit<Fault, 'path'>> = {
-  '500': { status: 500 },
-  '503 with Retry-After': { status: 503, retryAfter: 30 },
-  '429': { status: 429 },
-  // GitLab did the work each time (a write is made) and its answer never arrives, is cut, or
-  // cannot be read.
-  timeout: { status: 504, apply: true, delayMs: 1_500 },
-  'connection reset': { status: 502, apply: true, reset: true },
-  'malformed JSON': {
-    status: 200,
-    apply: true,
-    body: '{"id": 1, "message": ',
-    contentType: 'application/json',
-  },
-};
 /** The kinds of request the story makes (port methods): each must meet the fault once. */
 const STORY_REQUESTS = [
   'GET /user',
@@ -68,34 +45,7 @@ const STORY_REQUESTS = [
   'graphql projects',
   'graphql queryComplexity',
 ];
-/** Cycles at most per run; each is followed by five minutes on the bot's clock. */
-const MOST_CYCLES = 30;
-
-/** A request's kind: method and path with ids and paths left out, or the GraphQL field. */
-function requestKind(method: string, apiPath: string, body: unknown): string {
-  if (apiPath === '/graphql') {
-    const query = (body as { query?: unknown } | undefined)?.query;
-    const field = /\{\s*(\w+)/.exec(typeof query === 'string' ? query : '')?.[1] ?? '?';
-    return `graphql ${field}`;
-  }
-  const shape = apiPath
-    .split('/')
-    .map((part) => (/^\d+$/.test(part) ? ':id' : /%2F/i.test(part) ? ':path' : part))
-    .join('/');
-  return `${method} ${shape}`;
-}
-
-let sim: Simulator | undefined;
-let bot: Bot | undefined;
-let folder: string | undefined;
-afterEach(async () => {
-  bot?.close();
-  await sim?.close();
-  if (folder) rmSync(folder, { recursive: true, force: true });
-  bot = undefined;
-  sim = undefined;
-  folder = undefined;
-});
+afterEach(closeFaultRun);
 
 /** A merge request whose offer bob approves once he sees it (or leaves alone). */
 interface Story {
@@ -108,52 +58,25 @@ interface Story {
 }
 
 /**
- * Runs a real bot through a story while the first request of each kind fails with `name`'s
- * fault: a cycle after another (a failed one is logged and the next comes, as in `run`), an hour
- * on the bot's clock between them, until the story ends or `MOST_CYCLES` have run.
+ * Runs the story's bot under `name`'s fault; bob gives a 👍 to each offer he should accept once
+ * he sees it.
  */
-async function runFaulted(name: string, story: Story) {
-  const started = Date.now();
-  const gitlab = await startSimulator({ world: story.world });
-  sim = gitlab;
-  const faulted = new Set<string>();
-  gitlab.injectFault = ({ method, apiPath, body }) => {
-    const kind = requestKind(method, apiPath, body);
-    // A job log is text, not JSON: a broken body there is only a strange log.
-    if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
-    if (faulted.has(kind)) return undefined;
-    faulted.add(kind);
-    return { ...FAULTS[name], path: /./ } as Fault;
-  };
-  folder = mkdtempSync(join(tmpdir(), 'diagnoser-faults-'));
-  const clock = { now: new Date() };
-  const config = testConfig(gitlab.url, story.ids.tokens.bot, join(folder, 'diagnoser.db'), {
-    watch: { projects: story.projects, groups: [] },
-    requestTimeoutMs: REQUEST_TIMEOUT_MS,
-  });
-  const running = createBot(config, {
-    logger: silentLogger(),
-    now: () => clock.now,
-    retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 1_000 },
-  });
-  bot = running;
+function runApproving(name: string, story: Story) {
   const approved = new Set<number>();
-  let cycles = 0;
-  while (cycles < MOST_CYCLES && !story.finished(running)) {
-    await running.poller.runCycle().catch(() => undefined);
-    cycles += 1;
-    for (const mr of story.mergeRequests) {
-      const note = story.world
-        .notesOn(mr.projectId, mr.iid)
-        .find((n) => n.authorId === story.ids.users.bot);
-      if (!mr.approve || approved.has(mr.projectId)) continue;
-      if (!note?.body.includes('Accept with one click')) continue;
-      story.world.awardEmoji(mr.projectId, mr.iid, note.id, story.ids.users.bob, 'thumbsup');
-      approved.add(mr.projectId);
-    }
-    clock.now = new Date(clock.now.getTime() + 61 * 60_000);
-  }
-  return { gitlab, bot: running, faulted, cycles, ms: Date.now() - started };
+  return runFaulted(name, {
+    ...story,
+    afterCycle: () => {
+      for (const mr of story.mergeRequests) {
+        const note = story.world
+          .notesOn(mr.projectId, mr.iid)
+          .find((n) => n.authorId === story.ids.users.bot);
+        if (!mr.approve || approved.has(mr.projectId)) continue;
+        if (!note?.body.includes('Accept with one click')) continue;
+        story.world.awardEmoji(mr.projectId, mr.iid, note.id, story.ids.users.bob, 'thumbsup');
+        approved.add(mr.projectId);
+      }
+    },
+  });
 }
 
 describe('a fault at the first request of every kind the bot makes', () => {
@@ -163,7 +86,7 @@ describe('a fault at the first request of every kind the bot makes', () => {
       const { world, ids, cases } = crashWorld();
       const botNotes = (c: (typeof cases)[number]) =>
         world.notesOn(c.projectId, c.iid).filter((n) => n.authorId === ids.users.bot);
-      const run = await runFaulted(name, {
+      const run = await runApproving(name, {
         world,
         ids,
         projects: cases.map((c) => c.path),
@@ -233,7 +156,7 @@ describe('a fault at the first request of every kind the bot makes', () => {
         world
           .notesOn(ids.projects.app, ids.mergeRequest.iid)
           .filter((n) => n.authorId === ids.users.bot);
-      const run = await runFaulted(name, {
+      const run = await runApproving(name, {
         world,
         ids,
         projects: ['team/app'],

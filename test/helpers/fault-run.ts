@@ -1,0 +1,125 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { silentLogger } from '../../src/log.js';
+import { createBot, type Bot } from '../../src/main.js';
+import {
+  startSimulator,
+  type Fault,
+  type RecordedRequest,
+  type SeedIds,
+  type Simulator,
+  type World,
+} from '../../src/simulator/index.js';
+import { testConfig } from './bot-harness.js';
+
+/** The faults a fault story runs once each, at the first request of every kind. */
+export const FAULTS: Record<string, Omit<Fault, 'path'>> = {
+  '500': { status: 500 },
+  '503 with Retry-After': { status: 503, retryAfter: 30 },
+  '429': { status: 429 },
+  // GitLab did the work each time (a write is made) and its answer never arrives, is cut, or
+  // cannot be read.
+  timeout: { status: 504, apply: true, delayMs: 1_500 },
+  'connection reset': { status: 502, apply: true, reset: true },
+  'malformed JSON': {
+    status: 200,
+    apply: true,
+    body: '{"id": 1, "message": ',
+    contentType: 'application/json',
+  },
+};
+const REQUEST_TIMEOUT_MS = 300;
+/** Cycles at most per run; each is followed by an hour on the bot's clock. */
+const MOST_CYCLES = 30;
+
+/** A request's kind: method and path with ids and paths left out, or the GraphQL field. */
+export function requestKind(method: string, apiPath: string, body: unknown): string {
+  if (apiPath === '/graphql') {
+    const query = (body as { query?: unknown } | undefined)?.query;
+    const field = /\{\s*(\w+)/.exec(typeof query === 'string' ? query : '')?.[1] ?? '?';
+    return `graphql ${field}`;
+  }
+  const shape = apiPath
+    .split('/')
+    .map((part) =>
+      /^\d+$/.test(part)
+        ? ':id'
+        : /%2F/i.test(part)
+          ? ':path'
+          : /^[0-9a-f]{40}$/.test(part)
+            ? ':sha'
+            : part,
+    )
+    .join('/');
+  return `${method} ${shape}`;
+}
+
+/** Whether GitLab made what a request asked: answered `status`, or made it and the answer was lost. */
+export function madeWith(status: number): (r: RecordedRequest) => boolean {
+  return (r) => r.status === status || r.appliedStatus === status;
+}
+
+/** A seeded world the bot watches, and what people do in it between cycles. */
+export interface FaultStory {
+  world: World;
+  ids: SeedIds;
+  projects: string[];
+  /** What people do after each cycle (a 👍 once they see an offer, a reply). */
+  afterCycle(): void;
+  /** Whether the story has reached its end (checked before each cycle). */
+  finished(bot: Bot): boolean;
+}
+
+/** What was started for one run, closed by `closeFaultRun`. */
+const open: { sim?: Simulator; bot?: Bot; folder?: string } = {};
+
+export async function closeFaultRun(): Promise<void> {
+  open.bot?.close();
+  await open.sim?.close();
+  if (open.folder) rmSync(open.folder, { recursive: true, force: true });
+  open.bot = undefined;
+  open.sim = undefined;
+  open.folder = undefined;
+}
+
+/**
+ * Runs a real bot through a story while the first request of each kind fails with `name`'s
+ * fault: a cycle after another (a failed one is logged and the next comes, as in `run`), an hour
+ * on the bot's clock between them, until the story ends or `MOST_CYCLES` have run.
+ */
+export async function runFaulted(name: string, story: FaultStory) {
+  const started = Date.now();
+  const gitlab = await startSimulator({ world: story.world });
+  open.sim = gitlab;
+  const faulted = new Set<string>();
+  gitlab.injectFault = ({ method, apiPath, body }) => {
+    const kind = requestKind(method, apiPath, body);
+    // A job log is text, not JSON: a broken body there is only a strange log.
+    if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
+    if (faulted.has(kind)) return undefined;
+    faulted.add(kind);
+    return { ...FAULTS[name], path: /./ } as Fault;
+  };
+  const folder = mkdtempSync(join(tmpdir(), 'diagnoser-faults-'));
+  open.folder = folder;
+  const clock = { now: new Date() };
+  const config = testConfig(gitlab.url, story.ids.tokens.bot, join(folder, 'diagnoser.db'), {
+    watch: { projects: story.projects, groups: [] },
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+  });
+  const running = createBot(config, {
+    logger: silentLogger(),
+    now: () => clock.now,
+    retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 1_000 },
+  });
+  open.bot = running;
+  let cycles = 0;
+  while (cycles < MOST_CYCLES && !story.finished(running)) {
+    await running.poller.runCycle().catch(() => undefined);
+    cycles += 1;
+    story.afterCycle();
+    clock.now = new Date(clock.now.getTime() + 61 * 60_000);
+  }
+  return { gitlab, bot: running, faulted, cycles, ms: Date.now() - started };
+}
