@@ -30,8 +30,11 @@ export const FAULTS: Record<string, Omit<Fault, 'path'>> = {
   },
 };
 const REQUEST_TIMEOUT_MS = 300;
-/** Cycles at most per run; each is followed by an hour on the bot's clock. */
-const MOST_CYCLES = 30;
+/**
+ * Cycles at most per run, each followed by an hour on the bot's clock. A 503 with Retry-After
+ * ends its cycle, so that fault takes about one cycle per request kind.
+ */
+const MOST_CYCLES = 40;
 
 /** A request's kind: method and path with ids and paths left out, or the GraphQL field. */
 export function requestKind(method: string, apiPath: string, body: unknown): string {
