@@ -127,6 +127,35 @@ describe('one-click retry of an infrastructure failure', () => {
     );
   });
 
+  it.each([
+    ['its posting failed (500)', { status: 500 }],
+    ['GitLab made it and the answer was lost', { status: 502, apply: true, reset: true }],
+  ])('answers a refused `@bot retry` once when %s', async (_, fault) => {
+    const { bot, note, pipeline } = await seedRetryOffer();
+    const user = h.world.addUser({ username: 'rita' });
+    h.world.addMember(h.ids.projects.app, user.id, 20);
+    const before = h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`);
+    h.world.addMergeRequestNote(
+      h.ids.projects.app,
+      h.ids.mergeRequest.iid,
+      user.id,
+      '@diagnoser-bot retry',
+    );
+    h.sim.faults.push({ method: 'POST', path: /\/merge_requests\/\d+\/notes$/, ...fault });
+
+    await bot.poller.runCycle().catch(() => undefined);
+    await bot.poller.runCycle();
+    await bot.poller.runCycle();
+
+    const answers = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]?.body).toContain('nothing was changed for `rita`');
+    expect(retriesOf(h)).toEqual([]);
+    expect(h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`)).toEqual(before);
+  });
+
   it('offers no retry for a failure of the code', async () => {
     h = await startHarness();
     h.world.runPipeline({

@@ -180,7 +180,8 @@ describe('an approval counts for one offer, the one it could see', () => {
     expect(appLetIn()).toBe(false);
   });
 
-  it('one 👍 on a note with two offers changes no allowlist; a reply naming one changes that one', async () => {
+  /** Two images of two projects denied in one pipeline: one note, two offers. */
+  async function twoOffers() {
     await world();
     const containers = h.ids.groups.containers;
     const ruby = h.world.addProject({
@@ -202,6 +203,11 @@ describe('an approval counts for one offer, the one it could see', () => {
     const rubyLetIn = () =>
       h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, rubyImage).ok;
 
+    return { bot, rubyLetIn };
+  }
+
+  it('one 👍 on a note with two offers changes no allowlist; a reply naming one changes that one', async () => {
+    const { bot, rubyLetIn } = await twoOffers();
     bobApproves();
     await bot.poller.runCycle();
 
@@ -225,6 +231,22 @@ describe('an approval counts for one offer, the one it could see', () => {
 
     expect(appLetIn()).toBe(true);
     expect(rubyLetIn()).toBe(false);
+  });
+
+  it('tells how to choose once, also when posting that answer failed the first time', async () => {
+    const { bot } = await twoOffers();
+    bobApproves();
+    h.sim.faults.push({ method: 'POST', path: /\/merge_requests\/\d+\/notes$/, status: 500 });
+
+    await bot.poller.runCycle().catch(() => undefined);
+    await bot.poller.runCycle();
+    await bot.poller.runCycle();
+
+    const answers = h.world
+      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
+      .filter((n) => n.authorId === h.ids.users.bot && n.body.includes('one approval makes one'));
+    expect(answers).toHaveLength(1);
+    expect(appLetIn()).toBe(false);
   });
 });
 

@@ -68,22 +68,17 @@ export async function chooseOne(
   );
   if (chosen.id !== undefined) return open.find((i) => i.id === chosen.id);
   const ambiguous = chosen.why === 'ambiguous';
+  const replies = open.map((i) => code(`@${bot.username} ${choice.verb} ${i.id}`)).join(' or ');
+  const answer = `This comment offers several ${choice.what}, and one approval makes one: reply ${replies} to choose`;
   for (const incident of choice.incidents) {
     choice.record(incident, 'ignored', {
       reason: ambiguous
         ? 'several offers on the note: the approval must name the incident'
         : choice.nothing,
+      // Kept where the answer goes, so a later cycle gives it if posting it fails.
+      ...(ambiguous && incident.id === open[0]?.id ? { answer } : {}),
     });
   }
-  if (ambiguous) {
-    const replies = open.map((i) => code(`@${bot.username} ${choice.verb} ${i.id}`)).join(' or ');
-    await answerOnce(
-      deps,
-      note,
-      approval,
-      open[0]?.id,
-      `This comment offers several ${choice.what}, and one approval makes one: reply ${replies} to choose`,
-    );
-  }
+  if (ambiguous) await answerOnce(deps, note, approval, open[0]?.id, answer);
   return undefined;
 }

@@ -7,7 +7,7 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
-import { answerOnce } from './refusal.js';
+import { answerOnce, answerOwed } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, type OneClickReport } from './types.js';
 
@@ -37,7 +37,16 @@ export async function processRetryApprovals(
   );
   const handled = handledKeys(deps, incidents);
   for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
-    if (handled.has(approval.key)) continue;
+    if (handled.has(approval.key)) {
+      await answerOwed(
+        deps,
+        bot,
+        note,
+        approval,
+        incidents.map((i) => i.id),
+      );
+      continue;
+    }
     report.approvalsSeen += 1;
     await handleRetry(deps, bot, note, approval, incidents, report, changed);
   }
@@ -80,7 +89,12 @@ async function handleRetry(
     approval.userId,
   );
   if (!allowed.ok) {
-    record(incident, 'refused', { reason: allowed.reason, accessLevel: allowed.level });
+    // The answer is kept with the refusal: if posting it fails, a later cycle gives it.
+    record(incident, 'refused', {
+      reason: allowed.reason,
+      accessLevel: allowed.level,
+      ...(approval.via === 'reply' ? { answer: allowed.answer } : {}),
+    });
     report.refused += 1;
     if (approval.via === 'reply') {
       await answerOnce(deps, note, approval, incident.id, allowed.answer);

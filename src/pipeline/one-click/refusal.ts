@@ -74,8 +74,9 @@ export async function answerOnce(
 }
 
 /**
- * A refusal recorded whose answer was never recorded (posting it failed, or its answer was
- * lost): given on a later cycle, once. The approval itself stays handled.
+ * An approval recorded with an answer never recorded as given (posting it failed, or its
+ * answer was lost): given on a later cycle, once. The approval itself stays handled. Only
+ * approvals that were due an answer keep one (a refused reply, a choice to name).
  */
 export async function answerOwed(
   deps: PipelineDeps,
@@ -84,7 +85,6 @@ export async function answerOwed(
   approval: Approval,
   incidentIds: readonly number[],
 ) {
-  if (approval.via !== 'reply') return;
   for (const incidentId of incidentIds) {
     const refusal = deps.store.actions
       .listActions(incidentId)
