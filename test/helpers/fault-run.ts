@@ -63,6 +63,23 @@ export function madeWith(status: number): (r: RecordedRequest) => boolean {
   return (r) => r.status === status || r.appliedStatus === status;
 }
 
+/**
+ * Makes the first request of every kind `sim` receives fail with `name`'s fault; returns the
+ * kinds that failed so far.
+ */
+export function faultFirstOfEachKind(sim: Simulator, name: string): Set<string> {
+  const faulted = new Set<string>();
+  sim.injectFault = ({ method, apiPath, body }) => {
+    const kind = requestKind(method, apiPath, body);
+    // A job log is text, not JSON: a broken body there is only a strange log.
+    if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
+    if (faulted.has(kind)) return undefined;
+    faulted.add(kind);
+    return { ...FAULTS[name], path: /./ } as Fault;
+  };
+  return faulted;
+}
+
 /** A seeded world the bot watches, and what people do in it between cycles. */
 export interface FaultStory {
   world: World;
@@ -95,15 +112,7 @@ export async function runFaulted(name: string, story: FaultStory) {
   const started = Date.now();
   const gitlab = await startSimulator({ world: story.world });
   open.sim = gitlab;
-  const faulted = new Set<string>();
-  gitlab.injectFault = ({ method, apiPath, body }) => {
-    const kind = requestKind(method, apiPath, body);
-    // A job log is text, not JSON: a broken body there is only a strange log.
-    if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
-    if (faulted.has(kind)) return undefined;
-    faulted.add(kind);
-    return { ...FAULTS[name], path: /./ } as Fault;
-  };
+  const faulted = faultFirstOfEachKind(gitlab, name);
   const folder = mkdtempSync(join(tmpdir(), 'diagnoser-faults-'));
   open.folder = folder;
   const clock = { now: new Date() };
