@@ -54,6 +54,13 @@ async function acceptOne(
 ) {
   const { gitlab, store } = deps;
   const record = store.auditIssues.recordAuditIssueEvent.bind(store.auditIssues, issue.id);
+  const accepted = store.auditIssues
+    .auditIssueEvents(issue.id)
+    .find((e) => e.kind === 'outcome' && e.status === 'accepted');
+  if (accepted) {
+    await closeAccepted(deps, issue, String(accepted.detail.text ?? ''));
+    return;
+  }
   let awards: AwardEmoji[];
   try {
     if ((await gitlab.getIssue(issue.projectId, issue.iid)).state === 'closed') {
@@ -142,12 +149,23 @@ async function acceptOne(
       });
       continue;
     }
-    store.auditIssues.setAuditIssueStatus(issue.id, 'accepted');
-    record({ kind: 'outcome', status: 'accepted', detail: { by: award.username } });
+    const text = outcomeText(award.username, results);
+    // Recorded before the issue is closed: if that fails, a later cycle closes it (see below).
+    record({ kind: 'outcome', status: 'accepted', detail: { by: award.username, text } });
     report.accepted += 1;
-    await closeWithOutcome(gitlab, issue, outcomeText(award.username, results));
+    await closeAccepted(deps, issue, text);
     return;
   }
+}
+
+/**
+ * Writes the outcome into an accepted issue and closes it, unless GitLab shows it closed already
+ * (an answer lost after the edit was made); only then is it no longer looked at.
+ */
+async function closeAccepted(deps: FixIssueDeps, issue: AuditIssue, text: string): Promise<void> {
+  const current = await deps.gitlab.getIssue(issue.projectId, issue.iid);
+  if (current.state !== 'closed') await closeWithOutcome(deps.gitlab, issue, text);
+  deps.store.auditIssues.setAuditIssueStatus(issue.id, 'accepted');
 }
 
 /**

@@ -128,10 +128,18 @@ async function offer(
     if (latest.status === 'closed') return { ...base, status: 'declined', webUrl: latest.webUrl };
   }
   const text = fixIssueText(group);
-  const issue = await gitlab.createIssue(targetId, {
-    title: text.title,
-    description: text.description,
-  });
+  // An issue opened before whose answer was lost (a timeout, a cut connection, an unreadable
+  // body) is the one to record: opening it again would offer the same entries twice.
+  const { id: botId } = await gitlab.currentUser();
+  const lost = (await gitlab.listOpenIssuesBy(targetId, botId)).find(
+    (i) => i.iid !== latest?.iid && i.title === text.title && i.description === text.description,
+  );
+  const issue =
+    lost ??
+    (await gitlab.createIssue(targetId, {
+      title: text.title,
+      description: text.description,
+    }));
   // GitLab numbers issues from 1: anything else is dry-run's stand-in, and nothing was opened.
   if (issue.iid <= 0) return { ...base, status: 'dry-run' };
   store.auditIssues.recordAuditIssue({

@@ -395,6 +395,8 @@ export interface GitlabPort {
     issue: { title: string; description: string; labels?: string[] },
   ): Promise<Issue>;
   getIssue(projectId: number, iid: number): Promise<Issue>;
+  /** The open issues `authorId` opened in the project, newest first. */
+  listOpenIssuesBy(projectId: number, authorId: number): Promise<Issue[]>;
   /** Changes the description and/or closes the issue. */
   editIssue(
     projectId: number,

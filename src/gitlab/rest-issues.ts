@@ -9,7 +9,12 @@ export function issueMethods(
   { read, write }: Requester,
 ): Pick<
   GitlabPort,
-  'lintCiConfig' | 'createIssue' | 'getIssue' | 'editIssue' | 'listIssueAwardEmoji'
+  | 'lintCiConfig'
+  | 'createIssue'
+  | 'getIssue'
+  | 'listOpenIssuesBy'
+  | 'editIssue'
+  | 'listIssueAwardEmoji'
 > {
   return {
     async lintCiConfig(projectId) {
@@ -38,6 +43,14 @@ export function issueMethods(
     async getIssue(projectId, iid) {
       return read({ what: `reading issue #${iid} of project ${projectId}` }, async () =>
         S.Issue.parse(await api.Issues.show(iid, { projectId })),
+      );
+    },
+
+    async listOpenIssuesBy(projectId, authorId) {
+      return read({ what: `listing the open issues of project ${projectId}` }, async () =>
+        S.Issue.array().parse(
+          await api.Issues.all({ projectId, authorId, state: 'opened', ...LIST_LIMIT }),
+        ),
       );
     },
 

@@ -64,12 +64,13 @@ export function madeWith(status: number): (r: RecordedRequest) => boolean {
 }
 
 /**
- * Makes the first request of every kind `sim` receives fail with `name`'s fault; returns the
- * kinds that failed so far.
+ * Makes the first request of every kind `sim` receives (of those whose path `only` matches) fail
+ * with `name`'s fault; returns the kinds that failed so far.
  */
-export function faultFirstOfEachKind(sim: Simulator, name: string): Set<string> {
+export function faultFirstOfEachKind(sim: Simulator, name: string, only = /./): Set<string> {
   const faulted = new Set<string>();
   sim.injectFault = ({ method, apiPath, body }) => {
+    if (!only.test(apiPath)) return undefined;
     const kind = requestKind(method, apiPath, body);
     // A job log is text, not JSON: a broken body there is only a strange log.
     if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
@@ -93,6 +94,11 @@ export interface FaultStory {
 
 /** What was started for one run, closed by `closeFaultRun`. */
 const open: { sim?: Simulator; bot?: Bot; folder?: string } = {};
+
+/** Has `closeFaultRun` close what a test started itself. */
+export function closeAfterRun(parts: typeof open): void {
+  Object.assign(open, parts);
+}
 
 export async function closeFaultRun(): Promise<void> {
   open.bot?.close();

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -7,11 +7,16 @@ import {
   seedStoryWorld,
   type HookEvent,
   startSimulator,
-  type Simulator,
   type World,
 } from '../../src/simulator/index.js';
 import { runCli } from '../cli/run-cli.js';
-import { FAULTS, faultFirstOfEachKind, madeWith } from '../helpers/fault-run.js';
+import {
+  closeAfterRun,
+  closeFaultRun,
+  FAULTS,
+  faultFirstOfEachKind,
+  madeWith,
+} from '../helpers/fault-run.js';
 
 /**
  * An admin runs `hooks install`, `install` again, `status`, `remove` and `remove` again against
@@ -38,13 +43,9 @@ const HOOK_REQUESTS = [
   'DELETE /projects/:id/hooks/:id',
 ];
 
-const open: { sim?: Simulator; folder?: string } = {};
 afterEach(async () => {
   vi.useRealTimers();
-  await open.sim?.close();
-  if (open.folder) rmSync(open.folder, { recursive: true, force: true });
-  open.sim = undefined;
-  open.folder = undefined;
+  await closeFaultRun();
 });
 
 interface Run {
@@ -108,10 +109,9 @@ describe('hooks install|status|remove, with a fault at the first request of ever
         >,
       });
       const sim = await startSimulator({ world });
-      open.sim = sim;
       const faulted = faultFirstOfEachKind(sim, name);
       const folder = mkdtempSync(join(tmpdir(), 'diagnoser-hook-faults-'));
-      open.folder = folder;
+      closeAfterRun({ sim, folder });
       const configFile = join(folder, 'config.json');
       // A timeout must be the client's: GitLab's answer comes after 1.5 s.
       writeFileSync(configFile, JSON.stringify({ requestTimeoutMs: 300 }));
