@@ -6,13 +6,7 @@ import { code } from '../../render/markdown.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { answerOnce } from './refusal.js';
-
-/** Records in an incident's trail what became of one approval. */
-export type RecordApproval = (
-  incident: Incident,
-  status: string,
-  extra?: Record<string, unknown>,
-) => void;
+import type { RecordApproval } from './types.js';
 
 export function approvalRecorder(
   deps: PipelineDeps,

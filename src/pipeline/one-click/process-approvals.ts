@@ -10,7 +10,7 @@ import type { PipelineDeps } from '../deps.js';
 import { failureSeen, refreshNotes } from '../publish/note.js';
 import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
 import { processRetryApprovals } from './process-retry.js';
-import { answerOnce, answerOwed } from './refusal.js';
+import { answerOwed, refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
 import { settlePendingWrites } from './settle.js';
@@ -143,16 +143,7 @@ async function handleApproval(
     diagnosis.project,
   );
   if (!allowed.ok) {
-    // The answer is kept with the refusal: if posting it fails, a later cycle gives it.
-    record(incident, 'refused', {
-      reason: allowed.reason,
-      accessLevel: allowed.level,
-      ...(approval.via === 'reply' ? { answer: allowed.answer } : {}),
-    });
-    report.refused += 1;
-    if (approval.via === 'reply') {
-      await answerOnce(deps, note, approval, incident.id, allowed.answer);
-    }
+    await refuseApproval(deps, note, approval, incident, record, allowed, report);
     return;
   }
   // The approval and what it sets out to change are recorded together, before any request.

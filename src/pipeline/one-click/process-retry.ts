@@ -7,7 +7,7 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
-import { answerOnce, answerOwed } from './refusal.js';
+import { answerOwed, refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, type OneClickReport } from './types.js';
 
@@ -89,16 +89,7 @@ async function handleRetry(
     approval.userId,
   );
   if (!allowed.ok) {
-    // The answer is kept with the refusal: if posting it fails, a later cycle gives it.
-    record(incident, 'refused', {
-      reason: allowed.reason,
-      accessLevel: allowed.level,
-      ...(approval.via === 'reply' ? { answer: allowed.answer } : {}),
-    });
-    report.refused += 1;
-    if (approval.via === 'reply') {
-      await answerOnce(deps, note, approval, incident.id, allowed.answer);
-    }
+    await refuseApproval(deps, note, approval, incident, record, allowed, report);
     return;
   }
   record(incident, 'allowed', { accessLevel: allowed.level });

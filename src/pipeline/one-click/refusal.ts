@@ -1,9 +1,11 @@
 import type { Approval } from '../../fix/approvals.js';
+import type { Authorisation } from '../../fix/authorise.js';
 import { ACTION } from '../../fix/state.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { code } from '../../render/markdown.js';
-import type { Note as StoredNote } from '../../store/index.js';
+import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
+import type { OneClickReport, RecordApproval } from './types.js';
 
 /** The bot's comments where its answer to `note`'s readers goes: the merge request, or the thread. */
 async function botComments(deps: PipelineDeps, note: StoredNote, botId: number) {
@@ -98,5 +100,29 @@ export async function answerOwed(
       await answerOnce(deps, note, approval, incidentId, refusal.detail.answer as string, bot);
       return;
     }
+  }
+}
+
+/**
+ * Records a refused approval and answers a refused reply once. The answer is kept with the
+ * refusal, so that if posting it fails a later cycle gives it (`answerOwed`).
+ */
+export async function refuseApproval(
+  deps: PipelineDeps,
+  note: StoredNote,
+  approval: Approval,
+  incident: Incident,
+  record: RecordApproval,
+  refusal: Extract<Authorisation, { ok: false }>,
+  report: OneClickReport,
+) {
+  record(incident, 'refused', {
+    reason: refusal.reason,
+    accessLevel: refusal.level,
+    ...(approval.via === 'reply' ? { answer: refusal.answer } : {}),
+  });
+  report.refused += 1;
+  if (approval.via === 'reply') {
+    await answerOnce(deps, note, approval, incident.id, refusal.answer);
   }
 }

@@ -23,3 +23,10 @@ export function newOneClickReport(): OneClickReport {
 export function diagnosisOf(incident: Incident): Diagnosis | undefined {
   return (incident.diagnosis ?? undefined) as unknown as Diagnosis | undefined;
 }
+
+/** Records in an incident's trail what became of one approval. */
+export type RecordApproval = (
+  incident: Incident,
+  status: string,
+  extra?: Record<string, unknown>,
+) => void;
