@@ -4,7 +4,7 @@ import { LAST_CYCLE_KEY, isStoreFailure, type LastCycle } from '../store/index.j
 import type { PipelineDeps } from './deps.js';
 import { createPollSource } from './discover/poll.js';
 import type { DiscoveryMode, DiscoverySetting } from './discover/mode.js';
-import { runFeedback, type FeedbackReport } from './feedback/sync.js';
+import type { FeedbackReport } from './feedback/sync.js';
 import type { WatchSettings } from './discover/watch-list.js';
 import {
   DEFAULT_REVIEW,
@@ -12,7 +12,7 @@ import {
   type ReviewReport,
   type ReviewSettings,
 } from './lifecycle/review.js';
-import { runOneClick } from './one-click/process-approvals.js';
+import { runNoteAnswers } from './note-answers.js';
 import type { OneClickReport } from './one-click/types.js';
 import { endsTheCycle, type Problem } from './pause.js';
 import type { JobOutcome } from './process-job.js';
@@ -180,21 +180,18 @@ export function createPoller(deps: PipelineDeps & { settings: PollSettings }) {
       }
       // What earlier cycles left in the queue (retries after outages).
       if ((await drain()) === 'pause') return finish();
-      const oneClick = await step('one-click fixes', () =>
-        runOneClick(deps, who.bot, settings.offerMaxAgeMs),
-      );
-      if (oneClick.ended) return finish();
-      if (oneClick.value) report.oneClick = oneClick.value;
       const startedAt = now().getTime();
-      if (feedbackReadAt === undefined || startedAt - feedbackReadAt >= settings.feedbackEveryMs) {
-        const feedback = await step('feedback', () =>
-          runFeedback(deps, who.bot, settings.offerMaxAgeMs),
-        );
-        if (feedback.ended) return finish();
-        if (feedback.value) {
-          report.feedback = feedback.value;
-          feedbackReadAt = startedAt;
-        }
+      const feedbackDue =
+        feedbackReadAt === undefined || startedAt - feedbackReadAt >= settings.feedbackEveryMs;
+      // One read of each bot note for fix approvals, retry approvals and feedback alike.
+      const answers = await step('one-click fixes and feedback', () =>
+        runNoteAnswers(deps, who.bot, { maxAgeMs: settings.offerMaxAgeMs, feedbackDue }),
+      );
+      if (answers.ended) return finish();
+      if (answers.value) {
+        report.oneClick = answers.value.oneClick;
+        if (answers.value.feedback) report.feedback = answers.value.feedback;
+        if (feedbackDue) feedbackReadAt = startedAt;
       }
       const lifecycle = await step('incident review', () => reviewIncidents(deps, who.bot, review));
       if (lifecycle.ended) return finish();

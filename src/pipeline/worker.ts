@@ -7,9 +7,8 @@ import {
 import type { GitlabUser, Job } from '../gitlab/port.js';
 import { isStoreFailure, type Note as StoredNote } from '../store/index.js';
 import type { PipelineDeps } from './deps.js';
-import { newFeedbackReport, syncNoteFeedback, type FeedbackReport } from './feedback/sync.js';
-import { processApprovals } from './one-click/process-approvals.js';
-import { processRetryApprovals } from './one-click/process-retry.js';
+import { newFeedbackReport, type FeedbackReport } from './feedback/sync.js';
+import { answerNote, type Into, type Wanted } from './note-answers.js';
 import { newOneClickReport, type OneClickReport } from './one-click/types.js';
 import { endsTheCycle, type Problem } from './pause.js';
 import { processJob, type JobOutcome } from './process-job.js';
@@ -152,6 +151,30 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
     return 'ok';
   }
 
+  /**
+   * One note's approvals and feedback now (a webhook said someone answered it), in turn with
+   * the drains: its reactions and replies are read once for all of them.
+   */
+  function answer(note: StoredNote, wanted: Wanted): Promise<Into> {
+    return serial(async () => {
+      const into: Into = {
+        oneClick: newOneClickReport(),
+        feedback: newFeedbackReport(),
+        changed: new Set(),
+      };
+      try {
+        const user = await botUser();
+        await answerNote(deps, note, user, wanted, into);
+        if (into.changed.size > 0) await refreshNotes(deps, into.changed, user);
+      } catch (error) {
+        if (!(error instanceof GitlabTransientError)) throw error;
+        const what = wanted.approvals ? 'approvals deferred' : 'feedback deferred';
+        logger.warn({ noteId: note.noteId, err: errorMessage(error) }, what);
+      }
+      return into;
+    });
+  }
+
   return {
     /** Reads who the bot is and GitLab's version (once per cycle). */
     identity,
@@ -189,23 +212,11 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
      * Acts now on the approvals of one of the bot's notes, fixes and retries
      * alike (a webhook said someone answered it), in turn with the drains.
      * The approvals are read again through the API; the audit trail makes a
-     * repeat change nothing.
+     * repeat change nothing. The feedback comes with that read, and is read
+     * anyway when `feedback` says a reply asked for it.
      */
-    approve(note: StoredNote): Promise<OneClickReport> {
-      return serial(async () => {
-        const report = newOneClickReport();
-        try {
-          const user = await botUser();
-          const changed = new Set<number>();
-          await processApprovals(deps, note, user, report, changed);
-          await processRetryApprovals(deps, note, user, report, changed);
-          if (changed.size > 0) await refreshNotes(deps, changed, user);
-        } catch (error) {
-          if (!(error instanceof GitlabTransientError)) throw error;
-          logger.warn({ noteId: note.noteId, err: errorMessage(error) }, 'approvals deferred');
-        }
-        return report;
-      });
+    approve(note: StoredNote, feedback = false): Promise<OneClickReport> {
+      return answer(note, { approvals: true, feedback }).then((r) => r.oneClick);
     },
 
     /**
@@ -213,16 +224,7 @@ export function createWorker(deps: PipelineDeps, settings: WorkerSettings) {
      * was given or taken back), in turn with the drains and approvals.
      */
     feedback(note: StoredNote): Promise<FeedbackReport> {
-      return serial(async () => {
-        const report = newFeedbackReport();
-        try {
-          await syncNoteFeedback(deps, note, await botUser(), report);
-        } catch (error) {
-          if (!(error instanceof GitlabTransientError)) throw error;
-          logger.warn({ noteId: note.noteId, err: errorMessage(error) }, 'feedback deferred');
-        }
-        return report;
-      });
+      return answer(note, { approvals: false, feedback: true }).then((r) => r.feedback);
     },
 
     /** Runs `task` in turn with the drains and approvals (the cycle's one-click pass). */

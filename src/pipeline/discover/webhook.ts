@@ -69,9 +69,9 @@ export function createWebhookSource(
     track(
       botUser().then(async (user) => {
         if (user?.id === authorId) return;
-        await worker.approve(note);
-        // The text only says whether to look: the feedback itself is read through the API.
-        if (user && parseWrongCommand(text, user.username)) await worker.feedback(note);
+        // The text only says whether to look: the feedback itself is read through the API,
+        // with the same read as the approvals.
+        await worker.approve(note, user !== undefined && !!parseWrongCommand(text, user.username));
       }),
       'approval check',
     );

@@ -1,9 +1,9 @@
-import { GitlabNotFoundError } from '../../errors.js';
+import type { NoteThread } from '../../gitlab/note-thread.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import { code } from '../../render/markdown.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { readFeedbackSignals, type FeedbackSignal } from './read.js';
+import { feedbackIn, type FeedbackSignal } from './read.js';
 
 /** What one look at the feedback on the bot's notes did. */
 export interface FeedbackReport {
@@ -28,30 +28,8 @@ interface Answer {
 }
 
 /**
- * The poll's look at feedback: every bot note posted or edited within `maxAgeMs` is read
- * again. A note whose merge request or commit is gone is skipped; a GitLab outage ends the
- * pass (the cycle deals with it).
- */
-export async function runFeedback(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  maxAgeMs: number,
-): Promise<FeedbackReport> {
-  const report = newFeedbackReport();
-  const since = new Date(deps.now().getTime() - maxAgeMs);
-  for (const note of deps.store.notes.listNotesUpdatedSince(since)) {
-    if (note.incidentIds.length === 0) continue;
-    try {
-      await syncNoteFeedback(deps, note, bot, report);
-    } catch (error) {
-      if (!(error instanceof GitlabNotFoundError)) throw error;
-    }
-  }
-  return report;
-}
-
-/**
- * Brings the judgements given on one of the bot's notes in line with what GitLab shows now:
+ * Brings the judgements given on one of the bot's notes in line with what GitLab shows now
+ * (`thread`, read once for approvals and feedback alike):
  * a new 👎 or `@bot wrong` is recorded (once per person and incident), one that is gone is
  * withdrawn. A judgement is an opinion: nothing in GitLab changes; the bot only answers a
  * reply, once per person and incident. A bare 👎 or `wrong` on a note with several
@@ -61,10 +39,11 @@ export async function syncNoteFeedback(
   deps: PipelineDeps,
   note: StoredNote,
   bot: GitlabUser,
+  thread: NoteThread,
   report: FeedbackReport = newFeedbackReport(),
 ): Promise<FeedbackReport> {
   const { store } = deps;
-  const signals = await readFeedbackSignals(deps.gitlab, note, bot);
+  const signals = feedbackIn(thread, bot);
   const incidents = new Map(
     note.incidentIds
       .map((id) => store.incidents.getIncident(id))

@@ -5,8 +5,8 @@ import type { GitlabUser } from '../../gitlab/port.js';
 import { code } from '../../render/markdown.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { answerOnce } from './refusal.js';
-import type { RecordApproval } from './types.js';
+import { answerOnce, answerOwed } from './refusal.js';
+import type { OneClickReport, RecordApproval } from './types.js';
 
 export function approvalRecorder(
   deps: PipelineDeps,
@@ -24,7 +24,7 @@ export function approvalRecorder(
 }
 
 /** The approvals already handled for these incidents: each is acted on once, also after a restart. */
-export function handledKeys(deps: PipelineDeps, incidents: readonly Incident[]): Set<string> {
+function handledKeys(deps: PipelineDeps, incidents: readonly Incident[]): Set<string> {
   const keys = new Set<string>();
   for (const incident of incidents) {
     for (const action of deps.store.actions.listActions(incident.id)) {
@@ -34,6 +34,31 @@ export function handledKeys(deps: PipelineDeps, incidents: readonly Incident[]):
     }
   }
   return keys;
+}
+
+/**
+ * Each approval once, oldest first: one handled before (by the audit trail, also before a
+ * restart) only gets the answer it may still be owed about `answerIds`; a new one is counted
+ * and given to `handle`.
+ */
+export async function eachNewApproval(
+  deps: PipelineDeps,
+  bot: GitlabUser,
+  note: StoredNote,
+  approvals: readonly Approval[],
+  scope: { incidents: readonly Incident[]; answerIds: number[] },
+  report: OneClickReport,
+  handle: (approval: Approval) => Promise<void>,
+): Promise<void> {
+  const handled = handledKeys(deps, scope.incidents);
+  for (const approval of [...approvals].sort((a, b) => a.at.localeCompare(b.at))) {
+    if (handled.has(approval.key)) {
+      await answerOwed(deps, bot, note, approval, scope.answerIds);
+      continue;
+    }
+    report.approvalsSeen += 1;
+    await handle(approval);
+  }
 }
 
 /**

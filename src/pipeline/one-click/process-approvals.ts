@@ -1,65 +1,34 @@
 import type { Diagnosis } from '../../domain/diagnosis.js';
 import { authorise } from '../../fix/authorise.js';
-import { readApprovals, type Approval } from '../../fix/approvals.js';
+import { approvalsIn, type Approval } from '../../fix/approvals.js';
 import { approvesOffer, isOfferable, latestOffer } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
 import { fixStateOf, hasOneClickFix } from '../../fix/state.js';
+import type { ThreadOnce } from '../../gitlab/note-thread.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { failureSeen, refreshNotes } from '../publish/note.js';
-import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
-import { processRetryApprovals } from './process-retry.js';
-import { answerOwed, refuseApproval } from './refusal.js';
+import { failureSeen } from '../publish/note.js';
+import { approvalRecorder, chooseOne, eachNewApproval } from './approval-choice.js';
+import { refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
-import { diagnosisOf, newOneClickReport, type OneClickFix, type OneClickReport } from './types.js';
-import { settlePendingWrites } from './settle.js';
-import { continueAfterWrite, incidentsAheadOfNote, incidentsWithRecentWrites } from './watch.js';
+import { diagnosisOf, type OneClickFix, type OneClickReport } from './types.js';
 import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
 
 /**
- * The one-click flow, run once per cycle: read reactions and replies on the
- * bot's notes with open offers (only notes younger than `maxAgeMs`: bounded
- * work), act on authorised approvals, retry the jobs a fix unblocks, watch
- * them, and keep every affected note up to date. Everything is in the audit
- * trail, which is also what makes it safe to resume after a crash.
- */
-export async function runOneClick(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  maxAgeMs: number,
-): Promise<OneClickReport> {
-  const report = newOneClickReport();
-  const since = new Date(deps.now().getTime() - maxAgeMs);
-  const changed = new Set<number>();
-  // First what a crash or a lost answer left undecided: GitLab's state says what happened.
-  await settlePendingWrites(deps, report, changed);
-  for (const note of deps.store.notes.listNotesUpdatedSince(since)) {
-    await processApprovals(deps, note, bot, report, changed);
-    await processRetryApprovals(deps, note, bot, report, changed);
-    for (const id of incidentsAheadOfNote(deps, note)) changed.add(id);
-  }
-
-  // Work a crash or an outage may have left half done, and retried jobs to watch.
-  for (const incident of incidentsWithRecentWrites(deps, since)) {
-    if (await continueAfterWrite(deps, incident, report)) changed.add(incident.id);
-  }
-  if (changed.size > 0) await refreshNotes(deps, changed, bot);
-  return report;
-}
-
-/**
- * Acts on the approvals of one of the bot's notes. They are read again
- * through the API, never taken from whoever says there is one, and each is
- * acted on once: the audit trail remembers what was handled. The incidents
- * whose fix changed are added to `changed`; the caller refreshes their notes.
+ * Acts on the approvals of one of the bot's notes. They are read through the API
+ * (`thread`, read once when first needed and shared with the retry approvals and the
+ * feedback), never taken from whoever says there is one, and each is acted on once: the
+ * audit trail remembers what was handled. The incidents whose fix changed are added to
+ * `changed`; the caller refreshes their notes.
  */
 export async function processApprovals(
   deps: PipelineDeps,
   note: StoredNote,
   bot: GitlabUser,
-  report: OneClickReport = newOneClickReport(),
-  changed: Set<number> = new Set(),
+  thread: ThreadOnce,
+  report: OneClickReport,
+  changed: Set<number>,
 ): Promise<OneClickReport> {
   const incidents = note.incidentIds
     .map((id) => deps.store.incidents.getIncident(id))
@@ -70,18 +39,18 @@ export async function processApprovals(
     const incident = deps.store.incidents.getIncident(id);
     return incident !== undefined && isRetryOfferable(diagnosisOf(incident));
   });
-  const approvals = (await readApprovals(deps.gitlab, note, bot)).filter(
+  const approvals = approvalsIn(await thread.get(), bot).filter(
     (a) => a.command !== 'retry' && !(retryOffered && a.via === 'reaction'),
   );
-  const handled = handledKeys(deps, incidents);
-  for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
-    if (handled.has(approval.key)) {
-      await answerOwed(deps, bot, note, approval, note.incidentIds);
-      continue;
-    }
-    report.approvalsSeen += 1;
-    await handleApproval(deps, bot, note, approval, incidents, report, changed);
-  }
+  await eachNewApproval(
+    deps,
+    bot,
+    note,
+    approvals,
+    { incidents, answerIds: note.incidentIds },
+    report,
+    (approval) => handleApproval(deps, bot, note, approval, incidents, report, changed),
+  );
   return report;
 }
 

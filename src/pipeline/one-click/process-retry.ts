@@ -1,13 +1,14 @@
 import { authoriseRetry } from '../../fix/authorise.js';
-import { readApprovals, type Approval } from '../../fix/approvals.js';
+import { approvalsIn, type Approval } from '../../fix/approvals.js';
 import { approvesOffer, latestOffer } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
 import { hasOneClickFix } from '../../fix/state.js';
+import type { ThreadOnce } from '../../gitlab/note-thread.js';
 import type { GitlabUser } from '../../gitlab/port.js';
 import type { Incident, Note as StoredNote } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
-import { approvalRecorder, chooseOne, handledKeys } from './approval-choice.js';
-import { answerOwed, refuseApproval } from './refusal.js';
+import { approvalRecorder, chooseOne, eachNewApproval } from './approval-choice.js';
+import { refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
 import { diagnosisOf, type OneClickReport } from './types.js';
 
@@ -16,12 +17,14 @@ import { diagnosisOf, type OneClickReport } from './types.js';
  * `@bot retry` (or a 👍 when the note makes no other offer) from a Developer
  * or higher of the note's project, checked when it is acted on, retries the
  * failed jobs of that note once each. Every approval is handled once: the
- * audit trail remembers it.
+ * audit trail remembers it. `thread` is the note's one read, shared with the
+ * fix approvals and the feedback.
  */
 export async function processRetryApprovals(
   deps: PipelineDeps,
   note: StoredNote,
   bot: GitlabUser,
+  thread: ThreadOnce,
   report: OneClickReport,
   changed: Set<number>,
 ): Promise<void> {
@@ -32,24 +35,18 @@ export async function processRetryApprovals(
   const incidents = onNote.filter((i) => isRetryOfferable(diagnosisOf(i)));
   if (incidents.length === 0) return;
   const onlyOffer = incidents.length === 1 && !onNote.some((i) => hasOneClickFix(diagnosisOf(i)));
-  const approvals = (await readApprovals(deps.gitlab, note, bot)).filter(
+  const approvals = approvalsIn(await thread.get(), bot).filter(
     (a) => a.command === 'retry' || (a.via === 'reaction' && onlyOffer),
   );
-  const handled = handledKeys(deps, incidents);
-  for (const approval of approvals.sort((a, b) => a.at.localeCompare(b.at))) {
-    if (handled.has(approval.key)) {
-      await answerOwed(
-        deps,
-        bot,
-        note,
-        approval,
-        incidents.map((i) => i.id),
-      );
-      continue;
-    }
-    report.approvalsSeen += 1;
-    await handleRetry(deps, bot, note, approval, incidents, report, changed);
-  }
+  await eachNewApproval(
+    deps,
+    bot,
+    note,
+    approvals,
+    { incidents, answerIds: incidents.map((i) => i.id) },
+    report,
+    (approval) => handleRetry(deps, bot, note, approval, incidents, report, changed),
+  );
 }
 
 async function handleRetry(
