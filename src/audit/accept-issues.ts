@@ -9,6 +9,8 @@ import {
   GitlabAuthError,
   GitlabNotFoundError,
   GitlabRequestError,
+  GitlabResponseError,
+  GitlabTransientError,
   errorMessage,
 } from '../errors.js';
 import { APPROVAL_EMOJI } from '../fix/approvals.js';
@@ -18,7 +20,7 @@ import { code, prose } from '../render/markdown.js';
 import { findProject } from '../resolve/common.js';
 import type { AuditIssue } from '../store/index.js';
 import type { AuditFix } from '../domain/audit.js';
-import { closeWithOutcome, type FixIssueDeps } from './fix-issues.js';
+import { acceptanceUnderWay, closeWithOutcome, type FixIssueDeps } from './fix-issues.js';
 
 export interface AcceptReport {
   /** Reactions looked at for the first time. */
@@ -32,8 +34,10 @@ export interface AcceptReport {
 
 type EntryResult = {
   fix: AuditFix;
-  status: 'added' | 'present' | 'dry-run' | 'failed';
+  /** `unanswered`: GitLab's answer never came or could not be read (`sent`: after the write). */
+  status: 'added' | 'present' | 'dry-run' | 'failed' | 'unanswered';
   why?: string;
+  sent?: boolean;
 };
 
 /** Looks at every open audit issue once; returns what it did. */
@@ -54,11 +58,15 @@ async function acceptOne(
 ) {
   const { gitlab, store } = deps;
   const record = store.auditIssues.recordAuditIssueEvent.bind(store.auditIssues, issue.id);
-  const accepted = store.auditIssues
-    .auditIssueEvents(issue.id)
-    .find((e) => e.kind === 'outcome' && e.status === 'accepted');
+  const events = store.auditIssues.auditIssueEvents(issue.id);
+  const accepted = events.find((e) => e.kind === 'outcome' && e.status === 'accepted');
   if (accepted) {
     await closeAccepted(deps, issue, String(accepted.detail.text ?? ''));
+    return;
+  }
+  const underWay = acceptanceUnderWay(events);
+  if (underWay) {
+    await applyEntries(deps, issue, underWay, report);
     return;
   }
   let awards: AwardEmoji[];
@@ -120,42 +128,68 @@ async function acceptOne(
       status: 'allowed',
       detail: { level: decision.level },
     });
-    const results: EntryResult[] = [];
-    for (const fix of issue.entries) {
-      const result = await addEntry(gitlab, issue, fix);
-      results.push(result);
-      record({
-        kind: 'write',
-        actor: award.username,
-        status: result.status,
-        detail: {
-          entry: fix.entry,
-          add: fix.add,
-          id: fix.id,
-          ...(result.why ? { why: result.why } : {}),
-        },
-      });
-    }
-    report.added += results.filter((r) => r.status === 'added').length;
-    // Dry-run held the writes back: nothing changed, so the issue stays as it is.
-    if (results.some((r) => r.status === 'dry-run')) return;
-    const failed = results.filter((r) => r.status === 'failed');
-    if (failed.length > 0) {
-      // Left open: a later 👍 tries again once the reason is dealt with.
-      record({
-        kind: 'outcome',
-        status: 'failed',
-        detail: { failed: failed.map((r) => r.fix.add) },
-      });
-      continue;
-    }
-    const text = outcomeText(award.username, results);
-    // Recorded before the issue is closed: if that fails, a later cycle closes it (see below).
-    record({ kind: 'outcome', status: 'accepted', detail: { by: award.username, text } });
-    report.accepted += 1;
-    await closeAccepted(deps, issue, text);
-    return;
+    // Failed writes leave the issue open for a later 👍; anything else ends here.
+    if ((await applyEntries(deps, issue, award.username, report)) !== 'failed') return;
   }
+}
+
+/**
+ * Adds the issue's entries for the person who accepted it, then records the outcome and closes
+ * the issue. A write whose answer never came (or came unreadable) leaves the acceptance under
+ * way: a later cycle carries it on, and an entry it then finds counts as the bot's.
+ */
+async function applyEntries(
+  deps: FixIssueDeps,
+  issue: AuditIssue,
+  actor: string,
+  report: AcceptReport,
+): Promise<'accepted' | 'failed' | 'dry-run' | 'under way'> {
+  const { store } = deps;
+  const record = store.auditIssues.recordAuditIssueEvent.bind(store.auditIssues, issue.id);
+  const writes = store.auditIssues.auditIssueEvents(issue.id).filter((e) => e.kind === 'write');
+  const results: EntryResult[] = [];
+  for (const fix of issue.entries) {
+    const ours = writes.some(
+      (w) =>
+        w.detail.entry === fix.entry &&
+        w.detail.id === fix.id &&
+        (w.status === 'added' || (w.status === 'unanswered' && w.detail.sent === true)),
+    );
+    const result = await addEntry(deps.gitlab, issue, fix, ours);
+    results.push(result);
+    record({
+      kind: 'write',
+      actor,
+      status: result.status,
+      detail: {
+        entry: fix.entry,
+        add: fix.add,
+        id: fix.id,
+        ...(result.why ? { why: result.why } : {}),
+        ...(result.status === 'unanswered' ? { sent: result.sent === true } : {}),
+      },
+    });
+  }
+  report.added += results.filter((r) => r.status === 'added').length;
+  if (results.some((r) => r.status === 'unanswered')) return 'under way';
+  // Dry-run held the writes back: nothing changed, so the issue stays as it is.
+  if (results.some((r) => r.status === 'dry-run')) return 'dry-run';
+  const failed = results.filter((r) => r.status === 'failed');
+  if (failed.length > 0) {
+    // Left open: a later 👍 tries again once the reason is dealt with.
+    record({
+      kind: 'outcome',
+      status: 'failed',
+      detail: { failed: failed.map((r) => r.fix.add) },
+    });
+    return 'failed';
+  }
+  const text = outcomeText(actor, results);
+  // Recorded before the issue is closed: if that fails, a later cycle closes it (see below).
+  record({ kind: 'outcome', status: 'accepted', detail: { by: actor, text } });
+  report.accepted += 1;
+  await closeAccepted(deps, issue, text);
+  return 'accepted';
 }
 
 /**
@@ -213,29 +247,41 @@ async function authoriseAll(
   return last;
 }
 
-/** Adds one entry unless it is there already (someone may have added it by hand). */
+/**
+ * Adds one entry unless it is there already (someone may have added it by hand, or `ours`: the
+ * bot's own earlier write, whose answer was lost).
+ */
 async function addEntry(
   gitlab: GitlabPort,
   issue: AuditIssue,
   fix: AuditFix,
+  ours: boolean,
 ): Promise<EntryResult> {
+  const present: EntryResult = { fix, status: ours ? 'added' : 'present' };
+  let sent = false;
   try {
     if (fix.entry === 'group') {
       const groups = await gitlab.listJobTokenGroupAllowlist(issue.projectId);
-      if (groups.some((g) => g.id === fix.id)) return { fix, status: 'present' };
+      if (groups.some((g) => g.id === fix.id)) return present;
+      sent = true;
       const answer = await gitlab.addGroupToJobTokenAllowlist(issue.projectId, fix.id);
       return { fix, status: answer.made ? 'added' : 'dry-run' };
     }
     const projects = await gitlab.listJobTokenAllowlist(issue.projectId);
-    if (projects.some((p) => p.id === fix.id)) return { fix, status: 'present' };
+    if (projects.some((p) => p.id === fix.id)) return present;
+    sent = true;
     const answer = await gitlab.addProjectToJobTokenAllowlist(issue.projectId, fix.id);
     return { fix, status: answer.made ? 'added' : 'dry-run' };
   } catch (error) {
+    // GitLab may have made it all the same: a later cycle reads the allowlist again.
+    if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
+      return { fix, status: 'unanswered', why: errorMessage(error), sent: sent || ours };
+    }
     if (
       error instanceof GitlabRequestError &&
       /already in the job token scope/i.test(error.description)
     ) {
-      return { fix, status: 'present' };
+      return present;
     }
     if (
       error instanceof GitlabRequestError ||

@@ -8,7 +8,7 @@ import { GitlabAuthError, GitlabNotFoundError, errorMessage } from '../errors.js
 import type { GitlabPort } from '../gitlab/port.js';
 import type { Logger } from '../log.js';
 import { code, link, neutraliseQuickActions, prose } from '../render/markdown.js';
-import type { AuditIssue, Store } from '../store/index.js';
+import type { AuditIssue, AuditIssueEvent, Store } from '../store/index.js';
 import type { AuditFix, AuditProblem, AuditReport } from '../domain/audit.js';
 import { findingsByTarget, type TargetFindings } from './entries.js';
 
@@ -80,6 +80,15 @@ export function fixIssueText(group: TargetFindings): { title: string; descriptio
   };
 }
 
+/**
+ * Who accepted an issue whose writes are under way (the last one went unanswered, and no outcome
+ * came after it): a later cycle carries them on. Undefined otherwise.
+ */
+export function acceptanceUnderWay(events: readonly AuditIssueEvent[]): string | undefined {
+  const last = events.filter((e) => e.kind === 'write' || e.kind === 'outcome').at(-1);
+  return last?.kind === 'write' && last.status === 'unanswered' ? last.actor : undefined;
+}
+
 /** Writes what became of the offer above the issue's text, and closes the issue. */
 export async function closeWithOutcome(
   gitlab: GitlabPort,
@@ -126,6 +135,13 @@ async function offer(
   if (latest && sameEntries(latest.entries, group.entries)) {
     if (latest.status === 'open') return { ...base, status: 'open', webUrl: latest.webUrl };
     if (latest.status === 'closed') return { ...base, status: 'declined', webUrl: latest.webUrl };
+  }
+  // Accepted, and some of its entries made already: it is finished, not replaced.
+  if (
+    latest?.status === 'open' &&
+    acceptanceUnderWay(store.auditIssues.auditIssueEvents(latest.id))
+  ) {
+    return { ...base, status: 'open', webUrl: latest.webUrl };
   }
   const text = fixIssueText(group);
   // An issue opened before whose answer was lost (a timeout, a cut connection, an unreadable

@@ -206,4 +206,39 @@ describe('the audit’s fixes, carried to each target project as an issue', () =
     expect(world.project(id('tools/config'))?.issues).toHaveLength(1);
     expect(world.project(id('tools/config'))?.jobTokenAllowlist.projectIds).toEqual([]);
   });
+
+  it('an acceptance whose write went unanswered is carried on by the next cycle: the issue is kept, not replaced', async () => {
+    await openFixIssues(bot, await refreshAudit(bot));
+    const images = issueIn('tools/images');
+    await as(ids.tokens.tina).IssueAwardEmojis.award(id('tools/images'), images.iid, 'thumbsup');
+    // GitLab adds apps/api and the connection is cut before its answer; the group gets a 500.
+    sim.faults.push(
+      {
+        method: 'POST',
+        path: /\/job_token_scope\/allowlist$/,
+        status: 502,
+        apply: true,
+        reset: true,
+      },
+      { method: 'POST', path: /\/job_token_scope\/groups_allowlist$/, status: 500 },
+    );
+    await acceptFixIssues(bot);
+    expect(images.state).toBe('opened');
+
+    // The next audit finds only the group entry missing there: the accepted issue stays.
+    const next = await openFixIssues(bot, await refreshAudit(bot));
+    expect(next.outcomes.find((o) => o.target === 'tools/images')?.status).toBe('open');
+    expect(await acceptFixIssues(bot)).toMatchObject({ approvalsSeen: 0, accepted: 1 });
+
+    expect(world.project(id('tools/images'))?.issues).toHaveLength(1);
+    expect(images.state).toBe('closed');
+    expect(images.description).toMatch(/^\*\*Accepted by `@tina`\.\*\*/);
+    expect(images.description).not.toContain('was on the allowlist already');
+    expect(allowlists()['tools/images']).toEqual([
+      'apps/api',
+      'apps/worker',
+      'group mobile',
+      'group web',
+    ]);
+  });
 });

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConfigInput } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/main.js';
 import {
@@ -84,10 +85,18 @@ export function faultFirstOfEachKind(sim: Simulator, name: string, only = /./): 
 /** A seeded world the bot watches, and what people do in it between cycles. */
 export interface FaultStory {
   world: World;
-  ids: SeedIds;
+  ids: { tokens: Pick<SeedIds['tokens'], 'bot'> };
   projects: string[];
+  /** Watched groups (none by default). */
+  groups?: string[];
+  /** Settings beside the watch list (e.g. `audit`). */
+  config?: ConfigInput;
+  /** Runs before any fault is injected (e.g. to learn what a run without faults finds). */
+  beforeFaults?(gitlab: Simulator): Promise<void>;
+  /** One cycle of the bot's (a poll cycle by default); what it throws is logged and the next comes. */
+  cycle?(bot: Bot): Promise<unknown>;
   /** What people do after each cycle (a 👍 once they see an offer, a reply). */
-  afterCycle(): void;
+  afterCycle(bot: Bot): void;
   /** Whether the story has reached its end (checked before each cycle). */
   finished(bot: Bot): boolean;
 }
@@ -118,12 +127,14 @@ export async function runFaulted(name: string, story: FaultStory) {
   const started = Date.now();
   const gitlab = await startSimulator({ world: story.world });
   open.sim = gitlab;
+  await story.beforeFaults?.(gitlab);
   const faulted = faultFirstOfEachKind(gitlab, name);
   const folder = mkdtempSync(join(tmpdir(), 'diagnoser-faults-'));
   open.folder = folder;
   const clock = { now: new Date() };
   const config = testConfig(gitlab.url, story.ids.tokens.bot, join(folder, 'diagnoser.db'), {
-    watch: { projects: story.projects, groups: [] },
+    ...story.config,
+    watch: { projects: story.projects, groups: story.groups ?? [] },
     requestTimeoutMs: REQUEST_TIMEOUT_MS,
   });
   const running = createBot(config, {
@@ -134,9 +145,9 @@ export async function runFaulted(name: string, story: FaultStory) {
   open.bot = running;
   let cycles = 0;
   while (cycles < MOST_CYCLES && !story.finished(running)) {
-    await running.poller.runCycle().catch(() => undefined);
+    await (story.cycle?.(running) ?? running.poller.runCycle()).catch(() => undefined);
     cycles += 1;
-    story.afterCycle();
+    story.afterCycle(running);
     clock.now = new Date(clock.now.getTime() + 61 * 60_000);
   }
   return { gitlab, bot: running, faulted, cycles, ms: Date.now() - started };
