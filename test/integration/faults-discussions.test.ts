@@ -9,7 +9,8 @@ import { closeFaultRun, FAULTS, madeWith, runFaulted } from '../helpers/fault-ru
 /**
  * The port methods the merge request stories do not use, under the same faults (the first
  * request of every kind fails once): a commit discussion where a refused Maintainer and bob
- * reply (`apply group`), and a merge request where bob's fix is reverted. GitLab's state must
+ * reply (`apply group`), and a merge request where bob's fix (the project, or with `apply group`
+ * its group) is reverted. GitLab's state must
  * then hold one bot comment, each write made once, the job retried once: nothing lost or twice.
  */
 afterEach(closeFaultRun);
@@ -112,9 +113,14 @@ describe('a fault at the first request of every kind: commit discussions, groups
     60_000,
   );
 
-  it.each(Object.keys(FAULTS))(
-    'a fix reverted on request, %s: the entry added once and removed once',
-    async (name) => {
+  it.each(
+    Object.keys(FAULTS).flatMap((name) => [
+      [name, 'project'],
+      [name, 'group'],
+    ]),
+  )(
+    'a fix reverted on request, %s, a %s entry: the entry added once and removed once',
+    async (name, kind) => {
       const { world, ids } = seededWorld();
       const pipeline = runSeedPipeline(world, ids);
       const [failed] = world.jobsOf(pipeline.id).map((j) => j.id);
@@ -130,7 +136,17 @@ describe('a fault at the first request of every kind: commit discussions, groups
           const note = notes()[0];
           if (!note) return;
           if (!done.approved && note.body.includes('Accept with one click')) {
-            world.awardEmoji(ids.projects.app, iid, note.id, ids.users.bob, 'thumbsup');
+            if (kind === 'group') {
+              // bob asks for team/app's whole group instead of the project.
+              world.addMergeRequestNote(
+                ids.projects.app,
+                iid,
+                ids.users.bob,
+                '@diagnoser-bot apply group',
+              );
+            } else {
+              world.awardEmoji(ids.projects.app, iid, note.id, ids.users.bob, 'thumbsup');
+            }
             done.approved = true;
           } else if (!done.revertAsked && note.body.includes('**Fixed.**')) {
             world.addMergeRequestNote(
@@ -147,11 +163,20 @@ describe('a fault at the first request of every kind: commit discussions, groups
           (notes()[0]?.body ?? '').includes('**Reverted.**'),
       });
 
-      const entry = new RegExp(`/projects/${ids.projects.poetry}/job_token_scope/allowlist`);
+      const list = kind === 'group' ? 'groups_allowlist' : 'allowlist';
+      const entry = new RegExp(`/projects/${ids.projects.poetry}/job_token_scope/${list}`);
       const found = {
         notes: notes().length,
         adds: run.gitlab.requests.filter(isWrite('POST', entry, 201)).length,
         removals: run.gitlab.requests.filter(isWrite('DELETE', entry, 204)).length,
+        // Only the entry asked for: the project's for a 👍, its group's for `apply group`.
+        otherEntryWrites: run.gitlab.requests.filter(
+          (r) =>
+            r.method !== 'GET' &&
+            /\/job_token_scope\//.test(r.path) &&
+            !entry.test(r.path) &&
+            r.status !== 0,
+        ).length,
         retries: run.gitlab.requests.filter(
           isWrite('POST', new RegExp(`/jobs/${failed}/retry$`), 201),
         ).length,
@@ -160,20 +185,26 @@ describe('a fault at the first request of every kind: commit discussions, groups
         diagnosed: run.bot.store.jobQueue.getJob(failed ?? 0)?.status,
       };
       process.stdout.write(
-        `faults, revert (${name}): ${run.faulted.size} request kinds failed once, ${run.cycles} cycles, ${run.ms} ms; ${JSON.stringify(found)}\n`,
+        `faults, revert of a ${kind} entry (${name}): ${run.faulted.size} request kinds failed once, ${run.cycles} cycles, ${run.ms} ms; ${JSON.stringify(found)}\n`,
       );
       expect(found).toEqual({
         notes: 1,
         adds: 1,
         removals: 1,
+        otherEntryWrites: 0,
         retries: 1,
         reverted: true,
         incident: 'open',
         diagnosed: 'done',
       });
       expect(world.evaluatePull(ids.projects.app, ids.users.alice, ids.image).ok).toBe(false);
+      const allowlist = world.project(ids.projects.poetry)?.jobTokenAllowlist;
+      expect([allowlist?.projectIds.length, allowlist?.groupIds.length]).toEqual([0, 0]);
       expect([...run.faulted]).toEqual(
-        expect.arrayContaining(['DELETE /projects/:id/job_token_scope/allowlist/:id']),
+        expect.arrayContaining([
+          `POST /projects/:id/job_token_scope/${list}`,
+          `DELETE /projects/:id/job_token_scope/${list}/:id`,
+        ]),
       );
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
