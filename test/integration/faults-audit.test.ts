@@ -111,6 +111,13 @@ describe('the audit, its issues and their acceptance, with a fault at the first 
         findingsLost: reports.flatMap((r) =>
           wanted.filter((k) => !r.findings.some((f) => key(f) === k)),
         ),
+        // A read that failed must not leave a finding's state unknown.
+        unknownAdded: reports.flatMap((r) =>
+          r.findings
+            .filter((f) => f.state === 'unknown')
+            .map(key)
+            .filter((k) => !expected?.findings.some((f) => f.state === 'unknown' && key(f) === k)),
+        ),
         problemsAdded: reports.flatMap((r) =>
           problems(r).filter((p) => !problems(expected as AuditReport).includes(p)),
         ),
@@ -140,6 +147,7 @@ describe('the audit, its issues and their acceptance, with a fault at the first 
       expect(reports.length).toBeGreaterThan(0);
       expect(found).toEqual({
         findingsLost: [],
+        unknownAdded: [],
         problemsAdded: [],
         issues: Object.fromEntries(TARGETS.map((t) => [t, 1])),
         accepted: TARGETS.length,
