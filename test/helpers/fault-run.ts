@@ -5,6 +5,7 @@ import type { ConfigInput } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/main.js';
 import {
+  seedStoryWorld,
   startSimulator,
   type Fault,
   type RecordedRequest,
@@ -62,6 +63,25 @@ export function requestKind(method: string, apiPath: string, body: unknown): str
 /** Whether GitLab made what a request asked: answered `status`, or made it and the answer was lost. */
 export function madeWith(status: number): (r: RecordedRequest) => boolean {
   return (r) => r.status === status || r.appliedStatus === status;
+}
+
+/** A write GitLab made (`status`, its answer given or lost) with this method, on this path. */
+export function isMadeWrite(
+  method: string,
+  path: RegExp,
+  status: number,
+): (r: RecordedRequest) => boolean {
+  return (r) => r.method === method && path.test(r.path) && madeWith(status)(r);
+}
+
+/** The seed world with the bot a Maintainer of the image project and a Developer of the app. */
+export function faultStoryWorld() {
+  const { world, ids } = seedStoryWorld();
+  world.addMember(ids.projects.poetry, ids.users.bot, 40);
+  world.addMember(ids.projects.app, ids.users.bot, 30);
+  // GitLab lets bob add team/app (or its group) to an allowlist only if he can see it.
+  world.addMember(ids.projects.app, ids.users.bob, 10);
+  return { world, ids };
 }
 
 /**
