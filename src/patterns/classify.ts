@@ -114,14 +114,12 @@ export function createClassifier(
 
   /** Takes the set's answer for the block in flight and matches it. */
   function finishPending() {
-    if (!pending || !worker) return;
+    if (!pending) return;
     const { block, slot } = pending;
     pending = undefined;
-    const hits = worker.collect(slot);
-    if (!hits) {
-      // The worker died or hung: this log goes on without it.
-      worker = undefined;
-    }
+    // After the worker died or hung, this log goes on without it, from the block in flight.
+    const hits = worker?.collect(slot);
+    if (!hits) worker = undefined;
     matchBlock(block, hits ?? scanner.match(block.text));
   }
 

@@ -158,6 +158,23 @@ export class BlockCleaner {
     while (s < end) {
       let nl = raw.indexOf(LF, s);
       if (nl === -1 || nl >= end) nl = end;
+      if (!full) {
+        // The common case, in a loop of its own: a run of lines with no escape and no `\r`
+        // before the next one, none too long or timestamped, is only recorded.
+        const stop = nextEsc < nextCr ? nextEsc : nextCr;
+        while (nl <= stop && nl - s <= rawCap && raw[s + 4] !== 0x2d) {
+          if (count + 2 > starts.length) ({ starts, ends, cleaned } = this.grow());
+          starts[count] = s;
+          ends[count] = nl;
+          cleaned[count] = 0;
+          count += 1;
+          s = nl + 1;
+          if (s >= end) break;
+          nl = raw.indexOf(LF, s);
+          if (nl === -1 || nl >= end) nl = end;
+        }
+        if (s >= end) break;
+      }
       let e = nl;
       if (count + 2 > starts.length) {
         ({ starts, ends, cleaned } = this.grow());

@@ -44,7 +44,10 @@ Atomics.store(ctl, ${READY}, 1);
 const texts = slots.map((s) => Buffer.from(s));
 const all = Array.from({ length: members }, (_, i) => i);
 for (let slot = 0; ; slot ^= 1) {
-  Atomics.wait(ctl, slot, ${IDLE});
+  // Only a slot handed over since: a slot answered but not yet collected is not matched again.
+  for (let state = Atomics.load(ctl, slot); state !== ${SUBMITTED}; state = Atomics.load(ctl, slot)) {
+    Atomics.wait(ctl, slot, state);
+  }
   let hits;
   try {
     hits = set.match(texts[slot].subarray(0, ctl[${LENGTH} + slot]));

@@ -36,6 +36,24 @@ describe('the set worker', () => {
     expect(hits).toEqual(new RE2.Set(sources, 'm').match(text));
   });
 
+  it('answers every block once, whenever the answers are collected', async () => {
+    const worker = startSetWorker(sources, 8 << 20, 1 << 16);
+    expect(worker && (await whenReady(worker))).toBe(true);
+    const expected = new RE2.Set(sources, 'm').match(text);
+    const answers: (number[] | undefined)[] = [];
+    for (let round = 0; round < 4 && worker; round++) {
+      const first = worker.submit(text).slot;
+      const second = worker.submit(Buffer.from('nothing\n')).slot;
+      // Both answered before either is collected: the worker must then wait for the next block.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      answers.push(worker.collect(first), worker.collect(second));
+      answers.push(worker.collect(worker.submit(text).slot));
+    }
+    worker?.release();
+
+    expect(answers).toEqual(Array.from({ length: 4 }, () => [expected, [], expected]).flat());
+  });
+
   it('is not handed out before it has built its set', () => {
     const worker = startSetWorker(sources, 8 << 20, 1 << 16);
 
