@@ -86,9 +86,12 @@ export function createClassifier(
     const block = (cleaners[turn] as BlockCleaner).clean(raw, end, false);
     if (blocks === PARALLEL_AFTER_BLOCKS - WORKER_LEAD_BLOCKS) scanner.worker();
     if (blocks > PARALLEL_AFTER_BLOCKS && !worker) worker = acquireWorker();
-    if (!worker || block.text.length > worker.capacity) {
+    // While the worker is still on the block before, this one is matched here instead of waiting.
+    const busy = pending !== undefined && !worker?.answered(pending.slot);
+    if (!worker || busy || block.text.length > worker.capacity) {
+      const hits = scanner.match(block.text);
       finishPending();
-      matchBlock(block, scanner.match(block.text));
+      matchBlock(block, hits);
       return;
     }
     const { slot, text } = worker.submit(block.text);

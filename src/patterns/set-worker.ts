@@ -12,6 +12,8 @@ export interface SetWorker {
   readonly capacity: number;
   /** Starts the set on `text` in the next slot; returns the slot and its copy of the text. */
   submit(text: Buffer): { slot: number; text: Buffer };
+  /** Whether the set's answer for `slot` is there, so that `collect` does not wait. */
+  answered(slot: number): boolean;
   /** The set's answer for `slot`, or undefined when the worker did not give one in time. */
   collect(slot: number): number[] | undefined;
   /**
@@ -106,6 +108,9 @@ export function startSetWorker(
       Atomics.store(ctl, slot, SUBMITTED);
       Atomics.notify(ctl, slot);
       return { slot, text: copy };
+    },
+    answered(slot) {
+      return Atomics.load(ctl, slot) === DONE;
     },
     collect(slot) {
       if (Atomics.wait(ctl, slot, SUBMITTED, DEADLINE_MS) === 'timed-out') {
