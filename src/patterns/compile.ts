@@ -48,7 +48,8 @@ export function compilePattern(
 }
 
 export function buildLibrary(list: Pattern[]): PatternLibrary {
-  const patterns = [...list].sort((a, b) => b.priority - a.priority || a.id.localeCompare(b.id));
+  // Ids are kebab-case ASCII: code-unit order is their locale order, without loading the collator.
+  const patterns = [...list].sort((a, b) => b.priority - a.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   let maxContext = 0;
   for (const pattern of patterns) {
     for (const rule of pattern.rules) {

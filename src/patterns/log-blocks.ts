@@ -135,6 +135,8 @@ export class BlockCleaner {
   private starts = new Int32Array(1024);
   private ends = new Int32Array(1024);
   private cleaned = new Uint8Array(1024);
+  /** The line count after `plainLines`. */
+  private recorded = 0;
 
   constructor(private readonly rawCap: number) {}
 
@@ -156,25 +158,14 @@ export class BlockCleaner {
 
     let s = 0;
     while (s < end) {
-      let nl = raw.indexOf(LF, s);
-      if (nl === -1 || nl >= end) nl = end;
       if (!full) {
-        // The common case, in a loop of its own: a run of lines with no escape and no `\r`
-        // before the next one, none too long or timestamped, is only recorded.
-        const stop = nextEsc < nextCr ? nextEsc : nextCr;
-        while (nl <= stop && nl - s <= rawCap && raw[s + 4] !== 0x2d) {
-          if (count + 2 > starts.length) ({ starts, ends, cleaned } = this.grow());
-          starts[count] = s;
-          ends[count] = nl;
-          cleaned[count] = 0;
-          count += 1;
-          s = nl + 1;
-          if (s >= end) break;
-          nl = raw.indexOf(LF, s);
-          if (nl === -1 || nl >= end) nl = end;
-        }
+        s = this.plainLines(raw, s, end, nextEsc < nextCr ? nextEsc : nextCr, count);
+        count = this.recorded;
+        ({ starts, ends, cleaned } = this);
         if (s >= end) break;
       }
+      let nl = raw.indexOf(LF, s);
+      if (nl === -1 || nl >= end) nl = end;
       let e = nl;
       if (count + 2 > starts.length) {
         ({ starts, ends, cleaned } = this.grow());
@@ -221,6 +212,30 @@ export class BlockCleaner {
     }
     starts[count] = end + 1;
     return { text: raw.subarray(0, end), starts, ends, cleaned, count, markers: line.markers, cut };
+  }
+
+  /**
+   * The common case, in a function of its own (small, so the JIT optimises
+   * it early): records the lines from `s` on that end before `stop` (the
+   * next escape or `\r`) and are neither too long nor timestamped, from line
+   * `count` on. Returns where it stopped; `recorded` is then the line count.
+   */
+  private plainLines(raw: Buffer, s: number, end: number, stop: number, count: number): number {
+    let { starts, ends, cleaned } = this;
+    const rawCap = this.rawCap;
+    while (s < end) {
+      let nl = raw.indexOf(LF, s);
+      if (nl === -1 || nl >= end) nl = end;
+      if (nl > stop || nl - s > rawCap || raw[s + 4] === 0x2d) break;
+      if (count + 2 > starts.length) ({ starts, ends, cleaned } = this.grow());
+      starts[count] = s;
+      ends[count] = nl;
+      cleaned[count] = 0;
+      count += 1;
+      s = nl + 1;
+    }
+    this.recorded = count;
+    return s;
   }
 
   private grow() {
