@@ -42,6 +42,8 @@ export function registerClassifyCommand(program: Command): void {
 
 /** Up to this size a log is read whole, so a pasted excerpt can be undone first. */
 const PASTE_LIMIT = 1 << 20;
+/** A file larger than this (the bot's default log limit, twice) has its set pass in a worker thread from the start. */
+const LONG_LOG = 8 << 20;
 
 export async function classifyFile(
   file: string,
@@ -49,8 +51,9 @@ export async function classifyFile(
   stdin: AsyncIterable<Uint8Array | string> = process.stdin,
 ): Promise<Classification> {
   if (file === '-') return classifyInput(stdin, library);
-  if (statSync(file).size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
-  return classifyChunks(readBlocks(file), library);
+  const size = statSync(file).size;
+  if (size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
+  return classifyChunks(readBlocks(file), library, { long: size > LONG_LOG });
 }
 
 /** A small input is read whole (it may be a paste); a large one is streamed. */

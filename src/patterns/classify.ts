@@ -34,6 +34,8 @@ export interface Match {
 export interface ClassifyOptions extends CleanOptions {
   /** GitLab's `failure_reason` for the job, which ranks the patterns it points at first. */
   failureReason?: string | undefined;
+  /** The log is known to be long (a large file): the set worker is started at once. */
+  long?: boolean;
 }
 
 export interface Classification {
@@ -56,7 +58,8 @@ export interface Classifier {
 
 /**
  * From this block on, a long log's set pass runs in a worker thread. The
- * bot's logs (4 MiB by default) stay on the calling thread.
+ * bot's logs (4 MiB by default) do not start one; a worker already running
+ * (started by a long log) is used from the second block of any log.
  */
 const PARALLEL_AFTER_BLOCKS = 8;
 /** The worker takes a while to start and build its set: it is started this many blocks earlier. */
@@ -80,12 +83,15 @@ export function createClassifier(
   let turn = 0;
   let worker: SetWorker | undefined;
   let pending: { block: CleanBlock; slot: number } | undefined;
+  // Whether this log has asked for the worker (see PARALLEL_AFTER_BLOCKS).
+  let started = options.long === true;
+  if (started) scanner.worker();
 
   function onBlock(raw: Buffer, end: number) {
     blocks += 1;
     const block = (cleaners[turn] as BlockCleaner).clean(raw, end, false);
-    if (blocks === PARALLEL_AFTER_BLOCKS - WORKER_LEAD_BLOCKS) scanner.worker();
-    if (blocks > PARALLEL_AFTER_BLOCKS && !worker) worker = acquireWorker();
+    if (blocks === PARALLEL_AFTER_BLOCKS - WORKER_LEAD_BLOCKS) started = true;
+    if (blocks > 1 && !worker) worker = acquireWorker();
     // While the worker is still on the block before, this one is matched here instead of waiting.
     const busy = pending !== undefined && !worker?.answered(pending.slot);
     if (!worker || busy || block.text.length > worker.capacity) {
@@ -111,7 +117,7 @@ export function createClassifier(
   }
 
   function acquireWorker(): SetWorker | undefined {
-    const candidate = scanner.worker();
+    const candidate = started ? scanner.worker() : scanner.runningWorker();
     return candidate?.acquire() ? candidate : undefined;
   }
 

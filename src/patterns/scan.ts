@@ -15,6 +15,8 @@ export interface RuleScanner {
   match(text: Buffer): number[];
   /** The same set in a worker thread, started on first use; undefined when it cannot run. */
   worker(): SetWorker | undefined;
+  /** The worker when it has been started, without starting it. */
+  runningWorker(): SetWorker | undefined;
   /** Whether the block has control characters the fast cleaning path leaves (see log-blocks.ts). */
   needsFullClean(hits: readonly number[]): boolean;
   /** Lines that may change the line tracker's state (see `TRACKER_TRIGGERS`), in order. */
@@ -92,6 +94,9 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
     worker() {
       if (worker === null) worker = startSetWorker(sources(), SET_MEMORY, WORKER_SLOT_BYTES);
       return worker;
+    },
+    runningWorker() {
+      return worker ?? undefined;
     },
     needsFullClean(hits) {
       return hits.includes(controls);

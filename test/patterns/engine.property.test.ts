@@ -22,6 +22,7 @@ const everyLine: PatternLibrary = {
   scanner: {
     match: () => [],
     worker: () => undefined,
+    runningWorker: () => undefined,
     needsFullClean: () => true,
     triggerLines: (block) => Array.from({ length: block.count }, (_, line) => line),
     candidates: (block) =>
