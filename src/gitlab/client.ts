@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Gitlab } from '@gitbeaker/rest';
 import { createGraphqlClient, graphqlJobTokenMethods } from './graphql.js';
 import { graphqlAuthLogMethods } from './graphql-auth-log.js';
@@ -37,7 +38,9 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retry = options.retry ?? DEFAULT_RETRY;
   const now = options.now ?? Date.now;
+  const calls = new AsyncLocalStorage<string>();
   const send = createSend({
+    call: () => calls.getStore(),
     pauses: options.pauses ?? createPauseBoard({ now, minPauseMs: retry.maxDelayMs }),
     now,
     ...(options.signal ? { signal: options.signal } : {}),
@@ -50,7 +53,7 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
   });
   const request = createRequester(retry, options.onRequest, options.signal);
   const graphql = createGraphqlClient({ baseUrl, token: options.token, timeoutMs, send });
-  return {
+  return namedCalls(calls, {
     baseUrl,
     ...projectMethods(api, request),
     ...jobMethods(api, request),
@@ -63,5 +66,16 @@ export function createGitlabAdapter(options: GitlabAdapterOptions): GitlabPort {
     ...graphqlAuthLogMethods(graphql, request),
     ...graphqlJobTokenPolicyMethods(graphql, request),
     ...hookMethods(api, request),
-  };
+  });
+}
+
+/** Each method of `port` runs with its name in `calls`: its requests carry it (see CALL_HEADER). */
+function namedCalls(calls: AsyncLocalStorage<string>, port: GitlabPort): GitlabPort {
+  const named: Record<string, unknown> = { ...port };
+  for (const [name, value] of Object.entries(port)) {
+    if (typeof value !== 'function') continue;
+    const method = value as (...args: unknown[]) => unknown;
+    named[name] = (...args: unknown[]) => calls.run(name, () => method(...args));
+  }
+  return named as unknown as GitlabPort;
 }

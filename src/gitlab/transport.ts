@@ -17,7 +17,15 @@ export interface TransportOptions {
   /** Ends every request in flight when aborted (the bot is stopping). */
   signal?: AbortSignal;
   now: () => number;
+  /** The port method the request is made for, sent as `CALL_HEADER` (none when outside one). */
+  call?: () => string | undefined;
 }
+
+/**
+ * Names the port method a request was made for (`getJob`), so what GitLab received can be told by
+ * what asked for it: GitLab ignores it; the simulator records it.
+ */
+export const CALL_HEADER = 'X-Diagnoser-Call';
 
 /** Sends one HTTP request to GitLab: once, never retried here. */
 export type Send = (endpoint: string, request: Request, dispatcher?: unknown) => Promise<Response>;
@@ -33,6 +41,8 @@ export function createSend(options: TransportOptions): Send {
     const key = endpointClass(request.method, endpoint);
     options.pauses.check(key);
     if (options.signal?.aborted) throw stopped();
+    const call = options.call?.();
+    if (call !== undefined) request.headers.set(CALL_HEADER, call);
     const signal = options.signal ? AbortSignal.any([request.signal, options.signal]) : undefined;
     let response: Response;
     try {

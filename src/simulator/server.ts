@@ -55,6 +55,8 @@ export interface RecordedRequest {
   userId?: number;
   /** Parsed request body for requests that had one. */
   body?: Body;
+  /** The bot's port method that made the request (its `X-Diagnoser-Call` header), when named. */
+  call?: string;
 }
 
 /** A running simulator. */
@@ -73,7 +75,13 @@ export interface Simulator {
    * Asked for a failure when no entry of `faults` matched: a test's own rule (e.g. the first
    * request of each kind fails). `apiPath` is the path after `/api/v4` (`/graphql` for GraphQL).
    */
-  injectFault?: (request: { method: string; apiPath: string; body: unknown }) => Fault | undefined;
+  injectFault?: (request: {
+    method: string;
+    apiPath: string;
+    body: unknown;
+    /** See `RecordedRequest.call`. */
+    call?: string;
+  }) => Fault | undefined;
   /** Unexpected exceptions thrown by handlers (answered 500): a simulator bug if not empty. */
   errors: unknown[];
   /** Webhook deliveries attempted, oldest first (see `World.hooks`). */
@@ -172,6 +180,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const rawPath = url.pathname;
     const query: Query = parseQuery(url.searchParams);
     const record: RecordedRequest = { method, path: rawPath, query, status: 0 };
+    const call = req.headers['x-diagnoser-call'];
+    if (typeof call === 'string') record.call = call;
     sim.requests.push(record);
 
     let body: Body;
@@ -212,7 +222,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
     const fault = apiPath
       ? (takeFault(sim.faults, method, apiPath, body) ??
-        sim.injectFault?.({ method, apiPath, body }))
+        sim.injectFault?.({ method, apiPath, body, ...(record.call ? { call: record.call } : {}) }))
       : undefined;
     if (fault && !fault.apply) {
       deliverFault(res, record, fault);

@@ -84,19 +84,27 @@ export function faultStoryWorld() {
   return { world, ids };
 }
 
+/** What a run's faults met: request kinds, and the port methods that made those requests. */
+export interface Faulted {
+  kinds: Set<string>;
+  /** Port methods (`getJob`), as each request named itself (`RecordedRequest.call`). */
+  calls: Set<string>;
+}
+
 /**
  * Makes the first request of every kind `sim` receives (of those whose path `only` matches) fail
- * with `name`'s fault; returns the kinds that failed so far.
+ * with `name`'s fault; returns the kinds that failed so far and the port methods that made them.
  */
-export function faultFirstOfEachKind(sim: Simulator, name: string, only = /./): Set<string> {
-  const faulted = new Set<string>();
-  sim.injectFault = ({ method, apiPath, body }) => {
+export function faultFirstOfEachKind(sim: Simulator, name: string, only = /./): Faulted {
+  const faulted: Faulted = { kinds: new Set(), calls: new Set() };
+  sim.injectFault = ({ method, apiPath, body, call }) => {
     if (!only.test(apiPath)) return undefined;
     const kind = requestKind(method, apiPath, body);
     // A job log is text, not JSON: a broken body there is only a strange log.
     if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
-    if (faulted.has(kind)) return undefined;
-    faulted.add(kind);
+    if (faulted.kinds.has(kind)) return undefined;
+    faulted.kinds.add(kind);
+    if (call) faulted.calls.add(call);
     return { ...FAULTS[name], path: /./ } as Fault;
   };
   return faulted;
@@ -170,5 +178,12 @@ export async function runFaulted(name: string, story: FaultStory) {
     story.afterCycle(running);
     clock.now = new Date(clock.now.getTime() + 61 * 60_000);
   }
-  return { gitlab, bot: running, faulted, cycles, ms: Date.now() - started };
+  return {
+    gitlab,
+    bot: running,
+    faulted: faulted.kinds,
+    calls: faulted.calls,
+    cycles,
+    ms: Date.now() - started,
+  };
 }

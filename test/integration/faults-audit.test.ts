@@ -4,6 +4,7 @@ import { acceptAuditIssues, scheduledAudit } from '../../src/audit/refresh.js';
 import type { AuditFinding, AuditReport } from '../../src/domain/audit.js';
 import { createGitlabAdapter } from '../../src/gitlab/client.js';
 import { auditWorld, awardIssueEmoji, runAuditPipelines } from '../../src/simulator/index.js';
+import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import { closeFaultRun, FAULTS, madeWith, runFaulted } from '../helpers/fault-run.js';
 
 /**
@@ -157,6 +158,7 @@ describe('the audit, its issues and their acceptance, with a fault at the first 
         allowlists: { 'tools/images': 4, 'tools/shared': 2, 'tools/config': 1, 'tools/libs': 2 },
       });
       expect([...run.faulted]).toEqual(expect.arrayContaining(AUDIT_REQUESTS));
+      expectFaultedCalls(run.calls, 'audit', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import {
   closeFaultRun,
   FAULTS,
@@ -94,6 +95,7 @@ describe('a fault at the first request of every kind: commit discussions and gro
           'POST /projects/:id/job_token_scope/groups_allowlist',
         ]),
       );
+      expectFaultedCalls(run.calls, 'commitDiscussion', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },

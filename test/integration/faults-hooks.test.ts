@@ -10,6 +10,7 @@ import {
   type World,
 } from '../../src/simulator/index.js';
 import { runCli } from '../cli/run-cli.js';
+import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import {
   closeAfterRun,
   closeFaultRun,
@@ -109,7 +110,7 @@ describe('hooks install|status|remove, with a fault at the first request of ever
         >,
       });
       const sim = await startSimulator({ world });
-      const faulted = faultFirstOfEachKind(sim, name);
+      const { kinds: faulted, calls } = faultFirstOfEachKind(sim, name);
       const folder = mkdtempSync(join(tmpdir(), 'diagnoser-hook-faults-'));
       closeAfterRun({ sim, folder });
       const configFile = join(folder, 'config.json');
@@ -175,6 +176,7 @@ describe('hooks install|status|remove, with a fault at the first request of ever
       });
       expect(failed.every((r) => r.code === 1)).toBe(true);
       expect([...faulted]).toEqual(expect.arrayContaining(HOOK_REQUESTS));
+      expectFaultedCalls(calls, 'hooks', name);
       expect(sim.errors).toEqual([]);
       expect(sim.unhandled).toEqual([]);
     },

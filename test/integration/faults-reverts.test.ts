@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runSeedPipeline } from '../../src/simulator/index.js';
+import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import {
   closeFaultRun,
   FAULTS,
@@ -110,6 +111,7 @@ describe('a fault at the first request of every kind: a fix reverted on request'
           `DELETE /projects/:id/job_token_scope/${list}/:id`,
         ]),
       );
+      expectFaultedCalls(run.calls, kind === 'group' ? 'revertGroup' : 'revertProject', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },

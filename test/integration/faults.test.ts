@@ -9,6 +9,7 @@ import {
 } from '../../src/simulator/index.js';
 import { gitlabStateProblems } from '../helpers/crash-checks.js';
 import { crashWorld } from '../helpers/crash-world.js';
+import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import { closeFaultRun, FAULTS, runFaulted } from '../helpers/fault-run.js';
 
 /**
@@ -118,6 +119,7 @@ describe('a fault at the first request of every kind the bot makes', () => {
         (k) => name !== 'malformed JSON' || !k.endsWith('/trace'),
       );
       expect([...run.faulted]).toEqual(expect.arrayContaining(story));
+      expectFaultedCalls(run.calls, 'crashWorld', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },
@@ -199,6 +201,7 @@ describe('a fault at the first request of every kind the bot makes', () => {
       expect([...run.faulted]).toEqual(
         expect.arrayContaining(['graphql ciJobTokenScopeUpdatePolicies', 'graphql project']),
       );
+      expectFaultedCalls(run.calls, 'permissions', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },
