@@ -15,12 +15,18 @@ import {
 } from '../errors.js';
 import { APPROVAL_EMOJI } from '../fix/approvals.js';
 import { authorise, type Authorisation } from '../fix/authorise.js';
+import { MAX_UNANSWERED } from '../pipeline/one-click/write-intent.js';
 import type { AwardEmoji, GitlabPort, GitlabUser } from '../gitlab/port.js';
 import { code, prose } from '../render/markdown.js';
 import { findProject } from '../resolve/common.js';
 import type { AuditIssue } from '../store/index.js';
 import type { AuditFix } from '../domain/audit.js';
-import { acceptanceUnderWay, closeWithOutcome, type FixIssueDeps } from './fix-issues.js';
+import {
+  acceptanceUnderWay,
+  closeWithOutcome,
+  writesSinceOutcome,
+  type FixIssueDeps,
+} from './fix-issues.js';
 
 export interface AcceptReport {
   /** Reactions looked at for the first time. */
@@ -34,8 +40,11 @@ export interface AcceptReport {
 
 type EntryResult = {
   fix: AuditFix;
-  /** `unanswered`: GitLab's answer never came or could not be read (`sent`: after the write). */
-  status: 'added' | 'present' | 'dry-run' | 'failed' | 'unanswered';
+  /**
+   * `unanswered`: GitLab's answer never came or could not be read (`sent`: after the write);
+   * `unknown`: after the last try, GitLab could not say yet whether the entry is there.
+   */
+  status: 'added' | 'present' | 'dry-run' | 'failed' | 'unanswered' | 'unknown';
   why?: string;
   sent?: boolean;
 };
@@ -63,6 +72,11 @@ async function acceptOne(
   if (accepted) {
     await closeAccepted(deps, issue, String(accepted.detail.text ?? ''));
     return;
+  }
+  const lastOutcome = events.filter((e) => e.kind === 'outcome' || e.kind === 'shown').at(-1);
+  if (lastOutcome?.kind === 'outcome' && typeof lastOutcome.detail.text === 'string') {
+    // A failure recorded but not yet written into the issue (the edit failed).
+    await showFailure(deps, issue, lastOutcome.detail.text);
   }
   const underWay = acceptanceUnderWay(events);
   if (underWay) {
@@ -136,7 +150,10 @@ async function acceptOne(
 /**
  * Adds the issue's entries for the person who accepted it, then records the outcome and closes
  * the issue. A write whose answer never came (or came unreadable) leaves the acceptance under
- * way: a later cycle carries it on, and an entry it then finds counts as the bot's.
+ * way: a later cycle carries it on, and an entry it then finds counts as the bot's. As on a merge
+ * request, an entry gets `MAX_UNANSWERED` unanswered tries: after the last, the allowlist is read
+ * again, and the entry counts as added if it is there, as not added (the outcome says so on the
+ * issue, which stays open for a new 👍) if it is not, or waits while GitLab cannot say.
  */
 async function applyEntries(
   deps: FixIssueDeps,
@@ -146,42 +163,60 @@ async function applyEntries(
 ): Promise<'accepted' | 'failed' | 'dry-run' | 'under way'> {
   const { store } = deps;
   const record = store.auditIssues.recordAuditIssueEvent.bind(store.auditIssues, issue.id);
-  const writes = store.auditIssues.auditIssueEvents(issue.id).filter((e) => e.kind === 'write');
+  const events = store.auditIssues.auditIssueEvents(issue.id);
+  const writes = events.filter((e) => e.kind === 'write');
+  const since = writesSinceOutcome(events);
   const results: EntryResult[] = [];
-  for (const fix of issue.entries) {
-    const ours = writes.some(
-      (w) =>
-        w.detail.entry === fix.entry &&
-        w.detail.id === fix.id &&
-        (w.status === 'added' || (w.status === 'unanswered' && w.detail.sent === true)),
-    );
-    const result = await addEntry(deps.gitlab, issue, fix, ours);
-    results.push(result);
+  const recordResult = (result: EntryResult) =>
     record({
       kind: 'write',
       actor,
       status: result.status,
       detail: {
-        entry: fix.entry,
-        add: fix.add,
-        id: fix.id,
+        entry: result.fix.entry,
+        add: result.fix.add,
+        id: result.fix.id,
         ...(result.why ? { why: result.why } : {}),
         ...(result.status === 'unanswered' ? { sent: result.sent === true } : {}),
       },
     });
+  for (const fix of issue.entries) {
+    const same = (w: (typeof writes)[number]) =>
+      w.detail.entry === fix.entry && w.detail.id === fix.id;
+    const ours = writes.some(
+      (w) =>
+        same(w) && (w.status === 'added' || (w.status === 'unanswered' && w.detail.sent === true)),
+    );
+    let tries = since.filter((w) => same(w) && w.status === 'unanswered').length;
+    let result: EntryResult | undefined;
+    if (tries < MAX_UNANSWERED) {
+      result = await addEntry(deps.gitlab, issue, fix, ours);
+      recordResult(result);
+      if (result.status === 'unanswered') tries += 1;
+    }
+    if (tries >= MAX_UNANSWERED) {
+      const sent = ours || result?.sent === true;
+      result = await settleEntry(deps.gitlab, issue, fix, sent, tries);
+      if (result.status !== 'unknown') recordResult(result);
+    }
+    if (result) results.push(result);
   }
   report.added += results.filter((r) => r.status === 'added').length;
-  if (results.some((r) => r.status === 'unanswered')) return 'under way';
+  if (results.some((r) => r.status === 'unanswered' || r.status === 'unknown')) {
+    return 'under way';
+  }
   // Dry-run held the writes back: nothing changed, so the issue stays as it is.
   if (results.some((r) => r.status === 'dry-run')) return 'dry-run';
   const failed = results.filter((r) => r.status === 'failed');
   if (failed.length > 0) {
     // Left open: a later 👍 tries again once the reason is dealt with.
+    const text = failureText(actor, results);
     record({
       kind: 'outcome',
       status: 'failed',
-      detail: { failed: failed.map((r) => r.fix.add) },
+      detail: { failed: failed.map((r) => r.fix.add), text },
     });
+    await showFailure(deps, issue, text);
     return 'failed';
   }
   const text = outcomeText(actor, results);
@@ -200,6 +235,16 @@ async function closeAccepted(deps: FixIssueDeps, issue: AuditIssue, text: string
   const current = await deps.gitlab.getIssue(issue.projectId, issue.iid);
   if (current.state !== 'closed') await closeWithOutcome(deps.gitlab, issue, text);
   deps.store.auditIssues.setAuditIssueStatus(issue.id, 'accepted');
+}
+
+/** Writes a failed outcome above the issue's text, leaving it open; then the trail says so. */
+async function showFailure(deps: FixIssueDeps, issue: AuditIssue, text: string): Promise<void> {
+  await closeWithOutcome(deps.gitlab, issue, text, false);
+  deps.store.auditIssues.recordAuditIssueEvent(issue.id, {
+    kind: 'shown',
+    status: 'ok',
+    detail: {},
+  });
 }
 
 /**
@@ -294,16 +339,60 @@ async function addEntry(
   }
 }
 
+/**
+ * After an entry's last unanswered try: what the allowlist holds decides. There: the bot's write
+ * (`sent`) or someone else's; not there: not added; GitLab cannot say: `unknown`, asked again by a
+ * later cycle.
+ */
+async function settleEntry(
+  gitlab: GitlabPort,
+  issue: AuditIssue,
+  fix: AuditFix,
+  sent: boolean,
+  tries: number,
+): Promise<EntryResult> {
+  try {
+    const there =
+      fix.entry === 'group'
+        ? (await gitlab.listJobTokenGroupAllowlist(issue.projectId)).some((g) => g.id === fix.id)
+        : (await gitlab.listJobTokenAllowlist(issue.projectId)).some((p) => p.id === fix.id);
+    if (there) return { fix, status: sent ? 'added' : 'present' };
+    return {
+      fix,
+      status: 'failed',
+      why: `GitLab did not answer the bot's ${tries} tries to add it to the allowlist of ${issue.projectPath}.`,
+    };
+  } catch (error) {
+    if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
+      return { fix, status: 'unknown', why: errorMessage(error) };
+    }
+    return { fix, status: 'failed', why: errorMessage(error) };
+  }
+}
+
+function entryLine(r: EntryResult): string {
+  const what = `${r.fix.entry} ${code(r.fix.add)}`;
+  if (r.status === 'failed') return `- ${what}: ${prose(r.why ?? 'not added')}`;
+  return r.status === 'present'
+    ? `- ${what}: ${prose('was on the allowlist already')}`
+    : `- ${what}: added`;
+}
+
+/** The outcome of an acceptance that could not add every entry. */
+function failureText(username: string, results: readonly EntryResult[]): string {
+  return [
+    `**Not applied.** ${code(`@${username}`)} accepted, and the bot could not add every entry to the allowlist of this project:`,
+    '',
+    ...results.map(entryLine),
+    '',
+    'A new 👍 from a Maintainer or Owner of this project tries again; the entries can also be added by hand (below).',
+  ].join('\n');
+}
+
 function outcomeText(username: string, results: readonly EntryResult[]): string {
-  const lines = results.map((r) => {
-    const what = `${r.fix.entry} ${code(r.fix.add)}`;
-    return r.status === 'present'
-      ? `- ${what}: ${prose('was on the allowlist already')}`
-      : `- ${what}: added`;
-  });
   return [
     `**Accepted by ${code(`@${username}`)}.** The allowlist of this project now has:`,
     '',
-    ...lines,
+    ...results.map(entryLine),
   ].join('\n');
 }

@@ -80,25 +80,36 @@ export function fixIssueText(group: TargetFindings): { title: string; descriptio
   };
 }
 
-/**
- * Who accepted an issue whose writes are under way (the last one went unanswered, and no outcome
- * came after it): a later cycle carries them on. Undefined otherwise.
- */
-export function acceptanceUnderWay(events: readonly AuditIssueEvent[]): string | undefined {
-  const last = events.filter((e) => e.kind === 'write' || e.kind === 'outcome').at(-1);
-  return last?.kind === 'write' && last.status === 'unanswered' ? last.actor : undefined;
+/** The writes of the acceptance under way or last made: those after the last outcome. */
+export function writesSinceOutcome(events: readonly AuditIssueEvent[]): AuditIssueEvent[] {
+  const after = events.map((e) => e.kind).lastIndexOf('outcome') + 1;
+  return events.slice(after).filter((e) => e.kind === 'write');
 }
 
-/** Writes what became of the offer above the issue's text, and closes the issue. */
+/**
+ * Who accepted an issue whose writes are under way (one of them went unanswered, whatever came
+ * after it, and no outcome came after them): a later cycle carries them on. Undefined otherwise.
+ */
+export function acceptanceUnderWay(events: readonly AuditIssueEvent[]): string | undefined {
+  const writes = writesSinceOutcome(events);
+  return writes.some((w) => w.status === 'unanswered') ? writes.at(-1)?.actor : undefined;
+}
+
+/**
+ * Writes what became of the offer above the issue's text, unless it is there already (an answer
+ * lost after the edit was made), and closes the issue (`close`, the default) or leaves it open.
+ */
 export async function closeWithOutcome(
   gitlab: GitlabPort,
   issue: Pick<AuditIssue, 'projectId' | 'iid'>,
   outcome: string,
+  close = true,
 ): Promise<void> {
   const { description } = await gitlab.getIssue(issue.projectId, issue.iid);
+  if (!close && description.startsWith(neutraliseQuickActions(outcome))) return;
   await gitlab.editIssue(issue.projectId, issue.iid, {
     description: neutraliseQuickActions(`${outcome}\n\n---\n\n${description}`),
-    close: true,
+    ...(close ? { close: true } : {}),
   });
 }
 

@@ -25,7 +25,8 @@ export interface AuditIssue {
 }
 
 export interface AuditIssueEvent {
-  kind: 'approval' | 'write' | 'outcome';
+  /** `shown`: the failed outcome before it is written into the issue. */
+  kind: 'approval' | 'write' | 'outcome' | 'shown';
   /** Set on approvals (`award:<id>`): each is looked at once. */
   key?: string;
   actor?: string;

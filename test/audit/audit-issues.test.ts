@@ -241,4 +241,65 @@ describe('the audit’s fixes, carried to each target project as an issue', () =
       'group web',
     ]);
   });
+  it('an entry whose write goes unanswered twice is given up, as the merge request flow does: GitLab read again, the outcome on the issue and in the trail', async () => {
+    await openFixIssues(bot, await refreshAudit(bot));
+    const images = issueIn('tools/images');
+    await as(ids.tokens.tina).IssueAwardEmojis.award(id('tools/images'), images.iid, 'thumbsup');
+    // Every add of a project entry gets a 500 (nothing made); the group entry is added.
+    sim.faults.push({
+      method: 'POST',
+      path: /\/job_token_scope\/allowlist$/,
+      status: 500,
+      times: 99,
+    });
+    for (let cycle = 0; cycle < 5; cycle++) await acceptFixIssues(bot).catch(() => undefined);
+
+    const posts = (list: string) =>
+      sim.requests.filter(
+        (r) =>
+          r.method === 'POST' && r.path.endsWith(`/${id('tools/images')}/job_token_scope/${list}`),
+      ).length;
+    const issue = bot.store.auditIssues.latestAuditIssue(id('tools/images'));
+    const trail = bot.store.auditIssues.auditIssueEvents(issue?.id ?? 0);
+    expect({
+      projectAdds: posts('allowlist'),
+      groupAdds: posts('groups_allowlist'),
+      allowlist: allowlists()['tools/images'],
+      state: images.state,
+      outcomes: trail.filter((e) => e.kind === 'outcome').map((e) => e.status),
+    }).toEqual({
+      projectAdds: 2,
+      groupAdds: 1,
+      allowlist: ['apps/worker', 'group mobile', 'group web'],
+      state: 'opened',
+      outcomes: ['failed'],
+    });
+    expect(images.description).toMatch(/^\*\*Not applied\.\*\* `@tina` accepted/);
+    expect(images.description).toContain(
+      "- project `apps/api`: GitLab did not answer the bot's 2 tries to add it",
+    );
+    expect(images.description).toContain('- group `mobile`: added');
+    expect(images.description.split('**Not applied.**')).toHaveLength(2);
+  });
+
+  it('an entry whose second try went unanswered but was made counts as added: GitLab is read again before it is given up', async () => {
+    await openFixIssues(bot, await refreshAudit(bot));
+    const images = issueIn('tools/images');
+    await as(ids.tokens.tina).IssueAwardEmojis.award(id('tools/images'), images.iid, 'thumbsup');
+    sim.faults.push(
+      { method: 'POST', path: /\/job_token_scope\/allowlist$/, status: 500 },
+      { method: 'POST', path: /\/job_token_scope\/allowlist$/, status: 504, apply: true },
+    );
+    for (let cycle = 0; cycle < 3; cycle++) await acceptFixIssues(bot);
+
+    expect(images.state).toBe('closed');
+    expect(images.description).toMatch(/^\*\*Accepted by `@tina`\.\*\*/);
+    expect(images.description).toContain('- project `apps/api`: added');
+    expect(allowlists()['tools/images']).toEqual([
+      'apps/api',
+      'apps/worker',
+      'group mobile',
+      'group web',
+    ]);
+  });
 });
