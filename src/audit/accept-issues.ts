@@ -8,6 +8,7 @@
 import {
   GitlabAuthError,
   GitlabNotFoundError,
+  GitlabPausedError,
   GitlabRequestError,
   GitlabResponseError,
   GitlabTransientError,
@@ -47,6 +48,8 @@ type EntryResult = {
   status: 'added' | 'present' | 'dry-run' | 'failed' | 'unanswered' | 'unknown';
   why?: string;
   sent?: boolean;
+  /** Unanswered because a wait GitLab asked for held it back: no try is used up. */
+  paused?: boolean;
 };
 
 /** Looks at every open audit issue once; returns what it did. */
@@ -178,6 +181,7 @@ async function applyEntries(
         id: result.fix.id,
         ...(result.why ? { why: result.why } : {}),
         ...(result.status === 'unanswered' ? { sent: result.sent === true } : {}),
+        ...(result.paused ? { paused: true } : {}),
       },
     });
   for (const fix of issue.entries) {
@@ -187,12 +191,14 @@ async function applyEntries(
       (w) =>
         same(w) && (w.status === 'added' || (w.status === 'unanswered' && w.detail.sent === true)),
     );
-    let tries = since.filter((w) => same(w) && w.status === 'unanswered').length;
+    let tries = since.filter(
+      (w) => same(w) && w.status === 'unanswered' && w.detail.paused !== true,
+    ).length;
     let result: EntryResult | undefined;
     if (tries < MAX_UNANSWERED) {
       result = await addEntry(deps.gitlab, issue, fix, ours);
       recordResult(result);
-      if (result.status === 'unanswered') tries += 1;
+      if (result.status === 'unanswered' && !result.paused) tries += 1;
     }
     if (tries >= MAX_UNANSWERED) {
       const sent = ours || result?.sent === true;
@@ -318,6 +324,10 @@ async function addEntry(
     const answer = await gitlab.addProjectToJobTokenAllowlist(issue.projectId, fix.id);
     return { fix, status: answer.made ? 'added' : 'dry-run' };
   } catch (error) {
+    // Nothing was sent: a later cycle goes on once the wait is over.
+    if (error instanceof GitlabPausedError) {
+      return { fix, status: 'unanswered', why: errorMessage(error), sent: ours, paused: true };
+    }
     // GitLab may have made it all the same: a later cycle reads the allowlist again.
     if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
       return { fix, status: 'unanswered', why: errorMessage(error), sent: sent || ours };

@@ -2,6 +2,7 @@ import { fact, type Fact, type Fix } from '../domain/diagnosis.js';
 import {
   GitlabAuthError,
   GitlabNotFoundError,
+  GitlabPausedError,
   GitlabRequestError,
   GitlabResponseError,
   GitlabTransientError,
@@ -34,7 +35,12 @@ export type WriteResult =
   | { status: 'already-present'; detail: Fact }
   | { status: 'failed'; httpStatus?: string; reason: Fact }
   /** GitLab did not answer (5xx, 429, timeout): the change may or may not have been made. */
-  | { status: 'unknown'; reason: Fact };
+  | {
+      status: 'unknown';
+      reason: Fact;
+      /** Held back by a wait GitLab asked for: nothing of this try was sent. */
+      paused?: true;
+    };
 
 /** The entry a write adds or removes, said just before the request goes out. */
 export interface PlannedWrite {
@@ -221,6 +227,13 @@ export async function holdsEntry(
 }
 
 export function writeFailure(error: unknown, target: string, source: string): WriteResult {
+  if (error instanceof GitlabPausedError) {
+    return {
+      status: 'unknown',
+      reason: fact`GitLab asked the bot to wait (${errorMessage(error)})`,
+      paused: true,
+    };
+  }
   // An answer that never came, or came unreadable: GitLab may have made the change all the same.
   if (error instanceof GitlabTransientError || error instanceof GitlabResponseError) {
     return {

@@ -54,8 +54,25 @@ export const FAULTED_CALLS = {
   /** faults-reverts.test.ts: a project entry, then a group entry, reverted on request. */
   revertProject: ['addProjectToJobTokenAllowlist', 'removeProjectFromJobTokenAllowlist'],
   revertGroup: ['addGroupToJobTokenAllowlist', 'removeGroupFromJobTokenAllowlist'],
+  /** faults-webhooks.test.ts: the seed story told by GitLab's webhooks, a 👍 by its Emoji Hook. */
+  webhooks: [
+    'currentUser',
+    'getJob',
+    'getJobLog',
+    'listMergeRequestNotes',
+    'createMergeRequestNote',
+    'listNoteAwardEmoji',
+    'addProjectToJobTokenAllowlist',
+    'retryJob',
+  ],
   /** faults-hooks.test.ts: `hooks install|status|remove`. */
-  hooks: ['getProject', 'listProjectHooks', 'addProjectHook', 'editProjectHook', 'deleteProjectHook'],
+  hooks: [
+    'getProject',
+    'listProjectHooks',
+    'addProjectHook',
+    'editProjectHook',
+    'deleteProjectHook',
+  ],
   /** faults-audit.test.ts: the audit, its issues, their acceptance. */
   audit: [
     'version',

@@ -121,6 +121,8 @@ export interface FaultStory {
   config?: ConfigInput;
   /** Runs before any fault is injected (e.g. to learn what a run without faults finds). */
   beforeFaults?(gitlab: Simulator): Promise<void>;
+  /** Runs once the bot is made, before its first cycle (e.g. to serve its webhook endpoint). */
+  start?(bot: Bot, gitlab: Simulator, faulted: Faulted): Promise<void>;
   /** One cycle of the bot's (a poll cycle by default); what it throws is logged and the next comes. */
   cycle?(bot: Bot): Promise<unknown>;
   /** What people do after each cycle (a 👍 once they see an offer, a reply). */
@@ -130,7 +132,13 @@ export interface FaultStory {
 }
 
 /** What was started for one run, closed by `closeFaultRun`. */
-const open: { sim?: Simulator; bot?: Bot; folder?: string } = {};
+const open: {
+  sim?: Simulator;
+  bot?: Bot;
+  folder?: string;
+  /** A server of the test's (the bot's webhook endpoint). */
+  server?: { close(): Promise<unknown> };
+} = {};
 
 /** Has `closeFaultRun` close what a test started itself. */
 export function closeAfterRun(parts: typeof open): void {
@@ -138,6 +146,8 @@ export function closeAfterRun(parts: typeof open): void {
 }
 
 export async function closeFaultRun(): Promise<void> {
+  await open.server?.close();
+  open.server = undefined;
   open.bot?.close();
   await open.sim?.close();
   if (open.folder) rmSync(open.folder, { recursive: true, force: true });
@@ -171,6 +181,7 @@ export async function runFaulted(name: string, story: FaultStory) {
     retry: { attempts: 3, baseDelayMs: 5, maxDelayMs: 1_000 },
   });
   open.bot = running;
+  await story.start?.(running, gitlab, faulted);
   let cycles = 0;
   while (cycles < MOST_CYCLES && !story.finished(running)) {
     await (story.cycle?.(running) ?? running.poller.runCycle()).catch(() => undefined);

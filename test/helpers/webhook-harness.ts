@@ -15,7 +15,7 @@ export interface Served {
 }
 
 /** The bot's webhook receiver on an HTTP server of its own, as `run` serves it. */
-export async function serveWebhooks(h: Harness, bot: Bot): Promise<Served> {
+export async function serveWebhooks(h: Pick<Harness, 'sim'>, bot: Bot): Promise<Served> {
   if (!bot.webhooks) throw new Error('webhooks are off');
   const receiver = bot.webhooks;
   const web = createWebServer({

@@ -127,6 +127,11 @@ export async function tryWrite(
     deps.store.writeIntents.markSent(intentId, write);
     sent = true;
   });
+  if (result.status === 'unknown' && result.paused) {
+    // Nothing went out: no try is used up, and a later cycle goes on once the wait is over.
+    recordPending(deps, incident, current(deps, intentId), result.reason);
+    return result;
+  }
   if (result.status === 'unknown') return reconcile(deps, incident, fix, intentId, result.reason);
   // "Already there" in answer to the bot's own request: a resent request found its first copy.
   if (result.status === 'already-present' && sent) return reconcile(deps, incident, fix, intentId);
