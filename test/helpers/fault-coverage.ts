@@ -54,6 +54,13 @@ export const FAULTED_CALLS = {
   /** faults-reverts.test.ts: a project entry, then a group entry, reverted on request. */
   revertProject: ['addProjectToJobTokenAllowlist', 'removeProjectFromJobTokenAllowlist'],
   revertGroup: ['addGroupToJobTokenAllowlist', 'removeGroupFromJobTokenAllowlist'],
+  /** faults-reverts.test.ts: the same on GitLab 15.10 (GraphQL), failures listed per project. */
+  revertGraphql: [
+    'listFailedJobs',
+    'graphqlJobTokenScope',
+    'graphqlAddToJobTokenAllowlist',
+    'graphqlRemoveFromJobTokenAllowlist',
+  ],
   /** faults-webhooks.test.ts: the seed story told by GitLab's webhooks, a 👍 by its Emoji Hook. */
   webhooks: [
     'currentUser',
@@ -65,6 +72,8 @@ export const FAULTED_CALLS = {
     'addProjectToJobTokenAllowlist',
     'retryJob',
   ],
+  /** faults-lookups.test.ts: an admin's instance-wide discovery, a package and a project searched. */
+  lookups: ['listInstanceFailedJobs', 'listPackages', 'searchProjects'],
   /** faults-hooks.test.ts: `hooks install|status|remove`. */
   hooks: [
     'getProject',
@@ -106,14 +115,6 @@ export const NOT_INJECTED: Partial<Record<PortMethod, string>> = {
   // Nothing in src calls these two (the coverage test checks it).
   getPipeline: 'no caller',
   listMembers: 'no caller',
-  // Reachable in `run`, not injected yet.
-  searchProjects: 'run: the "did you mean" search for a project a job names that is not found',
-  listPackages: 'run: a package a job could not fetch',
-  listFailedJobs: 'run: discovery in per-project mode',
-  listInstanceFailedJobs: 'run: discovery in instance mode (an admin token)',
-  graphqlJobTokenScope: 'run: GitLab 15.9 to 15.11 (the allowlist through GraphQL only)',
-  graphqlAddToJobTokenAllowlist: 'run: GitLab 15.9 to 15.11',
-  graphqlRemoveFromJobTokenAllowlist: 'run: GitLab 15.9 to 15.11',
 };
 
 /** Checks a run's faulted port methods against the story's list. */

@@ -75,8 +75,8 @@ export function isMadeWrite(
 }
 
 /** The seed world with the bot a Maintainer of the image project and a Developer of the app. */
-export function faultStoryWorld() {
-  const { world, ids } = seedStoryWorld();
+export function faultStoryWorld(options: { version?: string } = {}) {
+  const { world, ids } = seedStoryWorld(options);
   world.addMember(ids.projects.poetry, ids.users.bot, 40);
   world.addMember(ids.projects.app, ids.users.bot, 30);
   // GitLab lets bob add team/app (or its group) to an allowlist only if he can see it.

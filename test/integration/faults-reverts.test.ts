@@ -1,18 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { runSeedPipeline } from '../../src/simulator/index.js';
+import { runSeedPipeline, type RecordedRequest } from '../../src/simulator/index.js';
 import { expectFaultedCalls } from '../helpers/fault-coverage.js';
 import {
   closeFaultRun,
   FAULTS,
   faultStoryWorld,
   isMadeWrite,
+  madeWith,
   runFaulted,
 } from '../helpers/fault-run.js';
 
 /**
  * A merge request where bob's fix is reverted on his request (`@bot revert`), under the faults of
  * the other stories (the first request of every kind fails once): the project entry a 👍 adds,
- * or the group entry `apply group` adds. GitLab's state must then hold one bot note, the entry
+ * or the group entry `apply group` adds, or on GitLab 15.10 (no REST API for the allowlist) the
+ * project entry through GraphQL, with failures found by the per-project listing. GitLab's state must then hold one bot note, the entry
  * added once and removed once and no other written, the job retried once: nothing lost or twice.
  */
 afterEach(closeFaultRun);
@@ -22,11 +24,13 @@ describe('a fault at the first request of every kind: a fix reverted on request'
     Object.keys(FAULTS).flatMap((name) => [
       [name, 'project'],
       [name, 'group'],
+      [name, 'GitLab 15.10 project'],
     ]),
   )(
     'a fix reverted on request, %s, a %s entry: the entry added once and removed once',
     async (name, kind) => {
-      const { world, ids } = faultStoryWorld();
+      const graphql = kind === 'GitLab 15.10 project';
+      const { world, ids } = faultStoryWorld(graphql ? { version: '15.10.2' } : {});
       const pipeline = runSeedPipeline(world, ids);
       const [failed] = world.jobsOf(pipeline.id).map((j) => j.id);
       const iid = ids.mergeRequest.iid;
@@ -37,6 +41,7 @@ describe('a fault at the first request of every kind: a fix reverted on request'
         world,
         ids,
         projects: ['team/app'],
+        ...(graphql ? { config: { discovery: 'per-project' } } : {}),
         afterCycle: () => {
           const note = notes()[0];
           if (!note) return;
@@ -70,10 +75,18 @@ describe('a fault at the first request of every kind: a fix reverted on request'
 
       const list = kind === 'group' ? 'groups_allowlist' : 'allowlist';
       const entry = new RegExp(`/projects/${ids.projects.poetry}/job_token_scope/${list}`);
+      const mutation = (field: string) => (r: RecordedRequest) =>
+        r.path === '/api/graphql' &&
+        JSON.stringify(r.body ?? {}).includes(field) &&
+        madeWith(200)(r);
       const found = {
         notes: notes().length,
-        adds: run.gitlab.requests.filter(isMadeWrite('POST', entry, 201)).length,
-        removals: run.gitlab.requests.filter(isMadeWrite('DELETE', entry, 204)).length,
+        adds: run.gitlab.requests.filter(
+          graphql ? mutation('ciJobTokenScopeAddProject') : isMadeWrite('POST', entry, 201),
+        ).length,
+        removals: run.gitlab.requests.filter(
+          graphql ? mutation('ciJobTokenScopeRemoveProject') : isMadeWrite('DELETE', entry, 204),
+        ).length,
         // Only the entry asked for: the project's for a 👍, its group's for `apply group`.
         otherEntryWrites: run.gitlab.requests.filter(
           (r) =>
@@ -105,13 +118,19 @@ describe('a fault at the first request of every kind: a fix reverted on request'
       expect(world.evaluatePull(ids.projects.app, ids.users.alice, ids.image).ok).toBe(false);
       const allowlist = world.project(ids.projects.poetry)?.jobTokenAllowlist;
       expect([allowlist?.projectIds.length, allowlist?.groupIds.length]).toEqual([0, 0]);
-      expect([...run.faulted]).toEqual(
-        expect.arrayContaining([
-          `POST /projects/:id/job_token_scope/${list}`,
-          `DELETE /projects/:id/job_token_scope/${list}/:id`,
-        ]),
+      if (!graphql) {
+        expect([...run.faulted]).toEqual(
+          expect.arrayContaining([
+            `POST /projects/:id/job_token_scope/${list}`,
+            `DELETE /projects/:id/job_token_scope/${list}/:id`,
+          ]),
+        );
+      }
+      expectFaultedCalls(
+        run.calls,
+        graphql ? 'revertGraphql' : kind === 'group' ? 'revertGroup' : 'revertProject',
+        name,
       );
-      expectFaultedCalls(run.calls, kind === 'group' ? 'revertGroup' : 'revertProject', name);
       expect(run.gitlab.errors).toEqual([]);
       expect(run.gitlab.unhandled).toEqual([]);
     },
