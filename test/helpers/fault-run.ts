@@ -92,13 +92,20 @@ export interface Faulted {
 }
 
 /**
- * Makes the first request of every kind `sim` receives (of those whose path `only` matches) fail
- * with `name`'s fault; returns the kinds that failed so far and the port methods that made them.
+ * Makes the first request of every kind `sim` receives (of those whose path `only` matches, and
+ * made by one of `calls` when given) fail with `name`'s fault; returns the kinds that failed so
+ * far and the port methods that made them.
  */
-export function faultFirstOfEachKind(sim: Simulator, name: string, only = /./): Faulted {
+export function faultFirstOfEachKind(
+  sim: Simulator,
+  name: string,
+  only = /./,
+  calls?: readonly string[],
+): Faulted {
   const faulted: Faulted = { kinds: new Set(), calls: new Set() };
   sim.injectFault = ({ method, apiPath, body, call }) => {
     if (!only.test(apiPath)) return undefined;
+    if (calls && !calls.includes(call ?? '')) return undefined;
     const kind = requestKind(method, apiPath, body);
     // A job log is text, not JSON: a broken body there is only a strange log.
     if (name === 'malformed JSON' && /\/trace$/.test(apiPath)) return undefined;
@@ -121,6 +128,11 @@ export interface FaultStory {
   config?: ConfigInput;
   /** Runs before any fault is injected (e.g. to learn what a run without faults finds). */
   beforeFaults?(gitlab: Simulator): Promise<void>;
+  /**
+   * Only requests these port methods make meet the faults (all by default): for a story there to
+   * reach methods the others do not, without paying again for the kinds they fault.
+   */
+  onlyCalls?: readonly string[];
   /** Runs once the bot is made, before its first cycle (e.g. to serve its webhook endpoint). */
   start?(bot: Bot, gitlab: Simulator, faulted: Faulted): Promise<void>;
   /** One cycle of the bot's (a poll cycle by default); what it throws is logged and the next comes. */
@@ -166,7 +178,7 @@ export async function runFaulted(name: string, story: FaultStory) {
   const gitlab = await startSimulator({ world: story.world });
   open.sim = gitlab;
   await story.beforeFaults?.(gitlab);
-  const faulted = faultFirstOfEachKind(gitlab, name);
+  const faulted = faultFirstOfEachKind(gitlab, name, /./, story.onlyCalls);
   const folder = mkdtempSync(join(tmpdir(), 'diagnoser-faults-'));
   open.folder = folder;
   const clock = { now: new Date() };

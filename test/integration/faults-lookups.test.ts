@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addPlatformProjects, seedStoryWorld } from '../../src/simulator/index.js';
-import { expectFaultedCalls } from '../helpers/fault-coverage.js';
+import { expectFaultedCalls, FAULTED_CALLS } from '../helpers/fault-coverage.js';
 import { closeFaultRun, FAULTS, runFaulted } from '../helpers/fault-run.js';
 
 /**
  * What `run` reads for failures the merge request stories do not have, under the same faults (the
- * first request of every kind fails once): an admin's bot finding failures with the instance's
+ * first request of every kind these reads make fails once; the other stories fault the rest): an
+ * admin's bot finding failures with the instance's
  * one list of failed jobs, a job whose npm install is refused (the package registry is searched)
  * and one cloning a project that does not exist (the projects with a name like it are searched).
  * GitLab's state must then hold one bot note on the merge request, showing both failures once,
@@ -57,6 +58,7 @@ describe('a fault at the first request of every kind: instance discovery, packag
         ids,
         projects: ['team/app'],
         config: { discovery: 'instance' },
+        onlyCalls: FAULTED_CALLS.lookups,
         afterCycle: () => undefined,
         finished: (bot) =>
           notes().length > 0 &&
