@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DOCKER_DAEMON_DOWN, type Harness } from '../helpers/bot-harness.js';
+import { DOCKER_DAEMON_DOWN, TYPESCRIPT_ERROR, type Harness } from '../helpers/bot-harness.js';
 import { startWithHooks } from '../helpers/webhook-harness.js';
 
 let h: Harness;
@@ -54,6 +54,27 @@ describe('webhooks: feedback and retries without waiting for a poll', () => {
     expect(h.world.project(h.ids.projects.poetry)?.jobTokenAllowlist.projectIds).not.toContain(
       h.ids.projects.app,
     );
+  });
+
+  it('a failed look-up of who the bot is does not stop later `wrong` replies from being read', async () => {
+    const { bot, settle } = await withHooks();
+    // A note that offers nothing: only the reply's own check reads its feedback.
+    h.failOnMergeRequest({ name: 'compile', script: 'npx tsc', output: TYPESCRIPT_ERROR });
+    await settle();
+    const note = bot.store.notes.listNotesUpdatedSince(new Date(0))[0];
+    if (!note) throw new Error('no bot note');
+    const judged = () => bot.store.feedback.listFeedbackOnNote(note.id).map((f) => f.username);
+
+    // GitLab cannot say who the bot is for a while (more failures than the client retries).
+    h.sim.faults.push({ method: 'GET', path: /^\/user$/, status: 500, times: 20 });
+    h.reply(h.ids.users.carol, '@diagnoser-bot wrong');
+    await settle();
+    expect(judged()).toEqual([]);
+
+    h.sim.faults.length = 0;
+    h.reply(h.ids.users.alice, '@diagnoser-bot wrong');
+    await settle();
+    expect(judged()).toEqual(expect.arrayContaining(['alice']));
   });
 
   it("a Developer's 👍 on a retry offer, delivered as an Emoji hook, retries the job at once", async () => {

@@ -57,8 +57,12 @@ export function createWebhookSource(
     return { status: 'queued', jobs: added };
   }
 
+  /** Who the bot is, asked once; a failed answer is not kept, so the next delivery asks again. */
   function botUser(): Promise<GitlabUser | undefined> {
-    bot ??= deps.gitlab.currentUser().catch(() => undefined);
+    bot ??= deps.gitlab.currentUser().catch(() => {
+      bot = undefined;
+      return undefined;
+    });
     return bot;
   }
 
