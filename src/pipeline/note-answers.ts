@@ -92,8 +92,9 @@ export async function answerNote(
   const thread = threadOnce(deps.gitlab, note);
   try {
     if (wanted.approvals) {
-      await processApprovals(deps, note, bot, thread, into.oneClick, into.changed);
-      await processRetryApprovals(deps, note, bot, thread, into.oneClick, into.changed);
+      const on = { deps, bot, note, thread, report: into.oneClick, changed: into.changed };
+      await processApprovals(on);
+      await processRetryApprovals(on);
     }
   } catch (error) {
     // Nothing there to approve any more.

@@ -1,8 +1,8 @@
-import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
+import { fact, type Diagnosis } from '../domain/diagnosis.js';
 import type { Project } from '../gitlab/port.js';
 import { findProject } from './common.js';
-import { apiTarget, cleanUrl, instanceOf, locate } from './gitlab-urls.js';
-import { resolveJobTokenAccess, type Target } from './job-token-access.js';
+import { apiTarget, cleanUrl } from './gitlab-urls.js';
+import { instancePath, resolveJobTokenAccess, type Target } from './job-token-access.js';
 import { endpointTakesJobToken } from './job-token-endpoints.js';
 import type { ResolveInput } from './types.js';
 
@@ -45,16 +45,8 @@ export async function apiCallTarget(
       },
     };
   }
-  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
-  if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
-  if (where.on === 'unknown') {
-    return {
-      target: {
-        kind: 'unknown',
-        missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
-      },
-    };
-  }
+  const where = instancePath(input, url, projectA);
+  if ('target' in where) return { target: where.target };
   const api = apiTarget(where.path);
   if (api?.kind === 'variable') {
     if (/^\$\{?CI_PROJECT_(?:ID|PATH)\}?$/.test(api.variable)) {

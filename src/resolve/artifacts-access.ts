@@ -1,10 +1,10 @@
 import { parse } from 'yaml';
-import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
+import { fact, type Diagnosis } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Job, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
-import { apiTarget, cleanUrl, instanceOf, locate } from './gitlab-urls.js';
-import { resolveJobTokenAccess, type Target } from './job-token-access.js';
+import { apiTarget, cleanUrl } from './gitlab-urls.js';
+import { instancePath, resolveJobTokenAccess, type Target } from './job-token-access.js';
 import type { ResolveInput } from './types.js';
 
 /**
@@ -59,14 +59,8 @@ export async function resolveArtifactsAccess(input: ResolveInput): Promise<Diagn
 }
 
 async function urlTarget(input: ResolveInput, url: string, projectA: Project): Promise<Target> {
-  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
-  if (where.on === 'other-host') return { kind: 'other-host', host: where.host };
-  if (where.on === 'unknown') {
-    return {
-      kind: 'unknown',
-      missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
-    };
-  }
+  const where = instancePath(input, url, projectA);
+  if ('target' in where) return where.target;
   const api = apiTarget(where.path);
   if (api?.kind === 'variable') {
     if (/^\$\{?CI_PROJECT_(?:ID|PATH)\}?$/.test(api.variable)) {

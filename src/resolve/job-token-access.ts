@@ -19,6 +19,8 @@
  */
 import {
   fact,
+  joinFacts,
+  ownWords,
   type Check,
   type Diagnosis,
   type Fix,
@@ -38,6 +40,7 @@ import {
   userLacksAccess,
   type Recorder,
 } from './common.js';
+import { instanceOf, locate } from './gitlab-urls.js';
 import { checkJobTokenScope, checkUserAccess, visibilityRule } from './job-token-checks.js';
 import { similarProjects } from './similar-projects.js';
 import type { ResolveInput } from './types.js';
@@ -57,6 +60,28 @@ export type Target =
   | { kind: 'other-host'; host: string }
   | { kind: 'not-found'; path: string }
   | { kind: 'unknown'; missing: Fact };
+
+/**
+ * The path `url` names on this GitLab, or the target it settles by itself: another host, or a
+ * URL the bot cannot place (the job's own URL variable, not http(s)).
+ */
+export function instancePath(
+  input: ResolveInput,
+  url: string,
+  projectA: { webUrl: string; pathWithNamespace: string },
+): { path: string } | { target: Target } {
+  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
+  if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
+  if (where.on === 'unknown') {
+    return {
+      target: {
+        kind: 'unknown',
+        missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
+      },
+    };
+  }
+  return { path: where.path };
+}
 
 export interface AccessSpec {
   resource: Resource;

@@ -39,15 +39,9 @@ export async function checkJobTokenScope(
     }
     throw error;
   }
-  if (!inboundEnabled) {
-    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
-    return 'pass';
-  }
+  if (!inboundEnabled) return letIn(check, a, bName, true);
   const projects = await gitlab.listJobTokenAllowlist(b.id);
-  if (projects.some((p) => p.id === a.id)) {
-    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
-    return 'pass';
-  }
+  if (projects.some((p) => p.id === a.id)) return letIn(check, a, bName, true);
   let groups: GroupRef[] = [];
   try {
     groups = await gitlab.listJobTokenGroupAllowlist(b.id);
@@ -63,16 +57,7 @@ export async function checkJobTokenScope(
     );
     return 'unknown';
   }
-  if (viaGroup) {
-    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
-    return 'pass';
-  }
-  check(
-    'job-token',
-    'fail',
-    fact`${a.pathWithNamespace} is not on the CI/CD job token allowlist of ${bName}.`,
-  );
-  return 'fail';
+  return letIn(check, a, bName, viaGroup !== undefined);
 }
 
 async function checkThroughGraphql(
@@ -96,11 +81,15 @@ async function checkThroughGraphql(
     }
     throw error;
   }
-  if (!scope.inboundEnabled) {
-    check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
-    return 'pass';
-  }
-  if (scope.allowlist.some((p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase())) {
+  const listed = scope.allowlist.some(
+    (p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase(),
+  );
+  return letIn(check, a, bName, !scope.inboundEnabled || listed);
+}
+
+/** The allowlist's answer, as the checks list says it: A may use its job token on B, or not. */
+function letIn(check: Recorder, a: Project, bName: string, allowed: boolean): Check['result'] {
+  if (allowed) {
     check('job-token', 'pass', fact`${a.pathWithNamespace} may use its job token on ${bName}.`);
     return 'pass';
   }

@@ -1,9 +1,9 @@
-import { fact, joinFacts, ownWords, type Check, type Diagnosis } from '../domain/diagnosis.js';
+import { fact, type Check, type Diagnosis } from '../domain/diagnosis.js';
 import { GitlabAuthError, GitlabNotFoundError } from '../errors.js';
 import type { GitlabPort, Project } from '../gitlab/port.js';
 import { findProject, type Recorder } from './common.js';
-import { apiTarget, cleanUrl, instanceOf, locate, npmPackageName } from './gitlab-urls.js';
-import { resolveJobTokenAccess, type Target } from './job-token-access.js';
+import { apiTarget, cleanUrl, npmPackageName } from './gitlab-urls.js';
+import { instancePath, resolveJobTokenAccess, type Target } from './job-token-access.js';
 import type { ResolveInput } from './types.js';
 
 /**
@@ -88,16 +88,8 @@ async function packageTarget(
       ...(fieldPkg ? { pkg: fieldPkg } : {}),
     };
   }
-  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
-  if (where.on === 'other-host') return { target: { kind: 'other-host', host: where.host } };
-  if (where.on === 'unknown') {
-    return {
-      target: {
-        kind: 'unknown',
-        missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
-      },
-    };
-  }
+  const where = instancePath(input, url, projectA);
+  if ('target' in where) return { target: where.target };
   const api = apiTarget(where.path);
   const npm = /\/packages\/npm\/(?<pkg>\S+)$/.exec(where.path)?.groups?.pkg;
   const pkg = (npm ? npmPackageName(npm) : undefined) ?? fieldPkg;

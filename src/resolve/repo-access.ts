@@ -1,7 +1,7 @@
-import { fact, joinFacts, ownWords, type Diagnosis } from '../domain/diagnosis.js';
+import { fact, type Diagnosis } from '../domain/diagnosis.js';
 import { findProject } from './common.js';
-import { cleanUrl, instanceOf, locate, repositoryPath } from './gitlab-urls.js';
-import { resolveJobTokenAccess, type Target } from './job-token-access.js';
+import { cleanUrl, repositoryPath } from './gitlab-urls.js';
+import { instancePath, resolveJobTokenAccess, type Target } from './job-token-access.js';
 import { linesAfterMatch } from './log-lines.js';
 import type { ResolveInput } from './types.js';
 
@@ -51,14 +51,8 @@ async function repositoryTarget(
       missing: fact`The log does not show the URL of the repository that was refused.`,
     };
   }
-  const where = locate(url, instanceOf(projectA, input.gitlab.baseUrl));
-  if (where.on === 'other-host') return { kind: 'other-host', host: where.host };
-  if (where.on === 'unknown') {
-    return {
-      kind: 'unknown',
-      missing: joinFacts(fact`Cannot tell the project: `, where.why, ownWords('.')),
-    };
-  }
+  const where = instancePath(input, url, projectA);
+  if ('target' in where) return where.target;
   const path = repositoryPath(where.path);
   if (!path) {
     return { kind: 'unknown', missing: fact`${cleanUrl(url)} does not name a project.` };

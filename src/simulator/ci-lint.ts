@@ -10,7 +10,11 @@ import type { World } from './world.js';
 
 export const CI_CONFIG_PATH = '.gitlab-ci.yml';
 
-/** Keys of the top level that are not jobs. */
+/**
+ * Keys of the top level that are not jobs. Like the rest of the simulator, its own list, not
+ * the bot's (audit/references.ts): GitLab's answers are what the bot is tested against, and a
+ * list they shared would make the bot's mistakes GitLab's too.
+ */
 const GLOBAL_KEYWORDS = new Set([
   'default',
   'include',

@@ -18,19 +18,11 @@ export interface Occurrence {
   recordedAt: string;
 }
 
-export interface OccurrenceInput {
-  incidentId: number;
-  projectId: number;
-  pipelineId: number;
-  jobId: number;
-  jobName: string;
-  jobUrl: string;
-  pipelineUrl: string;
-  ref: string;
-  sha: string;
+/** An occurrence to record: the store gives its id and time recorded. */
+export type OccurrenceInput = Omit<Occurrence, 'id' | 'mrIid' | 'failedAt' | 'recordedAt'> & {
   mrIid?: number | null;
   failedAt: Timestamp;
-}
+};
 
 export interface OccurrenceRepository {
   /**

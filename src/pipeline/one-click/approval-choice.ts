@@ -1,12 +1,11 @@
 import type { Approval } from '../../fix/approvals.js';
-import { chosenIncident } from '../../fix/offer.js';
+import { approvesOffer, chosenIncident, latestOffer } from '../../fix/offer.js';
 import { ACTION } from '../../fix/state.js';
-import type { GitlabUser } from '../../gitlab/port.js';
 import { code } from '../../render/markdown.js';
-import type { Incident, Note as StoredNote } from '../../store/index.js';
+import type { Incident } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { answerOnce, answerOwed } from './refusal.js';
-import type { OneClickReport, RecordApproval } from './types.js';
+import type { NoteApprovals, RecordApproval } from './types.js';
 
 export function approvalRecorder(
   deps: PipelineDeps,
@@ -42,23 +41,33 @@ function handledKeys(deps: PipelineDeps, incidents: readonly Incident[]): Set<st
  * and given to `handle`.
  */
 export async function eachNewApproval(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  note: StoredNote,
+  on: NoteApprovals,
   approvals: readonly Approval[],
   scope: { incidents: readonly Incident[]; answerIds: number[] },
-  report: OneClickReport,
   handle: (approval: Approval) => Promise<void>,
 ): Promise<void> {
-  const handled = handledKeys(deps, scope.incidents);
+  const handled = handledKeys(on.deps, scope.incidents);
   for (const approval of [...approvals].sort((a, b) => a.at.localeCompare(b.at))) {
     if (handled.has(approval.key)) {
-      await answerOwed(deps, bot, note, approval, scope.answerIds);
+      await answerOwed(on.deps, on.bot, on.note, approval, scope.answerIds);
       continue;
     }
-    report.approvalsSeen += 1;
+    on.report.approvalsSeen += 1;
     await handle(approval);
   }
+}
+
+/** Bound to the offer: an approval older than the latest offer on the note counts for nothing. */
+export function approvesLatestOffer(
+  on: NoteApprovals,
+  approval: Approval,
+  incident: Incident,
+): boolean {
+  const where = `${on.note.targetKind}:${on.note.targetKey}`;
+  return approvesOffer(
+    approval.at,
+    latestOffer(on.deps.store.actions.listActions(incident.id), where),
+  );
 }
 
 /**
@@ -67,9 +76,7 @@ export async function eachNewApproval(
  * to name one (`what` names the offers, `verb` the command to reply).
  */
 export async function chooseOne(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  note: StoredNote,
+  { deps, bot, note }: NoteApprovals,
   approval: Approval,
   choice: {
     incidents: readonly Incident[];

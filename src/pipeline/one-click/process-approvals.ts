@@ -1,18 +1,20 @@
 import type { Diagnosis } from '../../domain/diagnosis.js';
 import { authorise } from '../../fix/authorise.js';
 import { approvalsIn, type Approval } from '../../fix/approvals.js';
-import { approvesOffer, isOfferable, latestOffer } from '../../fix/offer.js';
+import { isOfferable } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
 import { fixStateOf, hasOneClickFix } from '../../fix/state.js';
-import type { ThreadOnce } from '../../gitlab/note-thread.js';
-import type { GitlabUser } from '../../gitlab/port.js';
-import type { Incident, Note as StoredNote } from '../../store/index.js';
-import type { PipelineDeps } from '../deps.js';
+import type { Incident } from '../../store/index.js';
 import { failureSeen } from '../publish/note.js';
-import { approvalRecorder, chooseOne, eachNewApproval } from './approval-choice.js';
+import {
+  approvalRecorder,
+  approvesLatestOffer,
+  chooseOne,
+  eachNewApproval,
+} from './approval-choice.js';
 import { refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
-import { diagnosisOf, type OneClickFix, type OneClickReport } from './types.js';
+import { diagnosisOf, type NoteApprovals, type OneClickFix } from './types.js';
 import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
 
 /**
@@ -22,50 +24,29 @@ import { holdsChange, openWriteIntent, tryWrite } from './write-intent.js';
  * audit trail remembers what was handled. The incidents whose fix changed are added to
  * `changed`; the caller refreshes their notes.
  */
-export async function processApprovals(
-  deps: PipelineDeps,
-  note: StoredNote,
-  bot: GitlabUser,
-  thread: ThreadOnce,
-  report: OneClickReport,
-  changed: Set<number>,
-): Promise<OneClickReport> {
+export async function processApprovals(on: NoteApprovals): Promise<void> {
+  const { deps, note } = on;
   const incidents = note.incidentIds
     .map((id) => deps.store.incidents.getIncident(id))
     .filter((i): i is Incident => i !== undefined && hasOneClickFix(diagnosisOf(i)));
-  if (incidents.length === 0) return report;
+  if (incidents.length === 0) return;
   // A reaction on a note that also offers a retry cannot say which it accepts.
   const retryOffered = note.incidentIds.some((id) => {
     const incident = deps.store.incidents.getIncident(id);
     return incident !== undefined && isRetryOfferable(diagnosisOf(incident));
   });
-  const approvals = approvalsIn(await thread.get(), bot).filter(
+  const approvals = approvalsIn(await on.thread.get(), on.bot).filter(
     (a) => a.command !== 'retry' && !(retryOffered && a.via === 'reaction'),
   );
-  await eachNewApproval(
-    deps,
-    bot,
-    note,
-    approvals,
-    { incidents, answerIds: note.incidentIds },
-    report,
-    (approval) => handleApproval(deps, bot, note, approval, incidents, report, changed),
+  await eachNewApproval(on, approvals, { incidents, answerIds: note.incidentIds }, (approval) =>
+    handleApproval(on, approval, incidents),
   );
-  return report;
 }
 
-async function handleApproval(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  note: StoredNote,
-  approval: Approval,
-  incidents: Incident[],
-  report: OneClickReport,
-  changed: Set<number>,
-) {
+async function handleApproval(on: NoteApprovals, approval: Approval, incidents: Incident[]) {
+  const { deps, bot, note, report } = on;
   const { store } = deps;
   const wantsRevert = approval.command === 'revert';
-  const where = `${note.targetKind}:${note.targetKey}`;
   const stateOf = (incident: Incident) =>
     fixStateOf(store.actions.listActions(incident.id), diagnosisOf(incident) as Diagnosis, {
       botUsername: bot.username,
@@ -81,7 +62,7 @@ async function handleApproval(
   });
   const record = approvalRecorder(deps, approval, approval.command);
   // One approval, one change: a note with several offers needs the incident named.
-  const incident = await chooseOne(deps, bot, note, approval, {
+  const incident = await chooseOne(on, approval, {
     incidents,
     open,
     record,
@@ -92,11 +73,7 @@ async function handleApproval(
   if (!incident) return;
   const diagnosis = diagnosisOf(incident) as Diagnosis;
   const fix = diagnosis.fix as OneClickFix;
-  // Bound to the offer: an approval older than the offer it would accept counts for nothing.
-  if (
-    !wantsRevert &&
-    !approvesOffer(approval.at, latestOffer(store.actions.listActions(incident.id), where))
-  ) {
+  if (!wantsRevert && !approvesLatestOffer(on, approval, incident)) {
     record(incident, 'ignored', {
       reason: 'given before the offer was made, or on an older offer',
     });
@@ -131,7 +108,7 @@ async function handleApproval(
   if ((result.status === 'applied' || result.status === 'confirmed') && !wantsRevert) {
     report.applied += 1;
   }
-  changed.add(incident.id);
+  on.changed.add(incident.id);
   // Jobs are retried only for a change GitLab holds.
   if (!wantsRevert && holdsChange(result)) {
     report.retried += await retryAffectedJobs(deps, incident);

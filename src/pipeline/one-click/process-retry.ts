@@ -1,16 +1,17 @@
 import { authoriseRetry } from '../../fix/authorise.js';
 import { approvalsIn, type Approval } from '../../fix/approvals.js';
-import { approvesOffer, latestOffer } from '../../fix/offer.js';
 import { isRetryOfferable } from '../../fix/retry-offer.js';
 import { hasOneClickFix } from '../../fix/state.js';
-import type { ThreadOnce } from '../../gitlab/note-thread.js';
-import type { GitlabUser } from '../../gitlab/port.js';
-import type { Incident, Note as StoredNote } from '../../store/index.js';
-import type { PipelineDeps } from '../deps.js';
-import { approvalRecorder, chooseOne, eachNewApproval } from './approval-choice.js';
+import type { Incident } from '../../store/index.js';
+import {
+  approvalRecorder,
+  approvesLatestOffer,
+  chooseOne,
+  eachNewApproval,
+} from './approval-choice.js';
 import { refuseApproval } from './refusal.js';
 import { retryAffectedJobs } from './retry.js';
-import { diagnosisOf, type OneClickReport } from './types.js';
+import { diagnosisOf, type NoteApprovals } from './types.js';
 
 /**
  * The one-click retry of infrastructure failures on one of the bot's notes:
@@ -20,47 +21,27 @@ import { diagnosisOf, type OneClickReport } from './types.js';
  * audit trail remembers it. `thread` is the note's one read, shared with the
  * fix approvals and the feedback.
  */
-export async function processRetryApprovals(
-  deps: PipelineDeps,
-  note: StoredNote,
-  bot: GitlabUser,
-  thread: ThreadOnce,
-  report: OneClickReport,
-  changed: Set<number>,
-): Promise<void> {
-  const { store } = deps;
-  const onNote = note.incidentIds
+export async function processRetryApprovals(on: NoteApprovals): Promise<void> {
+  const { store } = on.deps;
+  const onNote = on.note.incidentIds
     .map((id) => store.incidents.getIncident(id))
     .filter((i): i is Incident => i !== undefined);
   const incidents = onNote.filter((i) => isRetryOfferable(diagnosisOf(i)));
   if (incidents.length === 0) return;
   const onlyOffer = incidents.length === 1 && !onNote.some((i) => hasOneClickFix(diagnosisOf(i)));
-  const approvals = approvalsIn(await thread.get(), bot).filter(
+  const approvals = approvalsIn(await on.thread.get(), on.bot).filter(
     (a) => a.command === 'retry' || (a.via === 'reaction' && onlyOffer),
   );
-  await eachNewApproval(
-    deps,
-    bot,
-    note,
-    approvals,
-    { incidents, answerIds: incidents.map((i) => i.id) },
-    report,
-    (approval) => handleRetry(deps, bot, note, approval, incidents, report, changed),
+  const answerIds = incidents.map((i) => i.id);
+  await eachNewApproval(on, approvals, { incidents, answerIds }, (approval) =>
+    handleRetry(on, approval, incidents),
   );
 }
 
-async function handleRetry(
-  deps: PipelineDeps,
-  bot: GitlabUser,
-  note: StoredNote,
-  approval: Approval,
-  incidents: Incident[],
-  report: OneClickReport,
-  changed: Set<number>,
-) {
-  const { store } = deps;
+async function handleRetry(on: NoteApprovals, approval: Approval, incidents: Incident[]) {
+  const { deps, bot, note, report } = on;
   const record = approvalRecorder(deps, approval, 'retry');
-  const incident = await chooseOne(deps, bot, note, approval, {
+  const incident = await chooseOne(on, approval, {
     incidents,
     open: incidents,
     record,
@@ -69,8 +50,7 @@ async function handleRetry(
     verb: 'retry',
   });
   if (!incident) return;
-  const where = `${note.targetKind}:${note.targetKey}`;
-  if (!approvesOffer(approval.at, latestOffer(store.actions.listActions(incident.id), where))) {
+  if (!approvesLatestOffer(on, approval, incident)) {
     record(incident, 'ignored', { reason: 'given before the retry was offered' });
     return;
   }
@@ -98,5 +78,5 @@ async function handleRetry(
       o.projectId === note.projectId &&
       (typeof target === 'number' ? o.mrIid === target : o.sha === target),
   );
-  changed.add(incident.id);
+  on.changed.add(incident.id);
 }

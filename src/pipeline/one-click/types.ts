@@ -1,5 +1,8 @@
 import type { Diagnosis, Fix } from '../../domain/diagnosis.js';
-import type { Incident } from '../../store/index.js';
+import type { ThreadOnce } from '../../gitlab/note-thread.js';
+import type { GitlabUser } from '../../gitlab/port.js';
+import type { Incident, Note as StoredNote } from '../../store/index.js';
+import type { PipelineDeps } from '../deps.js';
 
 /** Adding A to B's job token allowlist. */
 export type AllowlistFix = Extract<Fix, { kind: 'allowlist-add' }>;
@@ -30,3 +33,17 @@ export type RecordApproval = (
   status: string,
   extra?: Record<string, unknown>,
 ) => void;
+
+/**
+ * One of the bot's notes whose approvals are acted on: its thread (read once, shared by the
+ * fix approvals, the retry approvals and the feedback), where the counts go, and the incidents
+ * whose notes the caller refreshes.
+ */
+export interface NoteApprovals {
+  deps: PipelineDeps;
+  bot: GitlabUser;
+  note: StoredNote;
+  thread: ThreadOnce;
+  report: OneClickReport;
+  changed: Set<number>;
+}
