@@ -8,10 +8,14 @@ import {
   runSeedPipeline,
   seedStoryWorld,
   startSimulator,
+  type JobSpec,
   type SeedIds,
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
+
+type Pipeline = ReturnType<World['runPipeline']>;
+type Note = ReturnType<World['notesOn']>[number];
 
 export interface Harness {
   sim: Simulator;
@@ -22,16 +26,32 @@ export interface Harness {
   dbPath: string;
   /** A bot on the shared database; call again to simulate a restart. */
   startBot(overrides?: ConfigInput): Bot;
-  runSeed(): ReturnType<typeof runSeedPipeline>;
-  botNotes(): ReturnType<World['notesOn']>;
+  runSeed(): Pipeline;
+  botNotes(): Note[];
+  /** The bot's (first) note on the seed merge request; throws when there is none. */
+  botNote(): Note;
+  /** A pipeline of `jobs` on the seed merge request's head, run by alice unless `userId` says. */
+  runOnMergeRequest(jobs: JobSpec[], userId?: number): Pipeline;
   /** A failed job on the seed merge request (alice's by default), its script printing `output`. */
-  failOnMergeRequest(job: FailingJob): ReturnType<World['runPipeline']>;
+  failOnMergeRequest(job: FailingJob): Pipeline;
   /** A comment on the seed merge request. */
   reply(userId: number, body: string): ReturnType<World['addMergeRequestNote']>;
   /** A reaction on a note of the seed merge request, given or taken back. */
   react(noteId: number, userId: number, name: string): void;
   unreact(noteId: number, userId: number, name: string): void;
+  /** A 👍 on the bot's note, by bob (the Maintainer of containers/poetry) unless `userId` says. */
+  thumbsUp(userId?: number): void;
   close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  /** The bot's role in containers/poetry (40 lets it read the allowlist); none when unset or 0. */
+  botRole?: number;
+  version?: string;
+  /** The bot a Developer of team/app: retrying its jobs needs that. */
+  botRetries?: boolean;
+  /** bob a Guest of team/app: GitLab lets him add team/app to an allowlist only if he can see it. */
+  bobSeesApp?: boolean;
 }
 
 export interface FailingJob {
@@ -49,11 +69,11 @@ export const TYPESCRIPT_ERROR =
   "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.";
 
 /** The seed world on a live simulator, and bots that talk to it over HTTP with gitbeaker. */
-export async function startHarness(
-  options: { botRole?: number; version?: string } = {},
-): Promise<Harness> {
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const { world, ids } = seedStoryWorld(options.version ? { version: options.version } : {});
   if (options.botRole) world.addMember(ids.projects.poetry, ids.users.bot, options.botRole as 40);
+  if (options.botRetries) world.addMember(ids.projects.app, ids.users.bot, 30);
+  if (options.bobSeesApp) world.addMember(ids.projects.app, ids.users.bob, 10);
   const sim = await startSimulator({ world });
   const folder = mkdtempSync(join(tmpdir(), 'diagnoser-test-'));
   const dbPath = join(folder, 'diagnoser.db');
@@ -64,6 +84,22 @@ export async function startHarness(
     },
   };
   const bots: Bot[] = [];
+  const botNotes = () =>
+    world
+      .notesOn(ids.projects.app, ids.mergeRequest.iid)
+      .filter((n) => n.authorId === ids.users.bot);
+  const botNote = () => {
+    const note = botNotes()[0];
+    if (!note) throw new Error('no bot note');
+    return note;
+  };
+  const runOnMergeRequest = (jobs: JobSpec[], userId: number = ids.users.alice) =>
+    world.runPipeline({
+      projectId: ids.projects.app,
+      ref: `refs/merge-requests/${ids.mergeRequest.iid}/head`,
+      userId,
+      jobs,
+    });
   return {
     sim,
     world,
@@ -80,16 +116,12 @@ export async function startHarness(
       return bot;
     },
     runSeed: () => runSeedPipeline(world, ids),
-    botNotes: () =>
-      world
-        .notesOn(ids.projects.app, ids.mergeRequest.iid)
-        .filter((n) => n.authorId === ids.users.bot),
+    botNotes,
+    botNote,
+    runOnMergeRequest,
     failOnMergeRequest: (job) =>
-      world.runPipeline({
-        projectId: ids.projects.app,
-        ref: `refs/merge-requests/${ids.mergeRequest.iid}/head`,
-        userId: job.userId ?? ids.users.alice,
-        jobs: [
+      runOnMergeRequest(
+        [
           {
             name: job.name,
             image: 'alpine:3.20',
@@ -98,7 +130,8 @@ export async function startHarness(
             exitCode: 1,
           },
         ],
-      }),
+        job.userId,
+      ),
     reply: (userId, body) =>
       world.addMergeRequestNote(ids.projects.app, ids.mergeRequest.iid, userId, body),
     react: (noteId, userId, name) => {
@@ -106,6 +139,9 @@ export async function startHarness(
     },
     unreact: (noteId, userId, name) =>
       world.removeEmoji(ids.projects.app, ids.mergeRequest.iid, noteId, userId, name),
+    thumbsUp: (userId = ids.users.bob) => {
+      world.awardEmoji(ids.projects.app, ids.mergeRequest.iid, botNote().id, userId, 'thumbsup');
+    },
     async close() {
       for (const bot of bots) {
         try {
@@ -141,17 +177,22 @@ export function testConfig(
   return result.config;
 }
 
-/** The seed story's note on team/app's merge request, posted by one poll cycle. */
-export async function startWithSeedNote(): Promise<{
-  h: Harness;
-  bot: Bot;
-  note: ReturnType<World['notesOn']>[number];
-}> {
-  const h = await startHarness({ botRole: 40 });
-  h.runSeed();
-  const bot = h.startBot();
+export type SeedNoteOptions = HarnessOptions & {
+  config?: ConfigInput;
+  run?: (h: Harness) => Pipeline;
+};
+
+/**
+ * A bot's note after one poll cycle on a failed pipeline: the seed story's by default (the bot a
+ * Maintainer of containers/poetry), or the one `run` starts; the bot started with `config`.
+ */
+export async function startWithSeedNote(
+  options: SeedNoteOptions = {},
+): Promise<{ h: Harness; bot: Bot; note: Note; pipeline: Pipeline }> {
+  const { config, run, ...harness } = options;
+  const h = await startHarness({ botRole: 40, ...harness });
+  const pipeline = run ? run(h) : h.runSeed();
+  const bot = h.startBot(config);
   await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  return { h, bot, note };
+  return { h, bot, note: h.botNote(), pipeline };
 }

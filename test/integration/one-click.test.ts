@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/run-cli.js';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import {
+  startHarness,
+  startWithSeedNote,
+  type Harness,
+  type SeedNoteOptions,
+} from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -10,18 +15,11 @@ afterEach(async () => {
 const allowlistWrites = (h: Harness) =>
   h.sim.requests.filter((r) => r.method !== 'GET' && r.path.includes('/job_token_scope/allowlist'));
 
-async function seedWithOffer(options: { dryRun?: boolean } = {}) {
-  h = await startHarness({ botRole: 40 });
-  // Retrying jobs needs the Developer role in the job's project.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  // GitLab lets bob add team/app to an allowlist only if he can see it.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  const pipeline = h.runSeed();
-  const bot = h.startBot(options.dryRun ? { dryRun: true } : {});
-  await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  return { bot, note, pipeline };
+/** The seed story's offer, with the roles a one-click fix and its retry need unless `options` say. */
+async function seedWithOffer(options: SeedNoteOptions = {}) {
+  const started = await startWithSeedNote({ botRetries: true, bobSeesApp: true, ...options });
+  h = started.h;
+  return started;
 }
 
 describe('one-click fix: a maintainer of the image project approves', () => {
@@ -30,13 +28,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(note.body).toContain('**Accept with one click.**');
     expect(note.body).toContain('`@diagnoser-bot apply`');
 
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
     const report = await bot.poller.runCycle();
 
     expect(report.oneClick).toMatchObject({ applied: 1, retried: 1 });
@@ -90,13 +82,8 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     if (who === 'dave') h.world.addMember(h.ids.projects.poetry, userId, 30);
     h.world.addMember(h.ids.projects.app, userId, 30);
 
-    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, userId, 'thumbsup');
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      userId,
-      '@diagnoser-bot apply please',
-    );
+    h.thumbsUp(userId);
+    h.reply(userId, '@diagnoser-bot apply please');
     const first = await bot.poller.runCycle();
     const second = await bot.poller.runCycle();
 
@@ -134,28 +121,14 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('retries every failed job of the pipeline, asking once whether it is still the newest', async () => {
-    h = await startHarness({ botRole: 40 });
-    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-    const pipeline = h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
-        { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
-      ],
+    const { bot, pipeline } = await seedWithOffer({
+      run: (h) =>
+        h.runOnMergeRequest([
+          { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
+          { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
+        ]),
     });
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
     h.sim.requests.length = 0;
 
     await bot.poller.runCycle();
@@ -165,20 +138,9 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('applies once when two approvals arrive together', async () => {
-    const { bot, note } = await seedWithOffer();
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot apply',
-    );
+    const { bot } = await seedWithOffer();
+    h.thumbsUp();
+    h.reply(h.ids.users.bob, '@diagnoser-bot apply');
 
     await bot.poller.runCycle();
     await bot.poller.runCycle();
@@ -187,14 +149,8 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('resumes after a crash between the write and the retry, without writing twice', async () => {
-    const { note, pipeline } = await seedWithOffer();
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const { pipeline } = await seedWithOffer();
+    h.thumbsUp();
     h.sim.faults.push({ method: 'POST', path: /\/jobs\/\d+\/retry$/, status: 503, times: 100 });
     const crashing = h.startBot();
     await crashing.poller.runCycle();
@@ -213,15 +169,9 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('notices a fix made by hand before the approval', async () => {
-    const { bot, note } = await seedWithOffer();
+    const { bot } = await seedWithOffer();
     h.world.allowlistProject(h.ids.projects.poetry, h.ids.projects.app);
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
 
     await bot.poller.runCycle();
 
@@ -234,17 +184,9 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('refuses a Maintainer of B who cannot see A, as GitLab would', async () => {
-    h = await startHarness({ botRole: 40 });
-    h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
+    const { bot } = await seedWithOffer({ botRetries: false, bobSeesApp: false });
     // bob maintains containers/poetry but has no access to the private team/app.
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot apply',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot apply');
 
     const report = await bot.poller.runCycle();
 
@@ -259,19 +201,8 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('says so in the note when it may not retry the jobs', async () => {
-    h = await startHarness({ botRole: 40 });
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-    h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const { bot } = await seedWithOffer({ botRetries: false });
+    h.thumbsUp();
 
     await bot.poller.runCycle();
 
@@ -280,21 +211,10 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('reverts the entry it added when a Maintainer asks, and audits it', async () => {
-    const { bot, note } = await seedWithOffer();
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const { bot } = await seedWithOffer();
+    h.thumbsUp();
     await bot.poller.runCycle();
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot revert',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot revert');
 
     await bot.poller.runCycle();
 
@@ -315,9 +235,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('takes a reply on a commit discussion, where GitLab has no reactions', async () => {
-    h = await startHarness({ botRole: 40 });
-    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+    h = await startHarness({ botRole: 40, botRetries: true, bobSeesApp: true });
     const pipeline = h.world.runPipeline({
       projectId: h.ids.projects.app,
       ref: 'main',
@@ -337,24 +255,12 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('uses GraphQL on GitLab 15.10, where the allowlist has no REST API', async () => {
-    h = await startHarness({ botRole: 40, version: '15.10.2' });
-    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-    const pipeline = h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
+    const { bot, note, pipeline } = await seedWithOffer({ version: '15.10.2' });
     expect(bot.store.incidents.listIncidents()[0]).toMatchObject({ verdict: 'allowlist-missing' });
-    expect(note?.body).toContain('direction: INBOUND');
-    expect(note?.body).toContain('**Token Access**');
+    expect(note.body).toContain('direction: INBOUND');
+    expect(note.body).toContain('**Token Access**');
 
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
     await bot.poller.runCycle();
 
     const graphql = h.sim.requests.filter((r) => r.path === '/api/graphql');
@@ -366,12 +272,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(allowlistWrites(h)).toEqual([]);
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
 
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot revert',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot revert');
     await bot.poller.runCycle();
 
     expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(false);
@@ -379,19 +280,8 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('offers nothing when the bot cannot read the allowlist (a suspected verdict): the manual steps stay', async () => {
-    h = await startHarness();
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-    h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const { bot } = await seedWithOffer({ botRole: 0, botRetries: false });
+    h.thumbsUp();
 
     await bot.poller.runCycle();
 
@@ -404,19 +294,13 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('says so when the allowlist is full, and suggests a group entry', async () => {
-    const { bot, note } = await seedWithOffer();
+    const { bot } = await seedWithOffer();
     const filler = h.world.addGroup({ path: 'filler' });
     for (let i = 0; i < 200; i++) {
       const project = h.world.addProject({ path: `p${i}`, namespaceId: filler.id });
       h.world.allowlistProject(h.ids.projects.poetry, project.id);
     }
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
 
     await bot.poller.runCycle();
 
@@ -428,12 +312,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   it('adds the whole group on "apply group", never by default', async () => {
     const { note, pipeline } = await seedWithOffer();
     expect(note.body).toContain('`@diagnoser-bot apply group`');
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot apply group',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot apply group');
     const bot = h.startBot();
 
     await bot.poller.runCycle();
@@ -449,15 +328,9 @@ describe('one-click fix: a maintainer of the image project approves', () => {
   });
 
   it('writes nothing in dry-run and says so in the trail', async () => {
-    const { note } = await seedWithOffer();
+    await seedWithOffer();
     const dry = h.startBot({ dryRun: true });
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
 
     await dry.poller.runCycle();
 
