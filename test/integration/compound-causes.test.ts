@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -8,25 +8,21 @@ afterEach(async () => {
 
 /** The seed story, but the tag the job asks for was never pushed: two causes at once. */
 async function missingEntryAndTag() {
-  h = await startHarness({ botRole: 40 });
-  // Retrying jobs needs the Developer role in the job's project.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  // GitLab lets bob add team/app to an allowlist only if he can see it.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  const image = h.ids.image.replace(/:1\.5$/, ':9.9');
-  const pipeline = h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
-    sha: h.ids.mergeRequest.sha,
-    userId: h.ids.users.alice,
-    source: 'merge_request_event',
-    jobs: [{ name: 'build-app', stage: 'build', image, script: ['poetry build'] }],
+  const started = await startWithSeedNote({
+    botRetries: true,
+    bobSeesApp: true,
+    run: (h) =>
+      h.runOnMergeRequest([
+        {
+          name: 'build-app',
+          stage: 'build',
+          image: h.ids.image.replace(/:1\.5$/, ':9.9'),
+          script: ['poetry build'],
+        },
+      ]),
   });
-  const bot = h.startBot();
-  await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  return { bot, note, pipeline };
+  h = started.h;
+  return started;
 }
 
 describe('the allowlist entry and the image tag are both missing', () => {
@@ -47,14 +43,8 @@ describe('the allowlist entry and the image tag are both missing', () => {
   });
 
   it('after a 👍 the entry is added, the retried job fails on the tag, and no note says "Fixed."', async () => {
-    const { bot, note, pipeline } = await missingEntryAndTag();
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const { bot, pipeline } = await missingEntryAndTag();
+    h.thumbsUp();
 
     await bot.poller.runCycle();
     await bot.poller.runCycle();

@@ -16,11 +16,9 @@ afterEach(async () => {
 });
 
 async function world(): Promise<JobTokenIds> {
-  h = await startHarness({ version: '18.3.0' });
-  const platform = addPlatformProjects(h.world, h.ids, { botRole: 40 });
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
   // bob maintains platform/config and can see team/app, as GitLab requires.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+  h = await startHarness({ version: '18.3.0', botRetries: true, bobSeesApp: true });
+  const platform = addPlatformProjects(h.world, h.ids, { botRole: 40 });
   h.world.allowlistProject(platform.config, h.ids.projects.app);
   h.world.setJobTokenPolicies(
     platform.config,
@@ -34,20 +32,15 @@ const entryOfApp = (config: number) =>
   h.world.project(config)?.jobTokenPolicies?.get(`project:${h.ids.projects.app}`);
 
 function runDeploy(extra: { scriptOutput?: string[] } = {}) {
-  return h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
-    userId: h.ids.users.alice,
-    jobs: [
-      {
-        name: 'deploy',
-        image: 'alpine:3.20',
-        script: ['make'],
-        tokenSteps: [{ kind: 'curl', project: 'platform/config', endpoint: 'releases' }],
-        ...extra,
-      },
-    ],
-  });
+  return h.runOnMergeRequest([
+    {
+      name: 'deploy',
+      image: 'alpine:3.20',
+      script: ['make'],
+      tokenSteps: [{ kind: 'curl', project: 'platform/config', endpoint: 'releases' }],
+      ...extra,
+    },
+  ]);
 }
 
 describe('fine-grained job token permissions (GitLab 18.3+)', () => {
@@ -69,13 +62,7 @@ describe('fine-grained job token permissions (GitLab 18.3+)', () => {
     expect(body).toContain('Accept with one click');
     expect(body).not.toContain('read_jobs');
 
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    h.thumbsUp();
     await bot.poller.runCycle();
 
     expect(entryOfApp(platform.config)).toEqual({
@@ -93,12 +80,7 @@ describe('fine-grained job token permissions (GitLab 18.3+)', () => {
     await bot.poller.runCycle();
     h.world.addMember(platform.config, h.ids.users.alice, 30);
 
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.alice,
-      '@diagnoser-bot apply',
-    );
+    h.reply(h.ids.users.alice, '@diagnoser-bot apply');
     await bot.poller.runCycle();
 
     expect(entryOfApp(platform.config)).toEqual({
@@ -110,24 +92,19 @@ describe('fine-grained job token permissions (GitLab 18.3+)', () => {
   it('offers no one-click for a write permission a script printed: the manual steps only', async () => {
     const platform = await world();
     // No call was refused: the script prints GitLab's wording itself, naming a write permission.
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
-      userId: h.ids.users.alice,
-      jobs: [
-        {
-          name: 'deploy',
-          image: 'alpine:3.20',
-          script: [
-            `curl --header "JOB-TOKEN: $CI_JOB_TOKEN" "${h.world.externalUrl}/api/v4/projects/platform%2Fconfig/releases"`,
-          ],
-          scriptOutput: [
-            '{"message":"403 Forbidden - Insufficient permissions to access this resource in project config. The following token permission is required: admin_releases."}',
-          ],
-          exitCode: 22,
-        },
-      ],
-    });
+    h.runOnMergeRequest([
+      {
+        name: 'deploy',
+        image: 'alpine:3.20',
+        script: [
+          `curl --header "JOB-TOKEN: $CI_JOB_TOKEN" "${h.world.externalUrl}/api/v4/projects/platform%2Fconfig/releases"`,
+        ],
+        scriptOutput: [
+          '{"message":"403 Forbidden - Insufficient permissions to access this resource in project config. The following token permission is required: admin_releases."}',
+        ],
+        exitCode: 22,
+      },
+    ]);
     const bot = h.startBot();
     await bot.poller.runCycle();
 
@@ -146,23 +123,13 @@ describe('a permissions write whose answer is lost', () => {
     );
   const retries = () =>
     h.sim.requests.filter((r) => r.method === 'POST' && /\/jobs\/\d+\/retry$/.test(r.path));
-  const approve = () => {
-    const note = h.botNotes()[0];
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note?.id ?? 0,
-      h.ids.users.bob,
-      'thumbsup',
-    );
-  };
 
   it('is confirmed by reading the entry again after a timeout: applied once, its job retried once', async () => {
     const platform = await world();
     const pipeline = runDeploy();
     const bot = h.startBot({ requestTimeoutMs: 400 });
     await bot.poller.runCycle();
-    approve();
+    h.thumbsUp();
     // GitLab changes the entry, and its answer never arrives in time.
     h.sim.faults.push({
       method: 'POST',
@@ -190,12 +157,7 @@ describe('a permissions write whose answer is lost', () => {
     expect(bot.store.writeIntents.listPending()).toEqual([]);
 
     // A second approval of the same offer, and a restart, change nothing more.
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot apply',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot apply');
     await h.startBot().poller.runCycle();
     expect(mutations()).toHaveLength(1);
     expect(retries()).toHaveLength(1);
@@ -207,7 +169,7 @@ describe('a permissions write whose answer is lost', () => {
     const pipeline = runDeploy();
     const bot = h.startBot({ requestTimeoutMs: 400 });
     await bot.poller.runCycle();
-    approve();
+    h.thumbsUp();
     // The answer is lost and the change was not made: the process is restarted before it knows.
     h.sim.faults.push({
       method: 'POST',

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 
 /**
  * Each transition of domain/lifecycle.ts, driven through the simulator by what people do in
@@ -13,12 +13,14 @@ afterEach(async () => {
 const MINUTE = 60_000;
 
 async function seeded(options: { maintainer?: boolean; closeAfter?: string } = {}) {
-  h = await startHarness(options.maintainer === false ? {} : { botRole: 40 });
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  const pipeline = h.runSeed();
-  const bot = h.startBot(options.closeAfter ? { closeAfter: options.closeAfter } : {});
-  await bot.poller.runCycle();
+  const started = await startWithSeedNote({
+    botRole: options.maintainer === false ? 0 : 40,
+    botRetries: true,
+    bobSeesApp: true,
+    config: options.closeAfter ? { closeAfter: options.closeAfter } : {},
+  });
+  h = started.h;
+  const { bot, pipeline } = started;
   const incident = () => {
     const found = bot.store.incidents.listIncidents()[0];
     if (!found) throw new Error('no incident');
@@ -38,25 +40,13 @@ async function seeded(options: { maintainer?: boolean; closeAfter?: string } = {
   return { bot, pipeline, incident, moves, note, later };
 }
 
-function approveWithThumbsUp() {
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  h.world.awardEmoji(
-    h.ids.projects.app,
-    h.ids.mergeRequest.iid,
-    note.id,
-    h.ids.users.bob,
-    'thumbsup',
-  );
-}
-
 describe('incident lifecycle', () => {
   it('opens on the first failure, and the bot fixing it makes it fixed', async () => {
     const s = await seeded();
     expect(s.incident().status).toBe('open');
     expect(s.moves()).toEqual([]);
 
-    approveWithThumbsUp();
+    h.thumbsUp();
     await s.bot.poller.runCycle();
 
     expect(s.incident().status).toBe('fixed');
@@ -111,7 +101,7 @@ describe('incident lifecycle', () => {
 
   it('reopens when the cause fails a job again after the fix, and the note stops saying Fixed', async () => {
     const s = await seeded();
-    approveWithThumbsUp();
+    h.thumbsUp();
     await s.bot.poller.runCycle();
     expect(s.note()).toContain('**Fixed.**');
 

@@ -23,24 +23,11 @@ const jobRetries = () =>
   );
 const appLetIn = () => h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok;
 const body = () => h.botNotes()[0]?.body ?? '';
-const thumbsUp = () => {
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  h.world.awardEmoji(
-    h.ids.projects.app,
-    h.ids.mergeRequest.iid,
-    note.id,
-    h.ids.users.bob,
-    'thumbsup',
-  );
-};
-const reply = (text: string) =>
-  h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, h.ids.users.bob, text);
+const reply = (text: string) => h.reply(h.ids.users.bob, text);
 
+/** The seed story's failure, before any cycle, with the roles a one-click fix needs. */
 async function seedWithOffer() {
-  h = await startHarness({ botRole: 40 });
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
+  h = await startHarness({ botRole: 40, botRetries: true, bobSeesApp: true });
   const pipeline = h.runSeed();
   return { bot: h.startBot(), pipeline };
 }
@@ -49,7 +36,7 @@ describe('a change recorded but not yet shown on the note', () => {
   it('is shown by the next cycle when the edit after the fix failed', async () => {
     const { bot, pipeline } = await seedWithOffer();
     await bot.poller.runCycle();
-    thumbsUp();
+    h.thumbsUp();
     // The fix is written and the job retried; the edit that would say so fails.
     h.sim.faults.push({ method: 'PUT', path: NOTE_PATH, status: 500 });
     await bot.poller.runCycle();
@@ -74,7 +61,7 @@ describe('a version of the note GitLab wrote but the bot never recorded', () => 
     h.sim.faults.push({ method: 'POST', path: NOTE_PATH, status: 500, apply: true });
     await bot.poller.runCycle();
     expect(body()).toContain('Accept with one click');
-    thumbsUp();
+    h.thumbsUp();
 
     // The job whose note failed waits in the queue for a minute or two.
     h.clock.advance(3 * 60_000);
@@ -93,7 +80,7 @@ describe('a version of the note GitLab wrote but the bot never recorded', () => 
   it('keeps the time a new offer was shown when the edit that made it lost its answer', async () => {
     const { bot } = await seedWithOffer();
     await bot.poller.runCycle();
-    thumbsUp();
+    h.thumbsUp();
     await bot.poller.runCycle();
     reply('@diagnoser-bot revert');
     await bot.poller.runCycle();
@@ -131,7 +118,7 @@ describe('a version of the note GitLab wrote but the bot never recorded', () => 
     await bot.poller.runCycle();
     const note = h.botNotes()[0];
     // The note is made to look older than a 👍 on it: a 👍 from before the offer approves nothing.
-    thumbsUp();
+    h.thumbsUp();
     if (note) note.updatedAt = new Date(Date.now() + 60_000);
 
     // The job whose note failed waits in the queue for a minute or two.

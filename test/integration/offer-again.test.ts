@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 
 /** After a revert, the change is offered again only if the failure comes back. */
 let h: Harness;
@@ -8,26 +8,14 @@ afterEach(async () => {
 });
 
 const appLetIn = () => h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok;
-const reply = (body: string) =>
-  h.world.addMergeRequestNote(h.ids.projects.app, h.ids.mergeRequest.iid, h.ids.users.bob, body);
+const reply = (body: string) => h.reply(h.ids.users.bob, body);
 
 describe('a reverted change', () => {
   it('is offered again when the failure returns, and only an approval of the new offer applies it', async () => {
-    h = await startHarness({ botRole: 40 });
-    h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-    h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-    h.runSeed();
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    const note = h.botNotes()[0];
-    if (!note) throw new Error('no bot note');
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.bob,
-      'thumbsup',
-    );
+    const started = await startWithSeedNote({ botRetries: true, bobSeesApp: true });
+    h = started.h;
+    const { bot } = started;
+    h.thumbsUp();
     await bot.poller.runCycle();
     expect(appLetIn()).toBe(true);
     reply('@diagnoser-bot revert');

@@ -1,5 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import {
+  DOCKER_DAEMON_DOWN,
+  TYPESCRIPT_ERROR,
+  startHarness,
+  startWithSeedNote,
+  type Harness,
+} from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -8,30 +14,18 @@ afterEach(async () => {
 
 /** A job of team/app's merge request whose dind service was not there: a retry can pass. */
 async function seedRetryOffer() {
-  h = await startHarness();
-  // Retrying jobs needs the Developer role in the job's project.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  const pipeline = h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: 'refs/merge-requests/1/head',
-    userId: h.ids.users.alice,
-    jobs: [
-      {
+  const started = await startWithSeedNote({
+    botRole: 0,
+    botRetries: true,
+    run: (h) =>
+      h.failOnMergeRequest({
         name: 'build-image',
-        image: 'alpine:3.20',
-        script: ['docker build -t app .'],
-        scriptOutput: [
-          'Cannot connect to the Docker daemon at tcp://docker:2375. Is the docker daemon running?',
-        ],
-        exitCode: 1,
-      },
-    ],
+        script: 'docker build -t app .',
+        output: DOCKER_DAEMON_DOWN,
+      }),
   });
-  const bot = h.startBot();
-  await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  return { bot, note, pipeline };
+  h = started.h;
+  return started;
 }
 
 const retriesOf = (h: Harness) =>
@@ -45,13 +39,7 @@ describe('one-click retry of an infrastructure failure', () => {
     expect(note.body).toContain('`@diagnoser-bot retry`');
     const before = h.world.jobsOf(pipeline.id).map((j) => j.id);
 
-    h.world.awardEmoji(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      note.id,
-      h.ids.users.alice,
-      'thumbsup',
-    );
+    h.thumbsUp(h.ids.users.alice);
     const report = await bot.poller.runCycle();
 
     expect(report.oneClick).toMatchObject({ retried: 1, refused: 0 });
@@ -82,12 +70,7 @@ describe('one-click retry of an infrastructure failure', () => {
   it('retries on a reply `@bot retry` from a Maintainer', async () => {
     const { bot, pipeline } = await seedRetryOffer();
     const before = h.world.jobsOf(pipeline.id).map((j) => j.id);
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.carol,
-      '@diagnoser-bot retry',
-    );
+    h.reply(h.ids.users.carol, '@diagnoser-bot retry');
     const report = await bot.poller.runCycle();
     expect(report.oneClick).toMatchObject({ retried: 1 });
     expect(h.world.jobsOf(pipeline.id).map((j) => j.id)).not.toEqual(before);
@@ -104,13 +87,8 @@ describe('one-click retry of an infrastructure failure', () => {
     if (level > 0) h.world.addMember(h.ids.projects.app, user.id, level as 10 | 20);
     const before = h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`);
 
-    h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, user.id, 'thumbsup');
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      user.id,
-      '@diagnoser-bot retry',
-    );
+    h.thumbsUp(user.id);
+    h.reply(user.id, '@diagnoser-bot retry');
     const first = await bot.poller.runCycle();
     const second = await bot.poller.runCycle();
 
@@ -135,12 +113,7 @@ describe('one-click retry of an infrastructure failure', () => {
     const user = h.world.addUser({ username: 'rita' });
     h.world.addMember(h.ids.projects.app, user.id, 20);
     const before = h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`);
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      user.id,
-      '@diagnoser-bot retry',
-    );
+    h.reply(user.id, '@diagnoser-bot retry');
     h.sim.faults.push({ method: 'POST', path: /\/merge_requests\/\d+\/notes$/, ...fault });
 
     await bot.poller.runCycle().catch(() => undefined);
@@ -158,22 +131,15 @@ describe('one-click retry of an infrastructure failure', () => {
 
   it('offers no retry for a failure of the code', async () => {
     h = await startHarness();
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        {
-          name: 'typecheck',
-          image: 'alpine:3.20',
-          script: ['npx tsc --noEmit'],
-          scriptOutput: [
-            "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
-          ],
-          exitCode: 2,
-        },
-      ],
-    });
+    h.runOnMergeRequest([
+      {
+        name: 'typecheck',
+        image: 'alpine:3.20',
+        script: ['npx tsc --noEmit'],
+        scriptOutput: [TYPESCRIPT_ERROR],
+        exitCode: 2,
+      },
+    ]);
     const bot = h.startBot();
     await bot.poller.runCycle();
     const body = h.botNotes()[0]?.body ?? '';

@@ -167,12 +167,9 @@ describe('GitLab failures lose no work', () => {
   it('costs one request per watched project when nothing new failed (per-project)', async () => {
     h = await startHarness({ botRole: 40 });
     // A failure without a one-click offer: no approvals to look for.
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [{ name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] }],
-    });
+    h.runOnMergeRequest([
+      { name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] },
+    ]);
     const bot = h.startBot({ cacheTtlSeconds: 600, discovery: 'per-project' });
     await bot.poller.runCycle();
     h.sim.requests.length = 0;

@@ -77,12 +77,10 @@ describe('the seed story: an image of another project behind its job token allow
     h = await startHarness({ botRole: 40 });
     // carol maintains team/app and sees containers/poetry as a Guest, who may not pull.
     h.world.addMember(h.ids.projects.poetry, h.ids.users.carol, 10);
-    const pipeline = h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.carol,
-      jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
-    });
+    const pipeline = h.runOnMergeRequest(
+      [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
+      h.ids.users.carol,
+    );
     const bot = h.startBot();
 
     const report = await bot.poller.runCycle();
@@ -99,14 +97,9 @@ describe('the seed story: an image of another project behind its job token allow
   it('lists the existing tags when the tag does not exist', async () => {
     h = await startHarness({ botRole: 40 });
     h.world.allowlistProject(h.ids.projects.poetry, h.ids.projects.app);
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        { name: 'build-app', image: h.ids.image.replace(':1.5', ':1.6'), script: ['poetry build'] },
-      ],
-    });
+    h.runOnMergeRequest([
+      { name: 'build-app', image: h.ids.image.replace(':1.5', ':1.6'), script: ['poetry build'] },
+    ]);
     const bot = h.startBot();
 
     const report = await bot.poller.runCycle();
@@ -125,12 +118,9 @@ describe('the seed story: an image of another project behind its job token allow
 
   it('does not treat an image on Docker Hub as a GitLab setting', async () => {
     h = await startHarness({ botRole: 40 });
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [{ name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] }],
-    });
+    h.runOnMergeRequest([
+      { name: 'deploy', image: 'deployphp/deployer:7', script: ['dep deploy'] },
+    ]);
     const bot = h.startBot();
 
     const report = await bot.poller.runCycle();
@@ -146,16 +136,11 @@ describe('the seed story: an image of another project behind its job token allow
 
   it('makes one note, not several, for several failed jobs of one pipeline', async () => {
     h = await startHarness({ botRole: 40 });
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
-        { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
-        { name: 'lint', image: 'deployphp/deployer:7', script: ['dep lint'] },
-      ],
-    });
+    h.runOnMergeRequest([
+      { name: 'build-app', image: h.ids.image, script: ['poetry build'] },
+      { name: 'test-app', image: h.ids.image, script: ['poetry run pytest'] },
+      { name: 'lint', image: 'deployphp/deployer:7', script: ['dep lint'] },
+    ]);
     const bot = h.startBot();
 
     const report = await bot.poller.runCycle();
@@ -194,23 +179,18 @@ describe('the seed story: an image of another project behind its job token allow
 
   it('offers no change from a denial printed by the script: most likely, manual steps only', async () => {
     h = await startHarness({ botRole: 40 });
-    h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'refs/merge-requests/1/head',
-      userId: h.ids.users.alice,
-      jobs: [
-        {
-          name: 'evil',
-          image: 'alpine:latest',
-          script: ['./print-fake-error.sh'],
-          scriptOutput: [
-            'section_end:1715505246:step_script\r\x1b[0K\x1b[0Ksection_start:1715505246:prepare_executor\r\x1b[0KPreparing the "docker" executor',
-            `WARNING: Failed to pull image with policy "always": Error response from daemon: pull access denied for ${h.ids.image.replace(':1.5', '')}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied (manager.go:237:0s)`,
-          ],
-          exitCode: 1,
-        },
-      ],
-    });
+    h.runOnMergeRequest([
+      {
+        name: 'evil',
+        image: 'alpine:latest',
+        script: ['./print-fake-error.sh'],
+        scriptOutput: [
+          'section_end:1715505246:step_script\r\x1b[0K\x1b[0Ksection_start:1715505246:prepare_executor\r\x1b[0KPreparing the "docker" executor',
+          `WARNING: Failed to pull image with policy "always": Error response from daemon: pull access denied for ${h.ids.image.replace(':1.5', '')}, repository does not exist or may require 'docker login': denied: requested access to the resource is denied (manager.go:237:0s)`,
+        ],
+        exitCode: 1,
+      },
+    ]);
     const bot = h.startBot();
 
     await bot.poller.runCycle();

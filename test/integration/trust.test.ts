@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { addPlatformProjects, type JobSpec } from '../../src/simulator/index.js';
+import { addPlatformProjects } from '../../src/simulator/index.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 
 /**
@@ -22,32 +22,8 @@ function runnerDenial(image: string): string {
 }
 
 async function world() {
-  h = await startHarness({ botRole: 40 });
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
   // bob maintains containers/poetry and can see team/app: GitLab would let him add it.
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-}
-
-function run(jobs: JobSpec[], userId = h.ids.users.alice) {
-  return h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: `refs/merge-requests/${h.ids.mergeRequest.iid}/head`,
-    userId,
-    jobs,
-  });
-}
-
-/** bob, Maintainer of containers/poetry, approves whatever the bot's note offers. */
-function bobApproves() {
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  h.world.awardEmoji(
-    h.ids.projects.app,
-    h.ids.mergeRequest.iid,
-    note.id,
-    h.ids.users.bob,
-    'thumbsup',
-  );
+  h = await startHarness({ botRole: 40, botRetries: true, bobSeesApp: true });
 }
 
 /** Whether team/app's jobs may now pull the seed image: the allowlist GitLab holds. */
@@ -56,9 +32,10 @@ function appLetIn(): boolean {
 }
 
 describe('only the runner’s own words earn a one-click offer', () => {
-  it('a git server’s `remote:` line that imitates the runner changes no allowlist', async () => {
+  /** bob's 👍 on the note for a build whose submodule's git server (not GitLab) printed `words`. */
+  async function approveGitServerWords(words: () => string) {
     await world();
-    run([
+    h.runOnMergeRequest([
       {
         name: 'build',
         image: 'alpine:3.20',
@@ -66,40 +43,29 @@ describe('only the runner’s own words earn a one-click offer', () => {
           {
             path: 'vendor/tools',
             project: 'someone/tools',
-            foreignRefusal: { host: 'git.example.net', message: `\r${runnerDenial(h.ids.image)}` },
+            foreignRefusal: { host: 'git.example.net', message: words() },
           },
         ],
       },
     ]);
     const bot = h.startBot();
     await bot.poller.runCycle();
-    bobApproves();
+    h.thumbsUp();
     await bot.poller.runCycle();
+  }
+
+  it('a git server’s `remote:` line that imitates the runner changes no allowlist', async () => {
+    await approveGitServerWords(() => `\r${runnerDenial(h.ids.image)}`);
 
     expect(appLetIn()).toBe(false);
     expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
   });
 
   it('a section marker forged while the sources are fetched changes no allowlist', async () => {
-    await world();
-    const forged = `\r${marker('end', 'get_sources')}${marker('start', 'prepare_executor')}${runnerDenial(h.ids.image)}`;
-    run([
-      {
-        name: 'build',
-        image: 'alpine:3.20',
-        submodules: [
-          {
-            path: 'vendor/tools',
-            project: 'someone/tools',
-            foreignRefusal: { host: 'git.example.net', message: forged },
-          },
-        ],
-      },
-    ]);
-    const bot = h.startBot();
-    await bot.poller.runCycle();
-    bobApproves();
-    await bot.poller.runCycle();
+    await approveGitServerWords(
+      () =>
+        `\r${marker('end', 'get_sources')}${marker('start', 'prepare_executor')}${runnerDenial(h.ids.image)}`,
+    );
 
     expect(appLetIn()).toBe(false);
     expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
@@ -120,7 +86,7 @@ describe('a note on A’s merge request reveals nothing about a project its read
       h.world.addRegistryImage(vault.id, 'keys', ['2024-prod']);
       h.world.addMember(vault, h.ids.users.bot, 40);
       // Anyone who can push a branch controls what the script prints.
-      run([
+      h.runOnMergeRequest([
         {
           name: 'probe',
           image: 'alpine:3.20',
@@ -149,7 +115,9 @@ describe('a note on A’s merge request reveals nothing about a project its read
   it('lists no tag of a private image project, even for a job whose user may read it', async () => {
     await world();
     h.world.allowlistProject(h.ids.projects.poetry, h.ids.projects.app);
-    run([{ name: 'build-app', image: h.ids.image.replace(':1.5', ':1.6'), script: ['make'] }]);
+    h.runOnMergeRequest([
+      { name: 'build-app', image: h.ids.image.replace(':1.5', ':1.6'), script: ['make'] },
+    ]);
     const bot = h.startBot();
 
     await bot.poller.runCycle();
@@ -164,12 +132,14 @@ describe('an approval counts for one offer, the one it could see', () => {
   it('a 👍 given before the offer was added to the note applies nothing', async () => {
     await world();
     // A first failure gets a note with no offer (an image on Docker Hub)...
-    run([{ name: 'lint', image: 'library/nodejs-missing:20', script: ['npm run lint'] }]);
+    h.runOnMergeRequest([
+      { name: 'lint', image: 'library/nodejs-missing:20', script: ['npm run lint'] },
+    ]);
     const bot = h.startBot();
     await bot.poller.runCycle();
     expect(h.botNotes()[0]?.body).not.toContain('Accept with one click');
     // ...which bob thanks with a 👍.
-    bobApproves();
+    h.thumbsUp();
     // Then the image of containers/poetry is denied: the same note now offers the change.
     h.runSeed();
     await bot.poller.runCycle();
@@ -194,7 +164,7 @@ describe('an approval counts for one offer, the one it could see', () => {
     h.world.addMember(ruby, h.ids.users.bob, 40);
     h.world.addMember(ruby, h.ids.users.bot, 40);
     const rubyImage = `${h.world.registryHost}/containers/ruby/ruby:3`;
-    run([
+    h.runOnMergeRequest([
       { name: 'build-app', image: h.ids.image, script: ['make'] },
       { name: 'test-app', image: rubyImage, script: ['rake'] },
     ]);
@@ -208,7 +178,7 @@ describe('an approval counts for one offer, the one it could see', () => {
 
   it('one 👍 on a note with two offers changes no allowlist; a reply naming one changes that one', async () => {
     const { bot, rubyLetIn } = await twoOffers();
-    bobApproves();
+    h.thumbsUp();
     await bot.poller.runCycle();
 
     expect(appLetIn()).toBe(false);
@@ -235,7 +205,7 @@ describe('an approval counts for one offer, the one it could see', () => {
 
   it('tells how to choose once, also when posting that answer failed the first time', async () => {
     const { bot } = await twoOffers();
-    bobApproves();
+    h.thumbsUp();
     h.sim.faults.push({ method: 'POST', path: /\/merge_requests\/\d+\/notes$/, status: 500 });
 
     await bot.poller.runCycle().catch(() => undefined);
@@ -270,18 +240,8 @@ describe('only a Maintainer of B who could make the change in GitLab makes it', 
   }
 
   function approveAs(userId: number, how: 'reaction' | 'reply', command = 'apply') {
-    const note = h.botNotes()[0];
-    if (!note) throw new Error('no bot note');
-    if (how === 'reaction') {
-      h.world.awardEmoji(h.ids.projects.app, h.ids.mergeRequest.iid, note.id, userId, 'thumbsup');
-    } else {
-      h.world.addMergeRequestNote(
-        h.ids.projects.app,
-        h.ids.mergeRequest.iid,
-        userId,
-        `@diagnoser-bot ${command}`,
-      );
-    }
+    if (how === 'reaction') h.thumbsUp(userId);
+    else h.reply(userId, `@diagnoser-bot ${command}`);
   }
 
   it('a Developer of B approving by reaction and by reply changes no allowlist', async () => {
@@ -345,7 +305,7 @@ describe('a note names B only as the log did', () => {
     // Another entry of B's allowlist: the readers of A's merge request may not learn it either.
     const other = h.world.addProject({ path: 'other', namespaceId: h.ids.groups.team });
     h.world.allowlistProject(platform.config, other.id);
-    run([
+    h.runOnMergeRequest([
       {
         name: 'deploy',
         image: 'alpine:3.20',

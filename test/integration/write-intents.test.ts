@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -20,23 +20,15 @@ const noteBody = () => h.botNotes()[0]?.body ?? '';
 
 /** The seed story with an offer on the merge request, and bob (Maintainer of B) approving it. */
 async function approvedOffer() {
-  h = await startHarness({ botRole: 40 });
-  h.world.addMember(h.ids.projects.app, h.ids.users.bot, 30);
-  h.world.addMember(h.ids.projects.app, h.ids.users.bob, 10);
-  const pipeline = h.runSeed();
-  // A short timeout so a hanging answer becomes a client timeout quickly.
-  const bot = h.startBot({ requestTimeoutMs: 400 });
-  await bot.poller.runCycle();
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
-  h.world.awardEmoji(
-    h.ids.projects.app,
-    h.ids.mergeRequest.iid,
-    note.id,
-    h.ids.users.bob,
-    'thumbsup',
-  );
-  return { bot, pipeline };
+  const started = await startWithSeedNote({
+    botRetries: true,
+    bobSeesApp: true,
+    // A short timeout so a hanging answer becomes a client timeout quickly.
+    config: { requestTimeoutMs: 400 },
+  });
+  h = started.h;
+  h.thumbsUp();
+  return started;
 }
 
 async function until(condition: () => boolean) {
@@ -76,12 +68,7 @@ describe('an allowlist write whose answer is lost', () => {
     });
     expect(bot.store.writeIntents.listPending()).toEqual([]);
 
-    h.world.addMergeRequestNote(
-      h.ids.projects.app,
-      h.ids.mergeRequest.iid,
-      h.ids.users.bob,
-      '@diagnoser-bot apply',
-    );
+    h.reply(h.ids.users.bob, '@diagnoser-bot apply');
     await bot.poller.runCycle();
     await bot.poller.runCycle();
 
