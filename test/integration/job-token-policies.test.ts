@@ -124,12 +124,18 @@ describe('a permissions write whose answer is lost', () => {
   const retries = () =>
     h.sim.requests.filter((r) => r.method === 'POST' && /\/jobs\/\d+\/retry$/.test(r.path));
 
-  it('is confirmed by reading the entry again after a timeout: applied once, its job retried once', async () => {
+  /** The deploy job's offer, approved by bob; the bot's requests time out quickly. */
+  async function approved() {
     const platform = await world();
     const pipeline = runDeploy();
     const bot = h.startBot({ requestTimeoutMs: 400 });
     await bot.poller.runCycle();
     h.thumbsUp();
+    return { platform, pipeline, bot };
+  }
+
+  it('is confirmed by reading the entry again after a timeout: applied once, its job retried once', async () => {
+    const { platform, pipeline, bot } = await approved();
     // GitLab changes the entry, and its answer never arrives in time.
     h.sim.faults.push({
       method: 'POST',
@@ -165,11 +171,7 @@ describe('a permissions write whose answer is lost', () => {
   });
 
   it('is tried once more in a later cycle when GitLab did not make it, and applied once', async () => {
-    const platform = await world();
-    const pipeline = runDeploy();
-    const bot = h.startBot({ requestTimeoutMs: 400 });
-    await bot.poller.runCycle();
-    h.thumbsUp();
+    const { platform, pipeline, bot } = await approved();
     // The answer is lost and the change was not made: the process is restarted before it knows.
     h.sim.faults.push({
       method: 'POST',

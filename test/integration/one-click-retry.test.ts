@@ -96,9 +96,7 @@ describe('one-click retry of an infrastructure failure', () => {
     expect(second.oneClick).toMatchObject({ approvalsSeen: 0 });
     expect(h.world.jobsOf(pipeline.id).map((j) => `${j.id}:${j.status}`)).toEqual(before);
     expect(retriesOf(h)).toEqual([]);
-    const replies = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    const replies = h.botNotes().filter((n) => n.id !== note.id);
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body).toContain(
       'Only Developers, Maintainers and Owners of the project can have its jobs retried',
@@ -120,9 +118,7 @@ describe('one-click retry of an infrastructure failure', () => {
     await bot.poller.runCycle();
     await bot.poller.runCycle();
 
-    const answers = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    const answers = h.botNotes().filter((n) => n.id !== note.id);
     expect(answers).toHaveLength(1);
     expect(answers[0]?.body).toContain('nothing was changed for `rita`');
     expect(retriesOf(h)).toEqual([]);

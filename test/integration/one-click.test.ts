@@ -90,9 +90,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(first.oneClick).toMatchObject({ applied: 0, refused: 2 });
     expect(second.oneClick).toMatchObject({ approvalsSeen: 0 });
     expect(allowlistWrites(h)).toEqual([]);
-    const replies = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .filter((n) => n.authorId === h.ids.users.bot && n.id !== note.id);
+    const replies = h.botNotes().filter((n) => n.id !== note.id);
     expect(replies).toHaveLength(1);
     expect(replies[0]?.body).toContain(
       'Only Maintainers and Owners of the project whose allowlist changes can accept this change',
@@ -192,9 +190,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
     expect(report.oneClick).toMatchObject({ applied: 0, refused: 1 });
     expect(allowlistWrites(h)).toEqual([]);
-    const reply = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .find((n) => n.authorId === h.ids.users.bot && n.body.includes('nothing was changed'));
+    const reply = h.botNotes().find((n) => n.body.includes('nothing was changed'));
     expect(reply?.body).toContain(
       'GitLab lets only people who can see the project being added accept this change',
     );

@@ -185,10 +185,7 @@ describe('an approval counts for one offer, the one it could see', () => {
     expect(rubyLetIn()).toBe(false);
     const incidents = bot.store.incidents.listIncidents();
     const poetryIncident = incidents.find((i) => i.targetProjectId === h.ids.projects.poetry);
-    const answer = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .filter((n) => n.authorId === h.ids.users.bot)
-      .at(-1);
+    const answer = h.botNotes().at(-1);
     expect(answer?.body).toContain(`@diagnoser-bot apply ${poetryIncident?.id}`);
 
     h.world.addMergeRequestNote(
@@ -212,9 +209,7 @@ describe('an approval counts for one offer, the one it could see', () => {
     await bot.poller.runCycle();
     await bot.poller.runCycle();
 
-    const answers = h.world
-      .notesOn(h.ids.projects.app, h.ids.mergeRequest.iid)
-      .filter((n) => n.authorId === h.ids.users.bot && n.body.includes('one approval makes one'));
+    const answers = h.botNotes().filter((n) => n.body.includes('one approval makes one'));
     expect(answers).toHaveLength(1);
     expect(appLetIn()).toBe(false);
   });

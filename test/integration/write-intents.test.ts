@@ -17,6 +17,14 @@ const jobRetries = () =>
 const onAllowlist = () =>
   h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok;
 const noteBody = () => h.botNotes()[0]?.body ?? '';
+/** GitLab adds the entry, but its answer never arrives in time. */
+const writtenAnswerLost = () => ({
+  method: 'POST',
+  path: ALLOWLIST_POST,
+  status: 201,
+  apply: true,
+  delayMs: 20_000,
+});
 
 /** The seed story with an offer on the merge request, and bob (Maintainer of B) approving it. */
 async function approvedOffer() {
@@ -43,14 +51,7 @@ function trail(bot: Awaited<ReturnType<typeof approvedOffer>>['bot']) {
 describe('an allowlist write whose answer is lost', () => {
   it("is recorded as the bot's when GitLab made it: jobs retried once, the note says fixed, a second approval does nothing", async () => {
     const { bot, pipeline } = await approvedOffer();
-    // GitLab adds the entry, but its answer never arrives in time.
-    h.sim.faults.push({
-      method: 'POST',
-      path: ALLOWLIST_POST,
-      status: 201,
-      apply: true,
-      delayMs: 20_000,
-    });
+    h.sim.faults.push(writtenAnswerLost());
 
     await bot.poller.runCycle();
 
@@ -81,13 +82,7 @@ describe('an allowlist write whose answer is lost', () => {
 
   it('is settled in a later cycle when the check after it fails too, without writing again', async () => {
     const { bot, pipeline } = await approvedOffer();
-    h.sim.faults.push({
-      method: 'POST',
-      path: ALLOWLIST_POST,
-      status: 201,
-      apply: true,
-      delayMs: 20_000,
-    });
+    h.sim.faults.push(writtenAnswerLost());
 
     const cycle = bot.poller.runCycle();
     // Once the write is in, every read of the allowlist fails for a while.
