@@ -4,17 +4,14 @@ import { acceptFixIssues } from '../../src/audit/accept-issues.js';
 import { openFixIssues } from '../../src/audit/fix-issues.js';
 import { refreshAudit } from '../../src/audit/refresh.js';
 import type { AuditFinding } from '../../src/domain/audit.js';
-import { silentLogger } from '../../src/log.js';
-import { createBot, type Bot } from '../../src/main.js';
+import type { Bot } from '../../src/main.js';
 import {
-  auditWorld,
   runAuditPipelines,
-  startSimulator,
   type AuditIds,
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
-import { testConfig } from '../helpers/bot-harness.js';
+import { closeChecked, startAuditBot, startAuditSimulator } from '../helpers/audit-sim.js';
 
 let sim: Simulator;
 let world: World;
@@ -22,22 +19,13 @@ let ids: AuditIds;
 let bot: Bot;
 
 beforeEach(async () => {
-  ({ world, ids } = auditWorld());
-  runAuditPipelines(world, ids);
-  sim = await startSimulator({ world });
-  bot = createBot(
-    testConfig(sim.url, ids.tokens.bot, ':memory:', {
-      watch: { projects: [], groups: ['web', 'mobile', 'apps'] },
-    }),
-    { logger: silentLogger() },
-  );
+  ({ sim, world, ids } = await startAuditSimulator());
+  bot = startAuditBot({ sim, ids });
 });
 
 afterEach(async () => {
   bot.close();
-  expect(sim.unhandled).toEqual([]);
-  expect(sim.errors).toEqual([]);
-  await sim.close();
+  await closeChecked(sim);
 });
 
 const as = (token: string) => new Gitlab({ host: sim.url, token });

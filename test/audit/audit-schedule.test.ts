@@ -1,17 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptAuditIssues, scheduleAudit } from '../../src/audit/refresh.js';
-import { silentLogger } from '../../src/log.js';
-import { createBot, type Bot } from '../../src/main.js';
+import type { Bot } from '../../src/main.js';
 import {
-  auditWorld,
   awardIssueEmoji,
-  runAuditPipelines,
-  startSimulator,
   type AuditIds,
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
-import { testConfig } from '../helpers/bot-harness.js';
+import { startAuditBot, startAuditSimulator } from '../helpers/audit-sim.js';
 
 let sim: Simulator;
 let world: World;
@@ -19,9 +15,7 @@ let ids: AuditIds;
 const bots: Bot[] = [];
 
 beforeEach(async () => {
-  ({ world, ids } = auditWorld());
-  runAuditPipelines(world, ids);
-  sim = await startSimulator({ world });
+  ({ sim, world, ids } = await startAuditSimulator());
 });
 
 afterEach(async () => {
@@ -30,13 +24,7 @@ afterEach(async () => {
 });
 
 function startBot(audit: { schedule: string; openIssues: boolean }): Bot {
-  const bot = createBot(
-    testConfig(sim.url, ids.tokens.bot, ':memory:', {
-      watch: { projects: [], groups: ['web', 'mobile', 'apps'] },
-      audit: { ...audit, maxProjects: 2000 },
-    }),
-    { logger: silentLogger() },
-  );
+  const bot = startAuditBot({ sim, ids }, { audit: { ...audit, maxProjects: 2000 } });
   bots.push(bot);
   return bot;
 }

@@ -5,28 +5,23 @@ import type { AuditFinding, AuditReport } from '../../src/domain/audit.js';
 import { withCache } from '../../src/gitlab/cache.js';
 import { createGitlabAdapter } from '../../src/gitlab/client.js';
 import {
-  auditWorld,
   runAuditPipelines,
-  startSimulator,
   type AuditIds,
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
+import { closeChecked, startAuditSimulator } from '../helpers/audit-sim.js';
 
 let sim: Simulator;
 let world: World;
 let ids: AuditIds;
 
 beforeEach(async () => {
-  ({ world, ids } = auditWorld());
-  runAuditPipelines(world, ids);
-  sim = await startSimulator({ world });
+  ({ sim, world, ids } = await startAuditSimulator());
 });
 
 afterEach(async () => {
-  expect(sim.unhandled).toEqual([]);
-  expect(sim.errors).toEqual([]);
-  await sim.close();
+  await closeChecked(sim);
 });
 
 async function audit(): Promise<AuditReport> {

@@ -2,28 +2,24 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   addIssue,
-  auditWorld,
   awardIssueEmoji,
   runAuditPipelines,
-  startSimulator,
   type AuditIds,
   type Simulator,
   type World,
 } from '../../src/simulator/index.js';
+import { closeChecked, startAuditSimulator } from '../helpers/audit-sim.js';
 
 let sim: Simulator;
 let world: World;
 let ids: AuditIds;
 
 beforeEach(async () => {
-  ({ world, ids } = auditWorld());
-  sim = await startSimulator({ world });
+  ({ sim, world, ids } = await startAuditSimulator({ pipelines: false }));
 });
 
 afterEach(async () => {
-  expect(sim.unhandled).toEqual([]);
-  expect(sim.errors).toEqual([]);
-  await sim.close();
+  await closeChecked(sim);
 });
 
 async function get(path: string, token: string) {

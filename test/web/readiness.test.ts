@@ -1,21 +1,14 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAudit } from '../../src/audit/refresh.js';
-import { silentLogger } from '../../src/log.js';
-import { createBot, type Bot } from '../../src/main.js';
+import type { Bot } from '../../src/main.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-import {
-  auditWorld,
-  runAuditPipelines,
-  startSimulator,
-  type Simulator,
-} from '../../src/simulator/index.js';
-import { createWebServer } from '../../src/web/server.js';
-import { testConfig } from '../helpers/bot-harness.js';
+import type { Simulator } from '../../src/simulator/index.js';
+import { startAuditBot, startAuditSimulator } from '../helpers/audit-sim.js';
+import { serveDashboard } from '../helpers/dashboard.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'readiness-test-token-51c0e9a7d2';
@@ -28,18 +21,11 @@ let base: string;
 
 /** The web server on the bot's store, with the bot's metrics. */
 async function serve(): Promise<void> {
-  app = createWebServer({
-    store: bot.store,
-    logger: silentLogger(),
-    now: () => new Date(),
-    maxCycleAgeMs: 15 * 60_000,
-    host: '127.0.0.1',
+  ({ app, base } = await serveDashboard(bot.store, {
     adminToken: TOKEN,
     metrics: bot.metrics,
     gitlabUrl: sim.url,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  }));
 }
 
 async function get(path: string): Promise<Response> {
@@ -55,15 +41,9 @@ async function openFindings(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
-  const built = auditWorld();
-  runAuditPipelines(built.world, built.ids);
-  sim = await startSimulator({ world: built.world });
-  bot = createBot(
-    testConfig(sim.url, built.ids.tokens.bot, ':memory:', {
-      watch: { projects: [], groups: ['web', 'mobile', 'apps'] },
-    }),
-    { logger: silentLogger(), metrics: createMetrics({ defaultMetrics: false }) },
-  );
+  const built = await startAuditSimulator();
+  sim = built.sim;
+  bot = startAuditBot(built, {}, { metrics: createMetrics({ defaultMetrics: false }) });
   await serve();
 });
 

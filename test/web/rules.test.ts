@@ -1,17 +1,15 @@
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Bot } from '../../src/main.js';
-import { silentLogger } from '../../src/log.js';
-import { createWebServer } from '../../src/web/server.js';
 import {
   DOCKER_DAEMON_DOWN,
   TYPESCRIPT_ERROR,
   startHarness,
   type Harness,
 } from '../helpers/bot-harness.js';
+import { serveDashboard } from '../helpers/dashboard.js';
 import { browserSuite, followNav, hasChromium, openSignedInPage } from './chromium.js';
 
 const TOKEN = 'rules-test-token-3f9a61c0be';
@@ -34,12 +32,10 @@ beforeAll(async () => {
   h = await startHarness({ botRole: 40 });
   h.runSeed(); // registry-pull-denied: allowlist-missing
   h.world.addMember(h.ids.projects.poetry, h.ids.users.carol, 10);
-  h.world.runPipeline({
-    projectId: h.ids.projects.app,
-    ref: 'refs/merge-requests/1/head',
-    userId: h.ids.users.carol,
-    jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
-  }); // registry-pull-denied: user-lacks-access
+  h.runOnMergeRequest(
+    [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
+    h.ids.users.carol,
+  ); // registry-pull-denied: user-lacks-access
   h.failOnMergeRequest({ name: 'typecheck', script: 'npx tsc --noEmit', output: TYPESCRIPT_ERROR });
   h.failOnMergeRequest({
     name: 'build-image',
@@ -62,25 +58,13 @@ beforeAll(async () => {
   h.reply(h.ids.users.alice, `@diagnoser-bot wrong ${typescript.id}`);
   h.reply(h.ids.users.carol, `@diagnoser-bot wrong ${typescript.id}`);
   h.reply(h.ids.users.bob, `@diagnoser-bot wrong ${seed.id}`);
-  const note = h.botNotes()[0];
-  if (!note) throw new Error('no bot note');
   // A bare 👎 on a note of four diagnoses names none of them.
-  h.react(note.id, h.ids.users.root, 'thumbsdown');
+  h.react(h.botNote().id, h.ids.users.root, 'thumbsdown');
   h.clock.advance(10 * 60_000); // the poll reads feedback every 10 minutes
   const cycle = await bot.poller.runCycle();
   expect(cycle.feedback).toMatchObject({ recorded: 3 });
 
-  app = createWebServer({
-    store: bot.store,
-    logger: silentLogger(),
-    now: () => new Date(),
-    maxCycleAgeMs: 15 * 60_000,
-    host: '127.0.0.1',
-    adminToken: TOKEN,
-    gitlabUrl: h.sim.url,
-  });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  ({ app, base } = await serveDashboard(bot.store, { adminToken: TOKEN, gitlabUrl: h.sim.url }));
 });
 
 afterAll(async () => {
