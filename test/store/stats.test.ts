@@ -123,74 +123,35 @@ describe.each(STORE_KINDS)('stats (%s)', (kind) => {
     const oneClick = addIncident(5, 'b', 'y', [1]);
     const byHand = addIncident(6, 'b', 'y', [1]);
     const at = (hour: number) => new Date(Date.UTC(2025, 0, 1, hour));
-    for (const id of [oneClick, byHand]) {
+    const act = (
+      incidentId: number,
+      kind: string,
+      status: string,
+      hour: number,
+      detail?: Record<string, unknown>,
+    ) =>
       t.store.actions.recordAction({
-        incidentId: id,
-        kind: 'note-created',
-        status: 'ok',
-        at: at(11),
-      });
-    }
-    // The one-click flow: a dry run and a removal are not fixes; the 201 for the add is.
-    const write = (status: string, op: string, hour: number) =>
-      t.store.actions.recordAction({
-        incidentId: oneClick,
-        kind: 'api-write',
+        incidentId,
+        kind,
         status,
-        detail: { op },
+        ...(detail ? { detail } : {}),
         at: at(hour),
       });
+    for (const id of [oneClick, byHand]) act(id, 'note-created', 'ok', 11);
+    // The one-click flow: a dry run and a removal are not fixes; the 201 for the add is.
+    const write = (status: string, op: string, hour: number) =>
+      act(oneClick, 'api-write', status, hour, { op });
     write('dry-run', 'add', 12);
     write('204', 'remove', 13);
     write('201', 'add', 15);
-    t.store.actions.recordAction({
-      incidentId: byHand,
-      kind: 'fix-outcome',
-      status: 'failed',
-      at: at(12),
-    });
-    t.store.actions.recordAction({
-      incidentId: byHand,
-      kind: 'fix-outcome',
-      status: 'fixed-by-hand',
-      at: at(16),
-    });
-    t.store.actions.recordAction({
-      incidentId: noted,
-      kind: 'note-edited',
-      status: 'ok',
-      at: at(12),
-    });
-    t.store.actions.recordAction({
-      incidentId: noted,
-      kind: 'note-created',
-      status: 'ok',
-      at: at(11),
-    });
-    t.store.actions.recordAction({
-      incidentId: fixedByAction,
-      kind: 'note-created',
-      status: 'ok',
-      at: at(11),
-    });
-    t.store.actions.recordAction({
-      incidentId: fixedByAction,
-      kind: 'outcome',
-      status: 'failed',
-      at: at(12),
-    });
-    t.store.actions.recordAction({
-      incidentId: fixedByAction,
-      kind: 'outcome',
-      status: 'ok',
-      at: at(14),
-    });
-    t.store.actions.recordAction({
-      incidentId: fixedByStatus,
-      kind: 'note-edited',
-      status: 'ok',
-      at: at(13),
-    });
+    act(byHand, 'fix-outcome', 'failed', 12);
+    act(byHand, 'fix-outcome', 'fixed-by-hand', 16);
+    act(noted, 'note-edited', 'ok', 12);
+    act(noted, 'note-created', 'ok', 11);
+    act(fixedByAction, 'note-created', 'ok', 11);
+    act(fixedByAction, 'outcome', 'failed', 12);
+    act(fixedByAction, 'outcome', 'ok', 14);
+    act(fixedByStatus, 'note-edited', 'ok', 13);
     t.store.lifecycle.moveIncident(fixedByStatus, 'fixed-by-hand'); // the store clock: 2025-01-01T00:00Z
 
     const rows = t.store.stats.timings();
