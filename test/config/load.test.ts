@@ -9,6 +9,7 @@ import {
   type RunConfig,
 } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
+import { CONFIG_DEFAULTS } from '../helpers/config-defaults.js';
 
 const TOKEN = 'glpat-Zx9vQ2LmN4pR7sT1uV3w';
 const GITLAB = { GITLAB_URL: 'https://gitlab.example.com', GITLAB_TOKEN: TOKEN };
@@ -43,24 +44,7 @@ describe('defaults', () => {
     expect(result.config).toEqual({
       gitlabUrl: 'https://gitlab.example.com',
       gitlabToken: TOKEN,
-      databasePath: './data/diagnoser.db',
-      schedule: '* * * * *',
-      watch: { projects: [], groups: [] },
-      lookback: '24h',
-      discovery: 'auto',
-      offerMaxAge: '14d',
-      closeAfter: '30d',
-      dryRun: false,
-      logLevel: 'info',
-      requestTimeoutMs: 30_000,
-      maxLogBytes: 4_194_304,
-      cacheTtlSeconds: 600,
-      patternDirs: [],
-      http: { host: '127.0.0.1', port: 8080 },
-      oauth: {},
-      sessionTtl: '7d',
-      sessionIdle: '12h',
-      audit: { schedule: '17 3 * * *', maxProjects: 2000, openIssues: false },
+      ...CONFIG_DEFAULTS,
     });
     expect(parseDuration(result.config?.lookback ?? '')).toBe(86_400_000);
   });

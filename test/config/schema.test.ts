@@ -2,29 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { configReference } from '../../src/config/reference.js';
 import { Config } from '../../src/config/schema.js';
 import { ENV_BINDINGS, settingKeys } from '../../src/config/settings.js';
+import { CONFIG_DEFAULTS } from '../helpers/config-defaults.js';
 
 describe('Config defaults', () => {
   it('fills in every default', () => {
-    expect(Config.parse({})).toEqual({
-      databasePath: './data/diagnoser.db',
-      schedule: '* * * * *',
-      watch: { projects: [], groups: [] },
-      lookback: '24h',
-      discovery: 'auto',
-      offerMaxAge: '14d',
-      closeAfter: '30d',
-      dryRun: false,
-      logLevel: 'info',
-      requestTimeoutMs: 30_000,
-      maxLogBytes: 4 * 1024 * 1024,
-      cacheTtlSeconds: 600,
-      patternDirs: [],
-      http: { host: '127.0.0.1', port: 8080 },
-      oauth: {},
-      sessionTtl: '7d',
-      sessionIdle: '12h',
-      audit: { schedule: '17 3 * * *', maxProjects: 2000, openIssues: false },
-    });
+    expect(Config.parse({})).toEqual(CONFIG_DEFAULTS);
   });
 
   it('describes every setting', () => {
