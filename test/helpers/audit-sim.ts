@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import type { ConfigInput } from '../../src/config/index.js';
+import type { AuditFinding } from '../../src/domain/audit.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot, type BotOptions } from '../../src/main.js';
 import {
@@ -48,3 +49,27 @@ export async function closeChecked(sim: Simulator): Promise<void> {
   expect(sim.errors).toEqual([]);
   await sim.close();
 }
+
+/** The findings in `state`, each as `source → target (kind)`, sorted. */
+export function pairs(findings: AuditFinding[], state: AuditFinding['state']): string[] {
+  return findings
+    .filter((f) => f.state === state)
+    .map((f) => `${f.source} → ${f.target} (${f.kind})`)
+    .sort();
+}
+
+/** What the audit story's jobs are refused now, and what is refused once the allowlist is enforced. */
+export const AUDIT_STORY_REFUSED = {
+  denied: [
+    'apps/api → tools/images (image)',
+    'apps/api → tools/libs (artifacts)',
+    'mobile/android → tools/images (image)',
+    'mobile/ios → tools/images (image)',
+    'mobile/web-view → tools/images (image)',
+  ],
+  deniedAtEnforcement: [
+    'apps/worker → tools/config (auth-log)',
+    'web/legacy/portal → tools/shared (submodule)',
+    'web/shop → tools/shared (submodule)',
+  ],
+};

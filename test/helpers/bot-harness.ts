@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { loadConfig, type ConfigInput, type RunConfig } from '../../src/config/index.js';
 import { silentLogger } from '../../src/log.js';
 import { createBot, type Bot } from '../../src/main.js';
+import type { Action } from '../../src/store/index.js';
 import {
   runSeedPipeline,
   seedStoryWorld,
@@ -67,6 +68,16 @@ export const DOCKER_DAEMON_DOWN =
 /** What a job prints when the code does not compile: the change's own failure. */
 export const TYPESCRIPT_ERROR =
   "src/registry.ts(41,7): error TS2322: Type 'string | undefined' is not assignable to type 'string'.";
+
+/** The audit trail of the bot's first incident: the one a test's story makes. */
+export function trailOf(bot: Bot): Action[] {
+  return bot.store.actions.listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0);
+}
+
+/** That trail, each action as `kind:status`. */
+export function stepsOf(bot: Bot): string[] {
+  return trailOf(bot).map((a) => `${a.kind}:${a.status}`);
+}
 
 /** The seed world on a live simulator, and bots that talk to it over HTTP with gitbeaker. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {

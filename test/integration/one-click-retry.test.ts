@@ -4,6 +4,7 @@ import {
   TYPESCRIPT_ERROR,
   startHarness,
   startWithSeedNote,
+  stepsOf,
   type Harness,
 } from '../helpers/bot-harness.js';
 
@@ -49,10 +50,7 @@ describe('one-click retry of an infrastructure failure', () => {
     const body = h.botNotes()[0]?.body ?? '';
     expect(body).toContain('**Retried.** `alice` asked for a retry');
     expect(h.botNotes()).toHaveLength(1);
-    const trail = bot.store.actions
-      .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
-      .map((a) => `${a.kind}:${a.status}`);
-    expect(trail).toEqual([
+    expect(stepsOf(bot)).toEqual([
       'offer-pending:ok',
       'note-created:ok',
       'fix-offered:ok',

@@ -3,6 +3,8 @@ import { runCli } from '../cli/run-cli.js';
 import {
   startHarness,
   startWithSeedNote,
+  stepsOf,
+  trailOf,
   type Harness,
   type SeedNoteOptions,
 } from '../helpers/bot-harness.js';
@@ -42,10 +44,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
     const incident = bot.store.incidents.listIncidents()[0];
     expect(incident?.status).toBe('fixed');
-    const trail = bot.store.actions
-      .listActions(incident?.id ?? 0)
-      .map((a) => `${a.kind}:${a.status}`);
-    expect(trail).toEqual([
+    expect(stepsOf(bot)).toEqual([
       'offer-pending:ok',
       'note-created:ok',
       'fix-offered:ok',
@@ -95,9 +94,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(replies[0]?.body).toContain(
       'Only Maintainers and Owners of the project whose allowlist changes can accept this change',
     );
-    const refusal = bot.store.actions
-      .listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0)
-      .find((a) => a.kind === 'approval' && a.status === 'refused');
+    const refusal = trailOf(bot).find((a) => a.kind === 'approval' && a.status === 'refused');
     expect(refusal).toMatchObject({ actor: who, detail: { accessLevel: level } });
   });
 
@@ -177,8 +174,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(h.botNotes()[0]?.body).toContain(
       'was added to the allowlist of `containers/poetry` by hand',
     );
-    const trail = bot.store.actions.listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0);
-    expect(trail.map((a) => `${a.kind}:${a.status}`)).toContain('fix-outcome:fixed-by-hand');
+    expect(stepsOf(bot)).toContain('fix-outcome:fixed-by-hand');
   });
 
   it('refuses a Maintainer of B who cannot see A, as GitLab would', async () => {
@@ -217,11 +213,8 @@ describe('one-click fix: a maintainer of the image project approves', () => {
     expect(allowlistWrites(h).map((r) => r.method)).toEqual(['POST', 'DELETE']);
     expect(h.world.evaluatePull(h.ids.projects.app, h.ids.users.alice, h.ids.image).ok).toBe(false);
     expect(h.botNotes()[0]?.body).toContain('**Reverted.**');
-    const incident = bot.store.incidents.listIncidents()[0];
-    expect(incident?.status).toBe('open');
-    expect(
-      bot.store.actions.listActions(incident?.id ?? 0).map((a) => `${a.kind}:${a.status}`),
-    ).toContain('api-write:204');
+    expect(bot.store.incidents.listIncidents()[0]?.status).toBe('open');
+    expect(stepsOf(bot)).toContain('api-write:204');
 
     // The bot's own retry passed on the entry since removed: it is not a fix made by hand.
     h.clock.advance(61 * 60_000);
@@ -332,10 +325,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
     expect(allowlistWrites(h)).toEqual([]);
     expect(dry.skippedWrites.map((w) => w.method)).toContain('addProjectToJobTokenAllowlist');
-    const incident = dry.store.incidents.listIncidents()[0];
-    expect(incident?.status).toBe('open');
-    expect(
-      dry.store.actions.listActions(incident?.id ?? 0).map((a) => `${a.kind}:${a.status}`),
-    ).toContain('api-write:dry-run');
+    expect(dry.store.incidents.listIncidents()[0]?.status).toBe('open');
+    expect(stepsOf(dry)).toContain('api-write:dry-run');
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { addPlatformProjects } from '../../src/simulator/index.js';
-import { startHarness, type Harness } from '../helpers/bot-harness.js';
+import { startHarness, trailOf, type Harness } from '../helpers/bot-harness.js';
 
 /**
  * What a job prints, what a bystander clicks and what the bot writes must not
@@ -279,8 +279,7 @@ describe('only a Maintainer of B who could make the change in GitLab makes it', 
     await bot.poller.runCycle();
 
     expect(poetryAllowlist()).toEqual({ projects: [], groups: [] });
-    const trail = bot.store.actions.listActions(bot.store.incidents.listIncidents()[0]?.id ?? 0);
-    expect(trail.find((a) => a.kind === 'approval')?.status).toBe('refused');
+    expect(trailOf(bot).find((a) => a.kind === 'approval')?.status).toBe('refused');
   });
 
   it('`apply group` from a Maintainer of B who can see the group adds it', async () => {

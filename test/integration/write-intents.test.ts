@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startWithSeedNote, type Harness } from '../helpers/bot-harness.js';
+import { startWithSeedNote, stepsOf, trailOf, type Harness } from '../helpers/bot-harness.js';
 
 let h: Harness;
 afterEach(async () => {
@@ -43,11 +43,6 @@ async function until(condition: () => boolean) {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
-function trail(bot: Awaited<ReturnType<typeof approvedOffer>>['bot']) {
-  const incident = bot.store.incidents.listIncidents()[0];
-  return bot.store.actions.listActions(incident?.id ?? 0);
-}
-
 describe('an allowlist write whose answer is lost', () => {
   it("is recorded as the bot's when GitLab made it: jobs retried once, the note says fixed, a second approval does nothing", async () => {
     const { bot, pipeline } = await approvedOffer();
@@ -60,10 +55,10 @@ describe('an allowlist write whose answer is lost', () => {
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
     expect(jobRetries()).toHaveLength(1);
     expect(noteBody()).toContain('**Fixed.** `bob` accepted the change');
-    const kinds = trail(bot).map((a) => `${a.kind}:${a.status}`);
+    const kinds = stepsOf(bot);
     expect(kinds).toContain('api-write:ok');
     expect(kinds).not.toContain('fix-outcome:fixed-by-hand');
-    expect(trail(bot).find((a) => a.kind === 'api-write')?.detail).toMatchObject({
+    expect(trailOf(bot).find((a) => a.kind === 'api-write')?.detail).toMatchObject({
       approvedBy: 'bob',
       confirmedBy: 'reading the allowlist again',
     });
@@ -75,7 +70,7 @@ describe('an allowlist write whose answer is lost', () => {
 
     expect(allowlistPosts()).toHaveLength(1);
     expect(jobRetries()).toHaveLength(1);
-    expect(trail(bot).at(-1)).toMatchObject({ kind: 'approval', status: 'ignored' });
+    expect(trailOf(bot).at(-1)).toMatchObject({ kind: 'approval', status: 'ignored' });
     expect(noteBody()).toContain('**Fixed.** `bob` accepted the change');
     expect(h.botNotes()).toHaveLength(1);
   });
@@ -102,9 +97,7 @@ describe('an allowlist write whose answer is lost', () => {
     expect(jobRetries()).toHaveLength(1);
     expect(h.world.jobsOf(pipeline.id).map((j) => j.status)).toEqual(['success']);
     expect(noteBody()).toContain('**Fixed.** `bob` accepted the change');
-    expect(trail(restarted).map((a) => `${a.kind}:${a.status}`)).not.toContain(
-      'fix-outcome:fixed-by-hand',
-    );
+    expect(stepsOf(restarted)).not.toContain('fix-outcome:fixed-by-hand');
   });
 });
 
@@ -156,6 +149,6 @@ describe('a transient error during the write keeps the approval', () => {
     expect(noteBody()).toContain('**The one-click fix could not be applied.**');
     expect(noteBody()).toContain('did not answer the bot');
     expect(bot.store.writeIntents.listPending()).toEqual([]);
-    expect(trail(bot).map((a) => `${a.kind}:${a.status}`)).toContain('fix-outcome:failed');
+    expect(stepsOf(bot)).toContain('fix-outcome:failed');
   });
 });
