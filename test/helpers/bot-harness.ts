@@ -28,6 +28,8 @@ export interface Harness {
   /** A bot on the shared database; call again to simulate a restart. */
   startBot(overrides?: ConfigInput): Bot;
   runSeed(): Pipeline;
+  /** The seed story's build on `main`: a branch pipeline, with no merge request. */
+  runSeedOnMain(): Pipeline;
   botNotes(): Note[];
   /** The bot's (first) note on the seed merge request; throws when there is none. */
   botNote(): Note;
@@ -127,6 +129,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       return bot;
     },
     runSeed: () => runSeedPipeline(world, ids),
+    runSeedOnMain: () =>
+      world.runPipeline({
+        projectId: ids.projects.app,
+        ref: 'main',
+        userId: ids.users.alice,
+        jobs: [{ name: 'build-app', image: ids.image, script: ['poetry build'] }],
+      }),
     botNotes,
     botNote,
     runOnMergeRequest,

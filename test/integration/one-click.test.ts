@@ -225,12 +225,7 @@ describe('one-click fix: a maintainer of the image project approves', () => {
 
   it('takes a reply on a commit discussion, where GitLab has no reactions', async () => {
     h = await startHarness({ botRole: 40, botRetries: true, bobSeesApp: true });
-    const pipeline = h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'main',
-      userId: h.ids.users.alice,
-      jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
-    });
+    const pipeline = h.runSeedOnMain();
     const bot = h.startBot();
     await bot.poller.runCycle();
     const [discussion] = h.world.commitDiscussions(h.ids.projects.app, pipeline.sha);

@@ -161,12 +161,7 @@ describe('the seed story: an image of another project behind its job token allow
 
   it('comments on the commit when a branch pipeline has no merge request', async () => {
     h = await startHarness({ botRole: 40 });
-    const pipeline = h.world.runPipeline({
-      projectId: h.ids.projects.app,
-      ref: 'main',
-      userId: h.ids.users.alice,
-      jobs: [{ name: 'build-app', image: h.ids.image, script: ['poetry build'] }],
-    });
+    const pipeline = h.runSeedOnMain();
     const bot = h.startBot();
 
     await bot.poller.runCycle();
