@@ -81,9 +81,7 @@ async function checkThroughGraphql(
     }
     throw error;
   }
-  const listed = scope.allowlist.some(
-    (p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase(),
-  );
+  const listed = scope.allowlist.some((p) => p.toLowerCase() === a.pathWithNamespace.toLowerCase());
   return letIn(check, a, bName, !scope.inboundEnabled || listed);
 }
 
