@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,10 +8,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { registerIncidentsCommand } from '../../src/cli/incidents-command.js';
 import { CliExit } from '../../src/cli/exit.js';
 import { openDatabase } from '../../src/store/index.js';
+import { builtCli } from '../helpers/cli-build.js';
 import { fillStoreWithBot, type FilledStore } from '../web/filled-store.js';
 
 const run = promisify(execFile);
-const BUILD = join('test-artifacts', 'cli-build');
 const INJECTION = '=HYPERLINK("http://evil.example","click")';
 
 /** Runs `pipeline-diagnoser <args>` in this process and returns what it wrote to stdout. */
@@ -220,21 +220,12 @@ describe('incidents prune and the audit retention', () => {
 
 describe('the built CLI', () => {
   let filled: FilledStore;
+  let cli: string;
 
   beforeAll(async () => {
-    rmSync(BUILD, { recursive: true, force: true });
-    // Type checking is `npm run lint`'s job; here only the JavaScript is needed, fast.
-    await run(
-      'npx',
-      ['tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD, '--noCheck', '--sourceMap', 'false'],
-      { timeout: 60_000 },
-    ).catch((error: { stdout?: string }) => {
-      // tsc exits non-zero on type errors but still writes the files.
-      if (!existsSync(join(BUILD, 'src', 'cli.js'))) throw error;
-      return error.stdout;
-    });
+    cli = await builtCli();
     filled = await fillStoreWithBot();
-  }, 90_000);
+  }, 150_000);
 
   afterAll(async () => {
     await filled?.close();
@@ -252,7 +243,7 @@ describe('the built CLI', () => {
 
     const { stdout } = await run(
       process.execPath,
-      [join(BUILD, 'src', 'cli.js'), 'incidents', '--csv', '--db', filled.h.dbPath],
+      [cli, 'incidents', '--csv', '--db', filled.h.dbPath],
       { env: { PATH: process.env.PATH ?? '' }, timeout: 20_000 },
     );
 

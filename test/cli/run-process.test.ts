@@ -1,10 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   runSeedPipeline,
@@ -13,9 +12,9 @@ import {
   type Simulator,
 } from '../../src/simulator/index.js';
 import { openDatabase } from '../../src/store/index.js';
+import { builtCli } from '../helpers/cli-build.js';
 
-const BUILD = join('test-artifacts', 'run-process-build');
-const CLI = join(BUILD, 'src', 'cli.js');
+let cli: string;
 // As root, a read-only file is still writable: the bot runs as nobody then.
 const AS_ROOT = process.getuid?.() === 0;
 const NOBODY = 65534;
@@ -25,14 +24,7 @@ const children: ChildProcess[] = [];
 const servers: Server[] = [];
 
 beforeAll(async () => {
-  rmSync(BUILD, { recursive: true, force: true });
-  await promisify(execFile)(
-    'npx',
-    ['tsc', '-p', 'tsconfig.build.json', '--outDir', BUILD, '--noCheck', '--sourceMap', 'false'],
-    { timeout: 120_000 },
-  ).catch((error: unknown) => {
-    if (!existsSync(CLI)) throw error;
-  });
+  cli = await builtCli();
   folder = mkdtempSync(join(tmpdir(), 'diagnoser-run-'));
   chmodSync(folder, 0o777);
 }, 150_000);
@@ -62,7 +54,7 @@ interface Running {
 
 function start(env: Record<string, string>, options: { asNobody?: boolean } = {}): Running {
   let output = '';
-  const child = spawn(process.execPath, [CLI, 'run'], {
+  const child = spawn(process.execPath, [cli, 'run'], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     ...(options.asNobody && AS_ROOT ? { uid: NOBODY, gid: NOBODY } : {}),
   });

@@ -1,27 +1,5 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
-
-/**
- * Compiles the CLI to JavaScript in `outDir` (type checking is `npm run lint`'s job, so
- * `--noCheck`: fast) and returns the path of its entry point.
- */
-export async function buildCli(outDir: string): Promise<string> {
-  rmSync(outDir, { recursive: true, force: true });
-  const cli = join(outDir, 'src', 'cli.js');
-  await run(
-    'npx',
-    ['tsc', '-p', 'tsconfig.build.json', '--outDir', outDir, '--noCheck', '--sourceMap', 'false'],
-    { timeout: 120_000 },
-  ).catch((error: unknown) => {
-    // tsc exits non-zero on type errors but still writes the files.
-    if (!existsSync(cli)) throw error;
-  });
-  return cli;
-}
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 
 export interface RunProcessOptions {
   cli: string;

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/simulator/index.js';
 import { openDatabase } from '../../src/store/index.js';
-import { buildCli, startRun, waitFor, type RunProcess } from '../helpers/cli-process.js';
+import { builtCli } from '../helpers/cli-build.js';
+import { startRun, waitFor, type RunProcess } from '../helpers/cli-process.js';
 import { startHarness, type Harness } from '../helpers/bot-harness.js';
 import { gitlabStateProblems, randomFrom } from '../helpers/crash-checks.js';
 import { crashWorld } from '../helpers/crash-world.js';
 
-const BUILD = join('test-artifacts', 'crash-build');
 const ALLOWLIST = /\/job_token_scope\/allowlist$/;
 
 let cli: string;
@@ -17,7 +17,7 @@ let h: Harness | undefined;
 let bot: RunProcess | undefined;
 
 beforeAll(async () => {
-  cli = await buildCli(BUILD);
+  cli = await builtCli();
 }, 150_000);
 
 let sim: Simulator | undefined;
