@@ -27,16 +27,7 @@ async function compile(folder: string): Promise<void> {
   try {
     await run(
       'npx',
-      [
-        'tsc',
-        '-p',
-        'tsconfig.build.json',
-        '--outDir',
-        folder,
-        '--noCheck',
-        '--sourceMap',
-        'false',
-      ],
+      ['tsc', '-p', 'tsconfig.build.json', '--outDir', folder, '--noCheck', '--sourceMap', 'false'],
       { timeout: COMPILE_TIMEOUT_MS },
     ).catch((error: unknown) => {
       // tsc exits non-zero on type errors but still writes the files.
