@@ -11,9 +11,12 @@ export const LONGEST_FIRST = [
   'test/integration/crash.test.ts', // ~30
   'test/integration/faults-discussions.test.ts', // ~20
   'test/integration/faults.test.ts', // ~20
+  'test/integration/faults-reverts.test.ts', // ~20
+  'test/integration/faults-webhooks.test.ts', // ~12
   'test/cli/run-process.test.ts', // ~12
   'test/integration/faults-hooks.test.ts', // ~10
   'test/integration/faults-audit.test.ts', // ~10
+  'test/integration/faults-lookups.test.ts', // ~8
   'test/cli/incidents-command.test.ts', // ~10
 ];
 
