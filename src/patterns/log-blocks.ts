@@ -180,7 +180,7 @@ export class BlockCleaner {
         nextEsc < e ||
         nextCr < nl - 1 ||
         (raw[s + 4] === 0x2d && isTimestamped(raw, s, e)) ||
-        (full && hasControl(raw, s, e));
+        (full && hasControl(raw, s, e === nl && raw[nl - 1] === CR ? nl - 1 : e));
       if (!dirty) {
         starts[count] = s;
         ends[count] = nl > s && raw[nl - 1] === CR ? nl - 1 : nl;
@@ -261,9 +261,9 @@ export function cleanControls(block: CleanBlock): void {
   const line: LineState = { markers: block.markers, nextSection: -1, index: 0, w: 0, prevEnd: 0 };
   for (let i = 0; i < count; i++) {
     const s = starts[i] as number;
-    // With a CRLF's `\r`, as the full path sees the line.
+    // A CRLF's own `\r` makes no line dirty (as in the full path), but is cleaned with one that is.
+    if (cleaned[i] || !hasControl(text, s, ends[i] as number)) continue;
     const e = text[ends[i] as number] === CR ? (ends[i] as number) + 1 : (ends[i] as number);
-    if (cleaned[i] || !hasControl(text, s, e)) continue;
     const next = text.indexOf(SECTION, s);
     line.nextSection = next !== -1 && next < e ? next : -1;
     line.index = i;

@@ -159,6 +159,16 @@ describe('the one pass over raw bytes', () => {
     );
   });
 
+  it('takes a bare section_ line ending in CRLF for text in both paths (found by the property above)', () => {
+    const bytes = Buffer.from(
+      'section_start:1:not_a_marker_without_escapes\r\nERROR: Job failed: exit code 1',
+    );
+    const reference = classify(bytes, everyLine, { maxLineLength: 120 });
+    const fast = classifyChunks([bytes], library, { maxLineLength: 120, blockSize: 8 });
+    expect(fast).toEqual(reference);
+    expect(reference.diagnosis?.section).toBeNull();
+  });
+
   it('classifies a log as it classifies its cleaned lines', () => {
     fc.assert(
       fc.property(rawLog, fc.integer({ min: 8, max: 600 }), (log, blockSize) => {
