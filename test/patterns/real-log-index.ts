@@ -65,3 +65,61 @@ export function missingPatterns(log: RealLog, library: PatternLibrary): string |
  * here (real-logs.test.ts fails while a listed log is classified right).
  */
 export const knownMisses: ReadonlyMap<string, string> = new Map<string, string>([]);
+
+/**
+ * Keys naming the thread or page a log came from, so that the same thread is
+ * recognised in both sets however its address was written: every web address
+ * in the source column (scheme, `www.`, fragment and tracking parameters
+ * dropped; a Stack Exchange question, a Discourse topic, a GitHub or GitLab
+ * issue, pull or merge request, a Reddit post reduced to its id) and every
+ * mailing-list Message-ID. An `unresolved:` source without an address gives
+ * no key.
+ */
+export function sourceKeys(source: string): string[] {
+  const keys = new Set<string>();
+  for (const [, id] of source.matchAll(/Message-I[dD]:? <?([^\s<>(),']+@[^\s<>(),']+)/g)) {
+    keys.add(`message-id:${(id ?? '').toLowerCase()}`);
+  }
+  for (const [raw] of source.matchAll(/https?:\/\/[^\s<>"'`]+/g)) {
+    const key = threadKey(raw.replace(/[).,;:\]]+$/, ''));
+    if (key) keys.add(key);
+  }
+  return [...keys];
+}
+
+function threadKey(address: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    return null;
+  }
+  const host = url.hostname.toLowerCase().replace(/^(?:www|old|new|np)\./, '');
+  const path = url.pathname.replace(/\/+$/, '');
+  const lower = path.toLowerCase();
+  const numbered = (re: RegExp): string | undefined => re.exec(lower)?.[1];
+
+  const question = numbered(/^\/(?:questions|q)\/(\d+)/);
+  if (question) return `${host}/questions/${question}`;
+  const topic = numbered(/^\/t\/(?:[^/]*[^/\d][^/]*\/)?(\d+)(?:\/\d+)?$/);
+  if (topic) return `${host}/t/${topic}`;
+  const reddit = host === 'reddit.com' ? numbered(/\/comments\/([a-z0-9]+)/) : undefined;
+  if (reddit) return `reddit.com/comments/${reddit}`;
+  if (host === 'github.com') {
+    const item = /^(\/[^/]+\/[^/]+)\/(?:issues|pull)\/(\d+)/.exec(lower);
+    if (item) return `github.com${item[1]}/issues/${item[2]}`;
+    return `github.com${lower}`;
+  }
+  const gitlabItem = /^(\/.+?)(?:\/-)?\/(issues|work_items|merge_requests|jobs|pipelines)\/(\d+)/.exec(
+    path,
+  );
+  if (gitlabItem) {
+    const kind = gitlabItem[2] === 'work_items' ? 'issues' : gitlabItem[2];
+    return `${host}${gitlabItem[1]?.toLowerCase()}/${kind}/${gitlabItem[3]}`;
+  }
+  const params = [...url.searchParams]
+    .filter(([name]) => !/^(?:utm_|noredirect$|lq$|ref$|source$)/.test(name))
+    .map(([name, value]) => `${name}=${value}`)
+    .sort();
+  return `${host}${path}${params.length > 0 ? `?${params.join('&')}` : ''}`;
+}

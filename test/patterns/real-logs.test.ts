@@ -10,6 +10,7 @@ import {
   missingPatterns,
   readRealLogIndex,
   realLogDir,
+  sourceKeys,
   type RealLog,
 } from './real-log-index.js';
 
@@ -76,6 +77,61 @@ describe('real-log index', () => {
 
     expect(numbers.every((n) => /^\d{3}$/.test(n))).toBe(true);
     expect(new Set(numbers).size).toBe(numbers.length);
+  });
+
+  it('takes no thread or page into both sets (names only the development log to drop)', () => {
+    // A thread in both sets hands the hold-out log to whoever reads it for the
+    // development one; the message names the development file, never the other.
+    const heldOut = new Set(holdout.flatMap((log) => sourceKeys(log.source)));
+    const shared = development
+      .filter((log) => sourceKeys(log.source).some((key) => heldOut.has(key)))
+      .map((log) => log.file);
+
+    expect(shared, 'development logs whose thread is also in the hold-out set').toEqual([]);
+  });
+
+  it('recognises one thread however its address is written', () => {
+    const same = (a: string, b: string): boolean =>
+      sourceKeys(a).some((key) => sourceKeys(b).includes(key));
+
+    expect(
+      same(
+        'https://gitlab.com/gitlab-org/gitlab-runner/-/issues/27421#note_1',
+        'https://gitlab.com/gitlab-org/gitlab-runner/issues/27421',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://gitlab.com/gitlab-org/quality/analytics/team/-/work_items/130',
+        'https://gitlab.com/gitlab-org/quality/analytics/team/-/issues/130',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://forum.gitlab.com/t/some-title/96076/3',
+        'see https://forum.gitlab.com/t/96076 (reply)',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://stackoverflow.com/questions/123/gitlab-ci-fails',
+        'https://stackoverflow.com/q/123',
+      ),
+    ).toBe(true);
+    expect(
+      same(
+        'https://github.com/Docker/Docs/pull/22965#issuecomment-9',
+        'https://github.com/docker/docs/issues/22965 (comment)',
+      ),
+    ).toBe(true);
+    expect(same('list, Message-ID <a.b@example.org>', 'Message-Id: <A.B@example.org>')).toBe(true);
+    expect(
+      same(
+        'https://gitlab.com/gitlab-org/gitlab/-/issues/431371',
+        'https://gitlab.com/gitlab-org/gitlab/-/issues/431258',
+      ),
+    ).toBe(false);
+    expect(sourceKeys("unresolved: notes; find it by the exact string 'x'")).toEqual([]);
   });
 
   it("records the runner version that the log's own header names", () => {
