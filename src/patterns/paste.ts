@@ -20,9 +20,12 @@ const ELISION = /^\s*(?:\.{3,}|\u2026|\[(?:\.{3}|\u2026|snip|snipped|truncated)\
 const QUOTE = /^[ \t]{0,3}(?:>[ \t]?){1,8}/;
 /** Text GitLab writes only into raw job logs. */
 const RAW_LOG = /\x1b\[|section_(?:start|end):\d/;
-/** Lines that begin a new log record, never the tail of a wrapped one (also commented out with `#`). */
+/**
+ * Lines that begin a new log record, never the tail of a wrapped one (also
+ * commented out with `#`, or indented as a Markdown code block).
+ */
 const RECORD_START =
-  /^(?:#\s{1,8})?(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
+  /^\s{0,8}(?:#\s{1,8})?(?:\$ |ERROR:|WARNING:|FATAL:|Running with |Preparing |Executing |Using |Pulling |Cleaning up |Job succeeded|Uploading |Downloading |Checking |Skipping |Restoring |Saving |Fetching |Getting source|Created fresh |Reinitialized |Resolving |npm (?:ERR!|error|warn|WARN) |\[(?:ERROR|INFO|WARNING)\] |\d{4}-\d\d-\d\dT|#\d+ |Step \d|Traceback |Caused by|\s+at |\s*--> |FAIL\b|PASS\b)/;
 
 /** A quoted-printable soft line break: one `=` ending a line (`==` is an escape or text). */
 const QP_SOFT_BREAK = /[^=]=$/;
