@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { isRealExample } from '../../src/patterns/coverage.js';
 import { runExamples } from '../../src/patterns/examples.js';
 import { loadLibrary } from '../../src/patterns/load.js';
 import { CATEGORIES } from '../../src/patterns/schema.js';
@@ -21,6 +22,14 @@ describe('the built-in pattern library', () => {
         negative: p.examples.filter((e) => !e.expect.match).length,
       }))
       .filter((p) => p.positive < 2 || p.negative < 1);
+
+    expect(thin).toEqual([]);
+  });
+
+  it('gives every pattern at least three real wordings (positive examples with a source)', () => {
+    const thin = library.patterns
+      .map((p) => `${p.id} ${p.examples.filter(isRealExample).length}`)
+      .filter((line) => Number(line.split(' ')[1]) < 3);
 
     expect(thin).toEqual([]);
   });
