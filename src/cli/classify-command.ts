@@ -10,9 +10,10 @@ import {
 import type { PatternLibrary } from '../patterns/library.js';
 import { classifyPasted, looksPasted, looksQuotedPrintable } from '../patterns/paste.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
+import { isLongLog } from './long-log.js';
 import { CliExit } from './exit.js';
 
-interface ClassifyOptions {
+export interface ClassifyOptions {
   json?: boolean;
   patterns?: string[];
 }
@@ -24,26 +25,27 @@ export function registerClassifyCommand(program: Command): void {
     .argument('<file...>', 'job log files as GitLab returns them; - reads standard input')
     .option('--json', 'one JSON object per file and line')
     .option('--patterns <dir>', 'add a folder of patterns (repeatable; overrides by id)', collect)
-    .action(async (files: string[], options: ClassifyOptions) => {
-      const library = await loadPatternsOrExit(options.patterns);
-      let failed = false;
-      for (const file of files) {
-        try {
-          const result = await classifyFile(file, library);
-          process.stdout.write(options.json ? toJsonLine(file, result) : toSummary(file, result));
-        } catch (error) {
-          failed = true;
-          process.stderr.write(`${file}: ${describeReadError(error)}\n`);
-        }
-      }
-      if (failed) throw new CliExit(2);
-    });
+    .action(runClassify);
+}
+
+/** What `classify` does with its files once its arguments are parsed. */
+export async function runClassify(files: string[], options: ClassifyOptions): Promise<void> {
+  const library = await loadPatternsOrExit(options.patterns);
+  let failed = false;
+  for (const file of files) {
+    try {
+      const result = await classifyFile(file, library);
+      process.stdout.write(options.json ? toJsonLine(file, result) : toSummary(file, result));
+    } catch (error) {
+      failed = true;
+      process.stderr.write(`${file}: ${describeReadError(error)}\n`);
+    }
+  }
+  if (failed) throw new CliExit(2);
 }
 
 /** Up to this size a log is read whole, so a pasted excerpt can be undone first. */
 const PASTE_LIMIT = 1 << 20;
-/** A file larger than this (the bot's default log limit, twice) has its set pass in a worker thread from the start. */
-const LONG_LOG = 8 << 20;
 
 export async function classifyFile(
   file: string,
@@ -53,7 +55,7 @@ export async function classifyFile(
   if (file === '-') return classifyInput(stdin, library);
   const size = statSync(file).size;
   if (size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
-  return classifyChunks(readBlocks(file), library, { long: size > LONG_LOG });
+  return classifyChunks(readBlocks(file), library, { long: isLongLog(size) });
 }
 
 /** A small input is read whole (it may be a paste); a large one is streamed. */

@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError, type Command } from 'commander';
-import {
-  ConfigError,
-  GitlabAuthError,
-  GitlabNotFoundError,
-  GitlabTransientError,
-  PatternLibraryError,
-} from '../errors.js';
-import { StoreError } from '../store/errors.js';
-import { CliExit } from './exit.js';
+import { exitCodeFor } from './exit-code.js';
 
 export function packageVersion(): string {
   // dist/src/cli/ after a build, src/cli/ in tests: look in both.
@@ -32,31 +24,10 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
     await program.parseAsync(argv);
     return 0;
   } catch (error) {
-    if (error instanceof CliExit) {
-      if (error.message) process.stderr.write(`${error.message}\n`);
-      return error.code;
-    }
     if (error instanceof CommanderError) {
       // Help and version end here with code 0; usage errors with 2.
       return error.exitCode === 0 ? 0 : 2;
     }
-    // Setup problems a user can fix: their message says how; no stack trace.
-    if (
-      error instanceof PatternLibraryError ||
-      error instanceof StoreError ||
-      error instanceof ConfigError ||
-      error instanceof GitlabAuthError
-    ) {
-      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
-      return 2;
-    }
-    if (error instanceof GitlabTransientError || error instanceof GitlabNotFoundError) {
-      process.stderr.write(`pipeline-diagnoser: ${error.message}\n`);
-      return 1;
-    }
-    process.stderr.write(
-      `pipeline-diagnoser: ${error instanceof Error ? error.stack : String(error)}\n`,
-    );
-    return 1;
+    return exitCodeFor(error);
   }
 }

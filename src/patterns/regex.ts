@@ -24,6 +24,8 @@ const UNSUPPORTED: [RegExp, string][] = [
 export interface RuleRegex {
   readonly source: string;
   readonly flags: string;
+  /** Its member of the rule set, when the build worked it out (see `scanSource`). */
+  readonly scan?: string;
   compiled(): Regex;
 }
 

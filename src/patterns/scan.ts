@@ -17,6 +17,8 @@ export interface RuleScanner {
   worker(): SetWorker | undefined;
   /** The worker when it has been started, without starting it. */
   runningWorker(): SetWorker | undefined;
+  /** What `worker()` starts the worker with (the build keeps it, see `prestartSetWorker`). */
+  workerSet?(): WorkerSet;
   /** Whether the block has control characters the fast cleaning path leaves (see log-blocks.ts). */
   needsFullClean(hits: readonly number[]): boolean;
   /** Lines that may change the line tracker's state (see `TRACKER_TRIGGERS`), in order. */
@@ -45,16 +47,26 @@ interface Member {
   finder?: Regex;
 }
 
-/** What the scanner reads of a pattern: its rules' regexes. */
+/** What the scanner reads of a pattern: its rules' regexes, with their set member when it is known. */
 export interface ScannedPattern {
-  rules: readonly { regex: Pick<RuleRegex, 'source' | 'flags'> }[];
+  rules: readonly { regex: Pick<RuleRegex, 'source' | 'flags' | 'scan'> }[];
 }
+
+export interface WorkerSet {
+  sources: string[];
+  maxMem: number;
+  capacity: number;
+}
+
+/** A rule's member of the set: its widened form with its flags inline (see `widenForScan`). */
+export const scanSource = (regex: Pick<RuleRegex, 'source' | 'flags'>): string =>
+  inlineFlags(widenForScan(regex.source), regex.flags);
 
 export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScanner {
   const members: Member[] = [];
   patterns.forEach((pattern, index) => {
     for (const { regex } of pattern.rules) {
-      const source = inlineFlags(widenForScan(regex.source), regex.flags);
+      const source = regex.scan ?? scanSource(regex);
       members.push({ pattern: index, rule: regex, source });
     }
   });
@@ -97,6 +109,9 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
     },
     runningWorker() {
       return worker ?? undefined;
+    },
+    workerSet() {
+      return { sources: sources(), maxMem: SET_MEMORY, capacity: WORKER_SLOT_BYTES };
     },
     needsFullClean(hits) {
       return hits.includes(controls);

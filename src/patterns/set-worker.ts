@@ -64,7 +64,36 @@ for (let slot = 0; ; slot ^= 1) {
 }
 `;
 
+/** A worker started before its library was loaded (see `prestartSetWorker`), until it is taken. */
+let early: { key: string; worker: SetWorker | undefined } | undefined;
+
+const workerKey = (sources: readonly string[], maxMem: number, capacity: number) =>
+  JSON.stringify([sources, maxMem, capacity]);
+
+/**
+ * Starts a worker for a set known before the library is loaded (the build's
+ * cache has the built-in library's set), so that the thread starts and builds
+ * its set while the main thread loads. `startSetWorker` takes it when asked
+ * for the very same set; otherwise it is never used.
+ */
+export function prestartSetWorker(sources: string[], maxMem: number, capacity: number): void {
+  early ??= { key: workerKey(sources, maxMem, capacity), worker: spawnSetWorker(sources, maxMem, capacity) };
+}
+
 export function startSetWorker(
+  sources: string[],
+  maxMem: number,
+  capacity: number,
+): SetWorker | undefined {
+  if (early && early.key === workerKey(sources, maxMem, capacity)) {
+    const { worker } = early;
+    early = undefined;
+    if (worker) return worker;
+  }
+  return spawnSetWorker(sources, maxMem, capacity);
+}
+
+function spawnSetWorker(
   sources: string[],
   maxMem: number,
   capacity: number,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { classifyFile, toJsonLine } from '../../src/cli/classify-command.js';
+import { main as classifyMain, plainArguments } from '../../src/cli/classify-program.js';
 import { loadLibrary } from '../../src/patterns/load.js';
 import { knownMisses, missingPatterns, readRealLogIndex } from '../patterns/real-log-index.js';
 import { runCli } from './run-cli.js';
@@ -90,6 +91,39 @@ describe('pipeline-diagnoser classify', () => {
       file: '-',
       diagnosis: { pattern: 'registry-pull-denied' },
     });
+  });
+});
+
+describe('the classify command on its own (as the executable starts it)', () => {
+  const seed = join(fixtures, 'seed-story.log');
+
+  it('reads plain arguments itself and leaves everything else to the full parser', () => {
+    expect(plainArguments(['a.log', '--json', '-', '--patterns', 'p', '--patterns', 'q'])).toEqual({
+      files: ['a.log', '-'],
+      options: { json: true, patterns: ['p', 'q'] },
+    });
+    for (const args of [
+      [],
+      ['--json'],
+      ['a.log', '--help'],
+      ['a.log', '--patterns'],
+      ['--patterns=p', 'a.log'],
+      ['--', 'a.log'],
+      ['-x.log'],
+    ]) {
+      expect(plainArguments(args), args.join(' ')).toBeUndefined();
+    }
+  });
+
+  it('prints and exits as the whole program does', async () => {
+    for (const args of [
+      ['classify', seed],
+      ['classify', '--json', seed, 'no/such.log'],
+      ['classify', '--bogus', seed],
+      ['classify'],
+    ]) {
+      expect(await runCli(args, {}, classifyMain), args.join(' ')).toEqual(await runCli(args));
+    }
   });
 });
 

@@ -5,6 +5,7 @@ import { main } from '../../src/cli/program.js';
 export async function runCli(
   args: string[],
   env: Record<string, string | undefined> = {},
+  entry: (argv: string[]) => Promise<number> = main,
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
@@ -23,7 +24,7 @@ export async function runCli(
     else process.env[key] = value;
   }
   try {
-    const code = await main(['node', 'pipeline-diagnoser', ...args]);
+    const code = await entry(['node', 'pipeline-diagnoser', ...args]);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
