@@ -298,6 +298,13 @@ async function authoriseAll(
   return last;
 }
 
+/** Whether the issue's project already allows the entry (by id: a group's name is not its path). */
+async function onAllowlist(gitlab: GitlabPort, issue: AuditIssue, fix: AuditFix): Promise<boolean> {
+  return fix.entry === 'group'
+    ? (await gitlab.listJobTokenGroupAllowlist(issue.projectId)).some((g) => g.id === fix.id)
+    : (await gitlab.listJobTokenAllowlist(issue.projectId)).some((p) => p.id === fix.id);
+}
+
 /**
  * Adds one entry unless it is there already (someone may have added it by hand, or `ours`: the
  * bot's own earlier write, whose answer was lost).
@@ -311,17 +318,12 @@ async function addEntry(
   const present: EntryResult = { fix, status: ours ? 'added' : 'present' };
   let sent = false;
   try {
-    if (fix.entry === 'group') {
-      const groups = await gitlab.listJobTokenGroupAllowlist(issue.projectId);
-      if (groups.some((g) => g.id === fix.id)) return present;
-      sent = true;
-      const answer = await gitlab.addGroupToJobTokenAllowlist(issue.projectId, fix.id);
-      return { fix, status: answer.made ? 'added' : 'dry-run' };
-    }
-    const projects = await gitlab.listJobTokenAllowlist(issue.projectId);
-    if (projects.some((p) => p.id === fix.id)) return present;
+    if (await onAllowlist(gitlab, issue, fix)) return present;
     sent = true;
-    const answer = await gitlab.addProjectToJobTokenAllowlist(issue.projectId, fix.id);
+    const answer =
+      fix.entry === 'group'
+        ? await gitlab.addGroupToJobTokenAllowlist(issue.projectId, fix.id)
+        : await gitlab.addProjectToJobTokenAllowlist(issue.projectId, fix.id);
     return { fix, status: answer.made ? 'added' : 'dry-run' };
   } catch (error) {
     // Nothing was sent: a later cycle goes on once the wait is over.
@@ -362,11 +364,7 @@ async function settleEntry(
   tries: number,
 ): Promise<EntryResult> {
   try {
-    const there =
-      fix.entry === 'group'
-        ? (await gitlab.listJobTokenGroupAllowlist(issue.projectId)).some((g) => g.id === fix.id)
-        : (await gitlab.listJobTokenAllowlist(issue.projectId)).some((p) => p.id === fix.id);
-    if (there) return { fix, status: sent ? 'added' : 'present' };
+    if (await onAllowlist(gitlab, issue, fix)) return { fix, status: sent ? 'added' : 'present' };
     return {
       fix,
       status: 'failed',
