@@ -154,6 +154,16 @@ async function main() {
         ),
       ),
     ],
+    // Every line holds a control character the fast cleaning path leaves (a backspace):
+    // each is cleaned on its own, so per-line work must not depend on the block.
+    [
+      '10 MB of lines with backspaces',
+      Buffer.from(
+        'Progress: 12% \b\b\b 13% downloading layer sha256:0123456789abcdef\n'.repeat(
+          Math.ceil((10 * 2 ** 20) / 64),
+        ),
+      ),
+    ],
     ['empty log', Buffer.alloc(0)],
   ];
   console.log('');

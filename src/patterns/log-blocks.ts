@@ -124,7 +124,18 @@ function isEraseLine(raw: Buffer, i: number, e: number): boolean {
   if (raw[i] !== ESC || raw[i + 1] !== 0x5b) return false;
   let j = i + 2;
   if (raw[j] === 0x30 || raw[j] === 0x32) j++;
-  return j < e && raw[j] === 0x4b && raw.indexOf(SECTION, j + 1) !== j + 1;
+  return j < e && raw[j] === 0x4b && !isSectionAt(raw, j + 1);
+}
+
+/**
+ * Whether `section_` starts at `i`. Checked where the cleaner stands rather
+ * than searched for ahead: a search runs to the end of the buffer whenever a
+ * block has no marker left, which cost as much as the rest of the cleaning.
+ */
+function isSectionAt(raw: Buffer, i: number): boolean {
+  if (raw[i] !== 0x73) return false;
+  for (let k = 1; k < SECTION.length; k++) if (raw[i + k] !== SECTION[k]) return false;
+  return true;
 }
 
 /**
@@ -148,7 +159,7 @@ export class BlockCleaner {
    * fast path left.
    */
   clean(raw: Buffer, end: number, full: boolean): CleanBlock {
-    const line: LineState = { markers: new Map(), nextSection: -2, index: 0, w: 0, prevEnd: 0 };
+    const line: LineState = { markers: new Map(), index: 0, w: 0, prevEnd: 0 };
     const cut = new Set<number>();
     let { starts, ends, cleaned } = this;
     const rawCap = this.rawCap;
@@ -189,10 +200,6 @@ export class BlockCleaner {
         if (nextCr < nl) nextCr = nextByte(raw, CR, nl, end);
         s = nl + 1;
         continue;
-      }
-      if (line.nextSection !== -1 && line.nextSection < s) {
-        line.nextSection = nextByte(raw, SECTION, s, end);
-        if (line.nextSection === end) line.nextSection = -1;
       }
       line.index = count;
       line.prevEnd = count > 0 ? (ends[count - 1] as number) : 0;
@@ -258,14 +265,12 @@ export class BlockCleaner {
  */
 export function cleanControls(block: CleanBlock): void {
   const { text, starts, ends, cleaned, count } = block;
-  const line: LineState = { markers: block.markers, nextSection: -1, index: 0, w: 0, prevEnd: 0 };
+  const line: LineState = { markers: block.markers, index: 0, w: 0, prevEnd: 0 };
   for (let i = 0; i < count; i++) {
     const s = starts[i] as number;
     // A CRLF's own `\r` makes no line dirty (as in the full path), but is cleaned with one that is.
     if (cleaned[i] || !hasControl(text, s, ends[i] as number)) continue;
     const e = text[ends[i] as number] === CR ? (ends[i] as number) + 1 : (ends[i] as number);
-    const next = text.indexOf(SECTION, s);
-    line.nextSection = next !== -1 && next < e ? next : -1;
     line.index = i;
     cleanLine(text, s, e, line);
     for (let k = line.w; k < e; k++) text[k] = LF;
@@ -276,8 +281,6 @@ export function cleanControls(block: CleanBlock): void {
 
 interface LineState {
   markers: Map<number, SectionMarker[]>;
-  /** Where the next `section_` is in the raw block; -1 when there is none, -2 before looking. */
-  nextSection: number;
   /** The line being cleaned, by index in the block. */
   index: number;
   /** Where the output ends after the line. */
@@ -286,7 +289,7 @@ interface LineState {
   prevEnd: number;
 }
 
-function nextByte(raw: Buffer, what: number | Buffer, from: number, end: number): number {
+function nextByte(raw: Buffer, what: number, from: number, end: number): number {
   const at = raw.indexOf(what, from);
   return at === -1 || at >= end ? end : at;
 }
@@ -316,18 +319,16 @@ function cleanLine(raw: Buffer, s: number, e: number, state: LineState): number 
   let cursor = w;
   // How far the line shows, up to the last `\r` (the cursor may be past it).
   let shown = w;
-  let section = state.nextSection;
   while (i < e) {
     const b = raw[i] as number;
     // Most bytes are text: copied as they are.
-    if (b >= 0x20 && b !== 0x7f && b !== 0xc2 && i !== section) {
+    if (b >= 0x20 && b !== 0x7f && b !== 0xc2 && b !== 0x73) {
       raw[cursor++] = b;
       i += 1;
       continue;
     }
-    if (i === section) {
+    if (b === 0x73 && isSectionAt(raw, i)) {
       const found = marker(raw, i, e);
-      section = raw.indexOf(SECTION, i + 1);
       if (found) {
         const list = state.markers.get(index) ?? [];
         list.push(found.marker);
@@ -353,7 +354,6 @@ function cleanLine(raw: Buffer, s: number, e: number, state: LineState): number 
       i += 1;
     }
   }
-  state.nextSection = section;
   if (cursor > shown) shown = cursor;
   // A shorter overwrite may leave half a UTF-8 character behind: drop its orphaned bytes.
   if (cursor < shown && ((raw[cursor] as number) & 0xc0) === 0x80) {

@@ -10,8 +10,12 @@ import { Worker } from 'node:worker_threads';
 export interface SetWorker {
   /** Bytes a slot holds. */
   readonly capacity: number;
-  /** Starts the set on `text` in the next slot; returns the slot and its copy of the text. */
-  submit(text: Buffer): { slot: number; text: Buffer };
+  /**
+   * Copies `text` into the next slot and starts the set on its bytes from
+   * `from` on (the caller may match the bytes before itself); returns the
+   * slot and its copy of the text.
+   */
+  submit(text: Buffer, from?: number): { slot: number; text: Buffer };
   /** Whether the set's answer for `slot` is there, so that `collect` does not wait. */
   answered(slot: number): boolean;
   /** The set's answer for `slot`, or undefined when the worker did not give one in time. */
@@ -27,11 +31,13 @@ export interface SetWorker {
 const IDLE = 0;
 const SUBMITTED = 1;
 const DONE = 2;
-// Slot states are ints 0 and 1; then each slot's text length and hit count, and whether the set is built.
+// Slot states are ints 0 and 1; then each slot's text length, where its match starts, its
+// hit count, and whether the set is built.
 const LENGTH = 2;
-const COUNT = 4;
-const READY = 6;
-const HITS = 7;
+const FROM = 4;
+const COUNT = 6;
+const READY = 8;
+const HITS = 9;
 // A worker that answers slower than this is taken for dead; the caller matches by itself.
 const DEADLINE_MS = 30_000;
 
@@ -52,7 +58,7 @@ for (let slot = 0; ; slot ^= 1) {
   }
   let hits;
   try {
-    hits = set.match(texts[slot].subarray(0, ctl[${LENGTH} + slot]));
+    hits = set.match(texts[slot].subarray(ctl[${FROM} + slot], ctl[${LENGTH} + slot]));
   } catch {
     hits = all;
   }
@@ -128,12 +134,13 @@ function spawnSetWorker(
 
   return {
     capacity,
-    submit(text) {
+    submit(text, from = 0) {
       const slot = next;
       next ^= 1;
       const copy = (texts[slot] as Buffer).subarray(0, text.length);
       text.copy(copy);
       ctl[LENGTH + slot] = text.length;
+      ctl[FROM + slot] = from;
       Atomics.store(ctl, slot, SUBMITTED);
       Atomics.notify(ctl, slot);
       return { slot, text: copy };

@@ -8,6 +8,7 @@ import { loadLibrary } from '../../src/patterns/load.js';
 import { BlockCleaner, cleanControls, type CleanBlock } from '../../src/patterns/log-blocks.js';
 import { createBlockReader } from '../../src/patterns/log-reader.js';
 import type { RuleScanner } from '../../src/patterns/scan.js';
+import type { SetWorker } from '../../src/patterns/set-worker.js';
 
 // The engine looks at a block's bytes once and matches only the lines that
 // pass that look. These properties say that the shortcut changes nothing:
@@ -157,6 +158,46 @@ describe('the one pass over raw bytes', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('finds the same with the set worker matching part of each block', async () => {
+    // The worker matches each block from a line the caller picks; the caller matches the lines before.
+    let submitted = 0;
+    const real = library.scanner;
+    const counted = (worker: SetWorker | undefined): SetWorker | undefined =>
+      worker && {
+        ...worker,
+        submit(text, from) {
+          if (from !== undefined && from > 0 && from < text.length) submitted += 1;
+          return worker.submit(text, from);
+        },
+      };
+    const withWorker: PatternLibrary = {
+      ...library,
+      scanner: {
+        ...real,
+        worker: () => counted(real.worker()),
+        runningWorker: () => counted(real.runningWorker()),
+      },
+    };
+    const worker = real.worker();
+    for (let i = 0; i < 400 && worker && !worker.acquire(); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    worker?.release();
+
+    fc.assert(
+      fc.property(rawLog, fc.integer({ min: 8, max: 600 }), (log, blockSize) => {
+        const bytes = Buffer.from(log, 'utf8');
+        const reference = classify(bytes, everyLine, { maxLineLength: 4096 });
+
+        const split = classifyChunks([bytes], withWorker, { blockSize, long: true });
+
+        expect(split).toEqual(reference);
+      }),
+      { numRuns: 300 },
+    );
+    expect(submitted).toBeGreaterThan(100);
   });
 
   it('takes a bare section_ line ending in CRLF for text in both paths (found by the property above)', () => {

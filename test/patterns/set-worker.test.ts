@@ -54,6 +54,21 @@ describe('the set worker', () => {
     expect(answers).toEqual(Array.from({ length: 4 }, () => [expected, [], expected]).flat());
   });
 
+  it('matches a block from the line it is given, leaving the lines before to the caller', async () => {
+    const worker = startSetWorker(sources, 8 << 20, 1 << 16);
+    expect(worker && (await whenReady(worker))).toBe(true);
+    const block = Buffer.from('access denied\n$ make\nxxx\n');
+    const from = block.indexOf('$ make');
+
+    const { slot, text } = worker!.submit(block, from);
+    const hits = worker!.collect(slot);
+    worker!.release();
+
+    expect(text.equals(block)).toBe(true);
+    expect(hits).toEqual(new RE2.Set(sources, 'm').match(block.subarray(from)));
+    expect(hits).toEqual([1, 2]);
+  });
+
   it('is not handed out before it has built its set', () => {
     const worker = startSetWorker(sources, 8 << 20, 1 << 16);
 
