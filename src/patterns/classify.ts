@@ -179,27 +179,35 @@ export function createClassifier(
   /**
    * Feeds the tracker the lines that can change its state (marker lines and
    * trigger lines), in order up to a given line, and returns that line's place.
+   * Trigger lines are looked for only until the script starts: after that no
+   * text changes the state, only markers do (see `LineTracker.settled`).
    */
   function walkBlock(block: CleanBlock, hits: readonly number[]) {
-    // Once the script has started no text changes the state: only markers do.
-    const triggers = tracker.settled ? [] : scanner.triggerLines(block, hits);
-    const stops = [...new Set([...block.markers.keys(), ...triggers])].sort((a, b) => a - b);
+    const markerLines = [...block.markers.keys()].sort((a, b) => a - b);
+    let marker = 0;
+    let triggers = tracker.settled ? undefined : scanner.triggerLines(block, hits)[Symbol.iterator]();
+    let trigger = headOf(triggers);
     let next = 0;
-    let nextStop = 0;
     let place: LinePlace = tracker.steady();
     const visit = (line: number) => {
       const text = lineBytes(block, line, maxLength).toString('utf8');
       const truncated = isTruncated(block, line, maxLength);
-      return tracker.line(block.markers.get(line) ?? NO_MARKERS, text, truncated);
+      place = tracker.line(block.markers.get(line) ?? NO_MARKERS, text, truncated);
+      if (tracker.settled) triggers = undefined;
+      return place;
+    };
+    const nextStop = () => Math.min(markerLines[marker] ?? Infinity, triggers ? trigger : Infinity);
+    const pass = (line: number) => {
+      if (markerLines[marker] === line) marker += 1;
+      if (triggers && trigger === line) trigger = headOf(triggers);
     };
     return (target: number): LinePlace => {
       if (target < next) return place;
-      while (nextStop < stops.length && (stops[nextStop] as number) < target) {
-        const stop = stops[nextStop] as number;
-        nextStop += 1;
+      for (let stop = nextStop(); stop < target; stop = nextStop()) {
+        pass(stop);
         if (stop >= next) visit(stop);
       }
-      if (nextStop < stops.length && stops[nextStop] === target) nextStop += 1;
+      if (nextStop() === target) pass(target);
       // The target itself is looked at when its place can depend on its text.
       place = tracker.settled && !block.markers.has(target) ? tracker.steady() : visit(target);
       next = target + 1;
@@ -286,6 +294,12 @@ export function createClassifier(
       return { ...rankMatches([...found.values()], facts, library), lines };
     },
   };
+}
+
+/** The next line of a sorted stream of lines, or Infinity at its end. */
+function headOf(lines: Iterator<number> | undefined): number {
+  const next = lines?.next();
+  return next && !next.done ? next.value : Infinity;
 }
 
 /** The start of the line at or after `at` (the end of the text when there is none). */

@@ -21,8 +21,8 @@ export interface RuleScanner {
   workerSet?(): WorkerSet;
   /** Whether the block has control characters the fast cleaning path leaves (see log-blocks.ts). */
   needsFullClean(hits: readonly number[]): boolean;
-  /** Lines that may change the line tracker's state (see `TRACKER_TRIGGERS`), in order. */
-  triggerLines(block: CleanBlock, hits: readonly number[]): number[];
+  /** Lines that may change the line tracker's state (see `TRACKER_TRIGGERS`), in order, found as they are read. */
+  triggerLines(block: CleanBlock, hits: readonly number[]): Iterable<number>;
   /** Candidate lines of the block: [line index, pattern index], by line. */
   candidates(
     block: CleanBlock,
@@ -117,12 +117,12 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
       return hits.includes(controls);
     },
     triggerLines(block, hits) {
-      const lines = new Set<number>();
+      const found: Iterator<number>[] = [];
       for (const m of hits) {
         const finder = triggers.get(m);
-        if (finder) for (const line of findLines(block, finder)) lines.add(line);
+        if (finder) found.push(findLines(block, finder));
       }
-      return [...lines].sort((a, b) => a - b);
+      return mergeLines(found);
     },
     candidates(block, hits, skip) {
       const found: [number, number][] = [];
@@ -140,6 +140,23 @@ export function createRuleScanner(patterns: readonly ScannedPattern[]): RuleScan
       return found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     },
   };
+}
+
+/** The lines of several sorted streams, in order, each once. */
+function* mergeLines(streams: Iterator<number>[]): Generator<number> {
+  const heads = streams.map((stream) => stream.next());
+  let last = -1;
+  for (;;) {
+    let best = -1;
+    heads.forEach((head, i) => {
+      if (!head.done && (best === -1 || head.value < (heads[best]?.value as number))) best = i;
+    });
+    if (best === -1) return;
+    const line = heads[best]?.value as number;
+    heads[best] = (streams[best] as Iterator<number>).next();
+    if (line !== last) yield line;
+    last = line;
+  }
 }
 
 /** Lines of the block in which `finder` matches, in order. */
