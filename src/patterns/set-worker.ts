@@ -2,8 +2,9 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /**
- * Runs the rule set's pass over a block in a worker thread, so that on a
- * second core the pass over one block overlaps the cleaning of the next.
+ * Runs the rule set's pass over a block (from a line the caller picks on)
+ * in a worker thread, so that on a second core it overlaps the cleaning of
+ * the next block.
  * The hand-over is synchronous, through shared memory and Atomics, because
  * `classify` is: two slots, used in turn.
  */
