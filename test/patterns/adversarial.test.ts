@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { classify, classifyChunks } from '../../src/patterns/classify.js';
 import { loadLibrary } from '../../src/patterns/load.js';
 
@@ -47,6 +47,36 @@ describe('logs written to mislead or to hurt', () => {
 
     expect(result.lines).toBe(2);
     expect(result.diagnosis?.line).toBe(2);
+  });
+
+  it('cleans lines of control characters with work linear in the block, not one search ahead per line', () => {
+    // Each line holds a backspace, which the fast path leaves for a second pass over the block.
+    const line = 'Progress: 12% \b\b\b 13% downloading layer sha256:0123456789abcdef\n';
+    const log = Buffer.from(`${line.repeat(8_000)}${fakeDenial}\n`);
+    let searched = 0;
+    const indexOf = Buffer.prototype.indexOf;
+    const spy = vi.spyOn(Buffer.prototype, 'indexOf').mockImplementation(function (
+      this: Buffer,
+      value: string | number | Uint8Array,
+      byteOffset?: number | string,
+      encoding?: BufferEncoding,
+    ) {
+      const at = indexOf.call(this, value, byteOffset as number, encoding);
+      // Searches for a sequence of bytes: how far each one read.
+      if (typeof value !== 'number') searched += (at === -1 ? this.length : at) - Number(byteOffset ?? 0);
+      return at;
+    });
+    let result;
+    try {
+      result = classify(log, library);
+    } finally {
+      spy.mockRestore();
+    }
+
+    expect(result.diagnosis?.pattern).toBe('registry-pull-denied');
+    expect(result.lines).toBe(8_001);
+    // Searching ahead to the end of the block once per line read about 8,000 × 250 KB.
+    expect(searched).toBeLessThan(4 * log.length);
   });
 
   it('classifies an empty log as nothing', () => {
