@@ -336,7 +336,13 @@ export function classifyChunks(
   options: ClassifyOptions = {},
 ): Classification {
   const classifier = createClassifier(library, options);
-  for (const chunk of chunks) classifier.write(chunk);
+  try {
+    for (const chunk of chunks) classifier.write(chunk);
+  } catch (error) {
+    // As in `classifyStream`: the worker thread is freed before the error goes on.
+    classifier.end();
+    throw error;
+  }
   return classifier.end();
 }
 

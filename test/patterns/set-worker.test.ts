@@ -1,11 +1,14 @@
 import { tmpdir } from 'node:os';
 import RE2 from 're2';
 import { describe, expect, it } from 'vitest';
+import { classifyChunks } from '../../src/patterns/classify.js';
+import { loadLibrary } from '../../src/patterns/load.js';
 import { startSetWorker, type SetWorker } from '../../src/patterns/set-worker.js';
 
 // The worker thread that runs the rules' set beside the cleaning: it must
 // start from any working directory, and never be waited for before it can answer.
 
+const library = loadLibrary();
 const sources = ['denied', '^\\$ ', 'x{3}'];
 const text = Buffer.from('ok\n$ make\naccess denied\nxxx\n');
 
@@ -67,6 +70,26 @@ describe('the set worker', () => {
     expect(text.equals(block)).toBe(true);
     expect(hits).toEqual(new RE2.Set(sources, 'm').match(block.subarray(from)));
     expect(hits).toEqual([1, 2]);
+  });
+
+  it('frees the set worker when reading a log fails halfway, so the next log can use it', async () => {
+    const worker = library.scanner.worker();
+    let ready = false;
+    for (let i = 0; i < 400 && worker && !ready; i++) {
+      ready = worker.acquire();
+      if (!ready) await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    worker?.release();
+    expect(ready).toBe(true);
+    function* failingRead() {
+      for (let i = 0; i < 4; i++) yield Buffer.from('$ make\nbuilding\n'.repeat(100));
+      throw new Error('EIO: the disk went away');
+    }
+
+    expect(() => classifyChunks(failingRead(), library, { blockSize: 512, long: true })).toThrow('EIO');
+
+    expect(worker?.acquire()).toBe(true);
+    worker?.release();
   });
 
   it('is not handed out before it has built its set', () => {
