@@ -14,9 +14,9 @@ import {
   GitlabTransientError,
   errorMessage,
 } from '../errors.js';
+import { MAX_UNANSWERED } from '../fix/allowlist.js';
 import { APPROVAL_EMOJI } from '../fix/approvals.js';
 import { authorise, type Authorisation } from '../fix/authorise.js';
-import { MAX_UNANSWERED } from '../pipeline/one-click/write-intent.js';
 import type { AwardEmoji, GitlabPort, GitlabUser } from '../gitlab/port.js';
 import { code, prose } from '../render/markdown.js';
 import { findProject } from '../resolve/common.js';

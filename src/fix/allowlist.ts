@@ -42,6 +42,13 @@ export type WriteResult =
       paused?: true;
     };
 
+/**
+ * Unanswered tries of one write, on a merge request's offer and on an audit issue alike: the
+ * first, and one more in a later cycle. A try a crash cut short is not counted: the next start
+ * reads the allowlist and tries again.
+ */
+export const MAX_UNANSWERED = 2;
+
 /** The entry a write adds or removes, said just before the request goes out. */
 export interface PlannedWrite {
   groupId?: number;

@@ -25,7 +25,7 @@ export interface AuditIssue {
 }
 
 export interface AuditIssueEvent {
-  /** `shown`: the failed outcome before it is written into the issue. */
+  /** `shown`: the last failed outcome has been written into the issue's text. */
   kind: 'approval' | 'write' | 'outcome' | 'shown';
   /** Set on approvals (`award:<id>`): each is looked at once. */
   key?: string;

@@ -3,6 +3,7 @@ import { GitlabTransientError, errorMessage } from '../../errors.js';
 import {
   addToAllowlist,
   holdsEntry,
+  MAX_UNANSWERED,
   removeFromAllowlist,
   type BeforeWrite,
   type BotEntry,
@@ -14,12 +15,6 @@ import type { Incident, WriteIntent, WriteOp } from '../../store/index.js';
 import type { PipelineDeps } from '../deps.js';
 import { notAppliedReason, recordPending, recordWrite, type Confirmed } from './record-write.js';
 import type { OneClickFix } from './types.js';
-
-/**
- * Unanswered tries per approval: the first, and one more in a later cycle. A try a crash cut
- * short is not counted: the next start reads the allowlist and tries again.
- */
-export const MAX_UNANSWERED = 2;
 
 /** What became of a try: GitLab's answer, a lost one confirmed, or `unknown` while pending. */
 export type TryOutcome = WriteResult | Confirmed;
