@@ -11,12 +11,12 @@ import type { PatternFile } from '../patterns/schema.js';
 // validated, next to the compiled loader (see library-cache.ts). A file that
 // does not parse or check is left out, so the loader parses it and reports it.
 const problems: PatternProblem[] = [];
-const entries: { file: string; text: string; data: PatternFile; pattern: Pattern }[] = [];
+const entries: { file: string; bytes: Buffer; data: PatternFile; pattern: Pattern }[] = [];
 for (const file of listPatternFiles(builtinPatternDir(), problems)) {
-  const text = readFileSync(file, 'utf8');
-  const data = parsePatternText(text, file, problems);
+  const bytes = readFileSync(file);
+  const data = parsePatternText(bytes.toString('utf8'), file, problems);
   const pattern = data && compilePattern(data, file, file, problems, { mode: 'checked' });
-  if (data && pattern) entries.push({ file, text, data, pattern });
+  if (data && pattern) entries.push({ file, bytes, data, pattern });
 }
 writePatternCache(entries);
 for (const p of problems) process.stderr.write(`not cached: ${p.file}: ${p.field}: ${p.reason}\n`);

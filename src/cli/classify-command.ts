@@ -50,9 +50,10 @@ const PASTE_LIMIT = 1 << 20;
 export async function classifyFile(
   file: string,
   library: PatternLibrary,
-  stdin: AsyncIterable<Uint8Array | string> = process.stdin,
+  stdin?: AsyncIterable<Uint8Array | string>,
 ): Promise<Classification> {
-  if (file === '-') return classifyInput(stdin, library);
+  // Standard input is opened only when it is read: opening it sets up a stream for nothing.
+  if (file === '-') return classifyInput(stdin ?? process.stdin, library);
   const size = statSync(file).size;
   if (size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
   return classifyChunks(readBlocks(file), library, { long: isLongLog(size) });

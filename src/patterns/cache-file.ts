@@ -1,25 +1,31 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { prestartSetWorker } from './set-worker.js';
 
 /**
- * The build's cache of the built-in pattern files (see library-cache.ts),
+ * The build's caches of the built-in pattern files (see library-cache.ts),
  * read once. This module loads nothing else, so that a command can start the
- * set worker from it before the engine is loaded.
+ * set worker from it before the engine is loaded. The worker's set has a
+ * file of its own: it is wanted first, and is a small part of the whole.
  */
-const CACHE = new URL('./builtin-patterns.json', import.meta.url);
+const PATTERNS = new URL('./builtin-patterns.json', import.meta.url);
+const SET = new URL('./builtin-set.json', import.meta.url);
 
 let read: { json: unknown } | undefined;
 
-/** The cache's parsed JSON, or undefined when there is none (the TypeScript sources) or it does not parse. */
+/** The pattern cache's parsed JSON, or undefined when there is none (the TypeScript sources) or it does not parse. */
 export function readCacheJson(): unknown {
-  if (!read) {
-    try {
-      read = { json: JSON.parse(readFileSync(CACHE, 'utf8')) as unknown };
-    } catch {
-      read = { json: undefined };
-    }
-  }
+  read ??= { json: readJson(PATTERNS) };
   return read.json;
+}
+
+/**
+ * Writes the caches (at build time), ASCII only: a string with other
+ * characters is decoded and parsed on a slower path at every start.
+ */
+export function writeCacheJson(patterns: unknown, set: unknown): void {
+  writeFileSync(PATTERNS, asciiJson(patterns));
+  if (set === undefined) rmSync(SET, { force: true });
+  else writeFileSync(SET, asciiJson(set));
 }
 
 /**
@@ -27,8 +33,7 @@ export function readCacheJson(): unknown {
  * loading the library; the scanner takes it only if its set is the very same.
  */
 export function prestartCachedSetWorker(): void {
-  const json = readCacheJson() as { worker?: { sources?: unknown; maxMem?: unknown; capacity?: unknown } } | undefined;
-  const set = json?.worker;
+  const set = readJson(SET) as { sources?: unknown; maxMem?: unknown; capacity?: unknown } | undefined;
   if (
     set &&
     Array.isArray(set.sources) &&
@@ -38,4 +43,20 @@ export function prestartCachedSetWorker(): void {
   ) {
     prestartSetWorker(set.sources as string[], set.maxMem, set.capacity);
   }
+}
+
+function readJson(file: URL): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function asciiJson(value: unknown): string {
+  const json = JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${json}\n`;
 }

@@ -10,7 +10,8 @@ import {
 import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { BlockCleaner, cleanControls, type CleanBlock } from './log-blocks.js';
-import { createBlockReader } from './log-reader.js';
+import { LineHistory } from './line-history.js';
+import { createBlockReader, DEFAULT_BLOCK_SIZE } from './log-reader.js';
 import { rankMatches } from './rank.js';
 import type { Regex } from './regex.js';
 import type { SetWorker } from './set-worker.js';
@@ -59,7 +60,8 @@ export interface Classifier {
 /**
  * From this block on, a long log's set pass runs in a worker thread. The
  * bot's logs (4 MiB by default) do not start one; a worker already running
- * (started by a long log) is used from the second block of any log.
+ * (started by a long log) is used from the second block of any log, and
+ * from the first of a long one.
  */
 const PARALLEL_AFTER_BLOCKS = 8;
 /** The worker takes a while to start and build its set: it is started this many blocks earlier. */
@@ -80,12 +82,14 @@ export function createClassifier(
   const maxLength = options.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
   const scanner = library.scanner;
   // Two cleaners in turn: a block waits for its set pass while the next one is cleaned.
-  const cleaners = [new BlockCleaner(maxLength * 4), new BlockCleaner(maxLength * 4)];
+  // Room in the line tables for lines of 16 bytes on average: few logs have shorter ones.
+  const room = Math.max(1024, (options.blockSize ?? DEFAULT_BLOCK_SIZE) >> 4);
+  const cleaners = [new BlockCleaner(maxLength * 4, room), new BlockCleaner(maxLength * 4, room)];
   const tracker = createLineTracker();
   const found = new Map<number, Match>();
   const skip = new Set<number>();
-  // The last lines of earlier blocks, oldest first, for context rules.
-  let history: Buffer[] = [];
+  // The last lines of earlier blocks, for context rules.
+  const history = new LineHistory(library.maxContext, maxLength);
   let lines = 0;
   let blocks = 0;
   let turn = 0;
@@ -103,7 +107,9 @@ export function createClassifier(
     blocks += 1;
     const block = (cleaners[turn] as BlockCleaner).clean(raw, end, false);
     if (blocks === PARALLEL_AFTER_BLOCKS - WORKER_LEAD_BLOCKS) started = true;
-    if (blocks > 1 && !worker) worker = acquireWorker();
+    // A long log's first block goes to the worker too when it is ready; a short log's
+    // one block is matched faster on the caller than handed over.
+    if (!worker && (blocks > 1 || started)) worker = acquireWorker();
     if (!worker || block.text.length > worker.capacity) {
       const hits = scanner.match(block.text);
       finishPending();
@@ -172,7 +178,7 @@ export function createClassifier(
       }
     }
     walk(block.count - 1);
-    keepHistory(block);
+    history.add(block);
     lines += block.count;
   }
 
@@ -257,7 +263,7 @@ export function createClassifier(
         const before =
           line - back >= 0
             ? lineBytes(block, line - back, maxLength)
-            : (history[history.length - (back - line)] as Buffer);
+            : (history.line(back - line) as Buffer);
         if (context.regex.compiled().test(before) && !context.unless?.compiled().test(before)) {
           hit = before;
         }
@@ -273,14 +279,6 @@ export function createClassifier(
     return fields;
   }
 
-  function keepHistory(block: CleanBlock) {
-    const keep = library.maxContext;
-    if (keep === 0) return;
-    const from = Math.max(0, block.count - keep);
-    const latest: Buffer[] = [];
-    for (let i = from; i < block.count; i++) latest.push(Buffer.from(lineBytes(block, i, maxLength)));
-    history = [...history, ...latest].slice(-keep);
-  }
 
   const reader = createBlockReader(onBlock, { blockSize: options.blockSize, rawCap: maxLength * 4 });
   return {

@@ -1,10 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { PatternProblem } from '../errors.js';
-import { readCacheJson } from './cache-file.js';
+import { readCacheJson, writeCacheJson } from './cache-file.js';
 import { buildLibrary, compilePattern } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
-import { builtinPatternDir, listPatternFiles } from './pattern-files.js';
+import { builtinPatternDir, listPatternFiles, pathWithin } from './pattern-files.js';
 import { scanSource, type WorkerSet } from './scan.js';
 import type { PatternFile } from './schema.js';
 
@@ -17,12 +16,15 @@ import type { PatternFile } from './schema.js';
  * compiled schema it was made with: any other schema ignores it, and the
  * TypeScript sources (tests) never have one.
  */
-const CACHE = new URL('./builtin-patterns.json', import.meta.url);
 const SCHEMA = new URL('./schema.js', import.meta.url);
 
 interface CacheEntry {
-  /** The file's text it was made from: compared as it is, which costs less than loading a hash. */
-  text: string;
+  /**
+   * The file's bytes it was made from, in base64: compared as they are,
+   * which costs less than loading a hash, and parsed at start faster than
+   * the text with its escapes.
+   */
+  bytes: string;
   data: PatternFile;
   /** Each rule's member of the scanner's set (see `scanSource`), so that it is not worked out at each start. */
   scan?: string[];
@@ -31,15 +33,13 @@ interface CacheEntry {
 interface CacheFile {
   schema: string;
   files: Record<string, CacheEntry>;
-  /** The whole library's set worker, started before the library loads (see `prestartCachedSetWorker`). */
-  worker?: WorkerSet;
 }
 
 export interface PatternCache {
-  /** The cached data of a built-in file, when `text` is what it was made from. */
-  lookup(file: string, text: string): PatternFile | undefined;
+  /** The cached data of a built-in file, when `bytes` are what it was made from. */
+  lookup(file: string, bytes: Buffer): PatternFile | undefined;
   /** The same, with its rules' set members. */
-  entry(file: string, text: string): CacheEntry | undefined;
+  entry(file: string, bytes: Buffer): CacheEntry | undefined;
 }
 
 /** The compiled schema's own text, which the cache belongs to. */
@@ -57,11 +57,13 @@ export function readPatternCache(): PatternCache | undefined {
   const cache = readCacheJson() as CacheFile | undefined;
   if (!cache || cache.schema !== schema) return undefined;
   const dir = builtinPatternDir();
-  const entry = (file: string, text: string) => {
-    const found = cache.files[relative(dir, file)];
-    return found && found.text === text ? found : undefined;
+  const entry = (file: string, bytes: Buffer) => {
+    const found = cache.files[pathWithin(dir, file)];
+    return found && typeof found.bytes === 'string' && bytes.equals(Buffer.from(found.bytes, 'base64'))
+      ? found
+      : undefined;
   };
-  return { entry, lookup: (file, text) => entry(file, text)?.data };
+  return { entry, lookup: (file, bytes) => entry(file, bytes)?.data };
 }
 
 /**
@@ -75,8 +77,8 @@ export function loadCachedBuiltins(): PatternLibrary | undefined {
   const patterns: Pattern[] = [];
   const ids = new Set<string>();
   for (const file of listPatternFiles(builtinPatternDir(), problems)) {
-    const entry = cache.entry(file, readFileSync(file, 'utf8'));
-    const pattern = entry && compilePattern(entry.data, file, relative(process.cwd(), file) || file, problems, { mode: 'trusted' });
+    const entry = cache.entry(file, readFileSync(file));
+    const pattern = entry && compilePattern(entry.data, file, pathWithin(process.cwd(), file) || file, problems, { mode: 'trusted' });
     if (!pattern || ids.has(pattern.id)) return undefined;
     ids.add(pattern.id);
     const scan = entry.scan;
@@ -91,22 +93,23 @@ export function loadCachedBuiltins(): PatternLibrary | undefined {
 
 /**
  * Writes the cache for the given built-in files, their validated data and
- * their compiled patterns (at build time).
+ * their compiled patterns, and the whole library's set (at build time).
  */
 export function writePatternCache(
-  entries: { file: string; text: string; data: PatternFile; pattern: Pattern }[],
+  entries: { file: string; bytes: Buffer; data: PatternFile; pattern: Pattern }[],
 ): void {
   const schema = schemaFingerprint();
   if (!schema) throw new Error('the pattern cache is made from the compiled schema (run the build)');
   const dir = builtinPatternDir();
   const files: CacheFile['files'] = {};
-  for (const { file, text, data, pattern } of entries) {
-    files[relative(dir, file)] = {
-      text,
+  for (const { file, bytes, data, pattern } of entries) {
+    files[pathWithin(dir, file)] = {
+      bytes: bytes.toString('base64'),
       data,
       scan: pattern.rules.map((rule) => scanSource(rule.regex)),
     };
   }
-  const worker = entries.length > 0 ? buildLibrary(entries.map((e) => e.pattern)).scanner.workerSet?.() : undefined;
-  writeFileSync(CACHE, `${JSON.stringify({ schema, files, ...(worker ? { worker } : {}) } satisfies CacheFile)}\n`);
+  const set: WorkerSet | undefined =
+    entries.length > 0 ? buildLibrary(entries.map((e) => e.pattern)).scanner.workerSet?.() : undefined;
+  writeCacheJson({ schema, files } satisfies CacheFile, set);
 }

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { PatternLibraryError, type PatternProblem } from '../errors.js';
 import { createPatternBudget } from './budget.js';
 import { buildLibrary, compilePattern, type CompileOptions } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
 import { readPatternCache, type PatternCache } from './library-cache.js';
-import { builtinPatternDir, listPatternFiles } from './pattern-files.js';
+import { builtinPatternDir, listPatternFiles, pathWithin } from './pattern-files.js';
 import { PatternFile } from './schema.js';
 
 /**
@@ -54,17 +54,17 @@ export function loadPatternFile(
   how: CompileOptions = { mode: 'eager', budget: createPatternBudget() },
   cache?: PatternCache,
 ): Pattern | undefined {
-  const shown = relative(process.cwd(), file) || file;
-  let text: string;
+  const shown = pathWithin(process.cwd(), file) || file;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (error) {
     problems.push({ file: shown, field: '(file)', reason: `cannot be read: ${String(error)}` });
     return undefined;
   }
-  const cached = cache?.lookup(file, text);
+  const cached = cache?.lookup(file, bytes);
   if (cached) return compilePattern(cached, file, shown, problems, { mode: 'trusted' });
-  const data = parsePatternText(text, shown, problems);
+  const data = parsePatternText(bytes.toString('utf8'), shown, problems);
   return data && compilePattern(data, file, shown, problems, how);
 }
 

@@ -143,13 +143,26 @@ function isSectionAt(raw: Buffer, i: number): boolean {
  * must be given in order, and a block's tables are valid until the next.
  */
 export class BlockCleaner {
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
-  private cleaned = new Uint8Array(1024);
+  private starts: Int32Array;
+  private ends: Int32Array;
+  private cleaned: Uint8Array;
   /** The line count after `plainLines`. */
   private recorded = 0;
 
-  constructor(private readonly rawCap: number) {}
+  /**
+   * `lines` is room for the lines a block usually has (they grow when a
+   * block has more). Growing them while a block is cleaned throws away the
+   * JIT's code for the loops, which is then compiled again: on two cores
+   * that costs more than cleaning a block.
+   */
+  constructor(
+    private readonly rawCap: number,
+    lines = 1024,
+  ) {
+    this.starts = new Int32Array(lines);
+    this.ends = new Int32Array(lines);
+    this.cleaned = new Uint8Array(lines);
+  }
 
   /**
    * Cleans the whole lines in `raw[0, end)` in place. The fast path finds
@@ -159,7 +172,7 @@ export class BlockCleaner {
    * fast path left.
    */
   clean(raw: Buffer, end: number, full: boolean): CleanBlock {
-    const line: LineState = { markers: new Map(), index: 0, w: 0, prevEnd: 0 };
+    const line = new LineState(new Map());
     const cut = new Set<number>();
     let { starts, ends, cleaned } = this;
     const rawCap = this.rawCap;
@@ -253,7 +266,9 @@ export class BlockCleaner {
     starts.set(this.starts);
     ends.set(this.ends);
     cleaned.set(this.cleaned);
-    Object.assign(this, { starts, ends, cleaned });
+    this.starts = starts;
+    this.ends = ends;
+    this.cleaned = cleaned;
     return { starts, ends, cleaned };
   }
 }
@@ -265,7 +280,7 @@ export class BlockCleaner {
  */
 export function cleanControls(block: CleanBlock): void {
   const { text, starts, ends, cleaned, count } = block;
-  const line: LineState = { markers: block.markers, index: 0, w: 0, prevEnd: 0 };
+  const line = new LineState(block.markers);
   for (let i = 0; i < count; i++) {
     const s = starts[i] as number;
     // A CRLF's own `\r` makes no line dirty (as in the full path), but is cleaned with one that is.
@@ -279,14 +294,16 @@ export function cleanControls(block: CleanBlock): void {
   }
 }
 
-interface LineState {
-  markers: Map<number, SectionMarker[]>;
+/** Where `cleanLine` is (a class: one shape for the JIT, wherever it is made). */
+class LineState {
   /** The line being cleaned, by index in the block. */
-  index: number;
+  index = 0;
   /** Where the output ends after the line. */
-  w: number;
+  w = 0;
   /** Where the line before ends in the output, for a line that continues it. */
-  prevEnd: number;
+  prevEnd = 0;
+
+  constructor(readonly markers: Map<number, SectionMarker[]>) {}
 }
 
 function nextByte(raw: Buffer, what: number, from: number, end: number): number {

@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PatternProblem } from '../errors.js';
 
@@ -41,7 +41,8 @@ export function listPatternFiles(dir: string, problems: PatternProblem[]): strin
     for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     )) {
-      const path = join(folder, entry.name);
+      // `folder` is resolved and a name holds no separator: no need to normalise (see `pathWithin`).
+      const path = folder.endsWith(sep) ? folder + entry.name : folder + sep + entry.name;
       if (entry.isDirectory()) {
         // <id>.logs/ folders hold real log fixtures, not patterns.
         if (!entry.name.endsWith('.logs')) walk(path);
@@ -52,4 +53,14 @@ export function listPatternFiles(dir: string, problems: PatternProblem[]): strin
   };
   walk(root);
   return files;
+}
+
+/**
+ * `file`'s path from `dir`, as `path.relative` gives it. A file listed from
+ * the folder starts with it, so that is a cut: `relative` normalises both
+ * paths, and run for every file at start-up it is hot enough for the JIT to
+ * compile, at a cost larger than its work.
+ */
+export function pathWithin(dir: string, file: string): string {
+  return file.startsWith(dir + sep) ? file.slice(dir.length + 1) : relative(dir, file);
 }

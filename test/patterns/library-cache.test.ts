@@ -85,6 +85,25 @@ describe('the built-in pattern cache', () => {
     expect(titles).toContain('Changed since the build');
   });
 
+  it('is plain ASCII, keeps the set apart, and gives back a file with other characters as it is', () => {
+    const file = join(folder, 'patterns', FILES[0] as string);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/^title: (.*)$/m, 'title: $1 — “quoted” ✓'));
+    build();
+
+    const caches = ['builtin-patterns.json', 'builtin-set.json'].map((name) =>
+      readFileSync(join(folder, 'src/patterns', name), 'latin1'),
+    );
+    // Other characters are escaped: a string with them is decoded and parsed on a slower path at every start.
+    for (const cache of caches) expect(cache).toMatch(/^[\x00-\x7f]*$/);
+    expect(JSON.parse(caches[1] as string)).toMatchObject({ sources: expect.any(Array), maxMem: expect.any(Number) });
+    const { cached, parsed } = load();
+    expect(cached).toEqual(parsed);
+    const titles = (cached as { patterns: { title: string }[] }).patterns.map((p) => p.title);
+    expect(titles.some((title) => title.endsWith('— “quoted” ✓'))).toBe(true);
+    writeFileSync(file, text);
+  });
+
   it('is not used by a schema other than the one it was made with', () => {
     build();
     appendFileSync(join(folder, 'src/patterns/schema.js'), '\n// another schema\n');
