@@ -1,31 +1,63 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { prestartSetWorker } from './set-worker.js';
 
 /**
  * The build's caches of the built-in pattern files (see library-cache.ts),
- * read once. This module loads nothing else, so that a command can start the
- * set worker from it before the engine is loaded. The worker's set has a
- * file of its own: it is wanted first, and is a small part of the whole.
+ * each read once. This module loads nothing else, so that a command can
+ * start the set worker from it before the engine is loaded. They are apart
+ * by when they are wanted: the worker's set first; then the patterns; the
+ * files' bytes, to see that each file is still what the cache was made
+ * from; the examples only by the commands that test patterns (they are
+ * two thirds of the data, and parsing them cost more than the rest).
  */
-const PATTERNS = new URL('./builtin-patterns.json', import.meta.url);
-const SET = new URL('./builtin-set.json', import.meta.url);
+const FILES = {
+  set: new URL('./builtin-set.json', import.meta.url),
+  patterns: new URL('./builtin-patterns.json', import.meta.url),
+  bytes: new URL('./builtin-patterns.bin', import.meta.url),
+  examples: new URL('./builtin-examples.json', import.meta.url),
+};
 
-let read: { json: unknown } | undefined;
+export interface CacheContents {
+  set: unknown;
+  patterns: unknown;
+  bytes: Buffer;
+  examples: unknown;
+}
 
-/** The pattern cache's parsed JSON, or undefined when there is none (the TypeScript sources) or it does not parse. */
-export function readCacheJson(): unknown {
-  read ??= { json: readJson(PATTERNS) };
-  return read.json;
+const read = new Map<keyof CacheContents, unknown>();
+
+/**
+ * A cache's contents, or undefined when there is none (the TypeScript
+ * sources) or it does not parse; what was read is kept, a failure is not.
+ */
+export function readCache<K extends keyof CacheContents>(name: K): CacheContents[K] | undefined {
+  if (!read.has(name)) {
+    try {
+      const bytes = readFileSync(FILES[name]);
+      read.set(name, name === 'bytes' ? bytes : (JSON.parse(bytes.toString('utf8')) as unknown));
+    } catch {
+      return undefined;
+    }
+  }
+  return read.get(name) as CacheContents[K];
+}
+
+/** Whether a cache is there, without reading it. */
+export function hasCache(name: keyof CacheContents): boolean {
+  return read.has(name) || existsSync(FILES[name]);
 }
 
 /**
- * Writes the caches (at build time), ASCII only: a string with other
- * characters is decoded and parsed on a slower path at every start.
+ * Writes the caches (at build time), JSON in ASCII only: a string with
+ * other characters is decoded and parsed on a slower path at every start.
  */
-export function writeCacheJson(patterns: unknown, set: unknown): void {
-  writeFileSync(PATTERNS, asciiJson(patterns));
-  if (set === undefined) rmSync(SET, { force: true });
-  else writeFileSync(SET, asciiJson(set));
+export function writeCache(contents: CacheContents): void {
+  for (const name of Object.keys(FILES) as (keyof CacheContents)[]) {
+    const value = contents[name];
+    if (value === undefined) rmSync(FILES[name], { force: true });
+    else writeFileSync(FILES[name], Buffer.isBuffer(value) ? value : asciiJson(value));
+    read.delete(name);
+  }
 }
 
 /**
@@ -33,7 +65,7 @@ export function writeCacheJson(patterns: unknown, set: unknown): void {
  * loading the library; the scanner takes it only if its set is the very same.
  */
 export function prestartCachedSetWorker(): void {
-  const set = readJson(SET) as { sources?: unknown; maxMem?: unknown; capacity?: unknown } | undefined;
+  const set = readCache('set') as { sources?: unknown; maxMem?: unknown; capacity?: unknown } | undefined;
   if (
     set &&
     Array.isArray(set.sources) &&
@@ -42,14 +74,6 @@ export function prestartCachedSetWorker(): void {
     typeof set.capacity === 'number'
   ) {
     prestartSetWorker(set.sources as string[], set.maxMem, set.capacity);
-  }
-}
-
-function readJson(file: URL): unknown {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

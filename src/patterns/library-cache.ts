@@ -1,45 +1,41 @@
 import { readFileSync } from 'node:fs';
 import type { PatternProblem } from '../errors.js';
-import { readCacheJson, writeCacheJson } from './cache-file.js';
+import { hasCache, readCache, writeCache } from './cache-file.js';
 import { buildLibrary, compilePattern } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
 import { builtinPatternDir, listPatternFiles, pathWithin } from './pattern-files.js';
 import { scanSource, type WorkerSet } from './scan.js';
-import type { PatternFile } from './schema.js';
+import type { Example, PatternFile } from './schema.js';
 
 /**
  * The built-in pattern files, parsed and validated at build time. Parsing
  * the YAML and loading the schema's validator take longer than classifying
  * a large log, so a compiled bot reads this instead, file by file, for every
- * file whose text is still the text it was made from. Only files whose
+ * file whose bytes are still the bytes it was made from. Only files whose
  * regexes passed every check at build time are in it. It belongs to the
  * compiled schema it was made with: any other schema ignores it, and the
  * TypeScript sources (tests) never have one.
  */
 const SCHEMA = new URL('./schema.js', import.meta.url);
 
-interface CacheEntry {
-  /**
-   * The file's bytes it was made from, in base64: compared as they are,
-   * which costs less than loading a hash, and parsed at start faster than
-   * the text with its escapes.
-   */
-  bytes: string;
-  data: PatternFile;
+/** A file in the cache: its data without its examples (see cache-file.ts). */
+export interface CachedFile {
+  /** Where the file's bytes are in the bytes cache: compared as they are, which costs less than loading a hash. */
+  at: number;
+  length: number;
+  data: Omit<PatternFile, 'examples'>;
   /** Each rule's member of the scanner's set (see `scanSource`), so that it is not worked out at each start. */
   scan?: string[];
 }
 
 interface CacheFile {
   schema: string;
-  files: Record<string, CacheEntry>;
+  files: Record<string, CachedFile>;
 }
 
 export interface PatternCache {
-  /** The cached data of a built-in file, when `bytes` are what it was made from. */
-  lookup(file: string, bytes: Buffer): PatternFile | undefined;
-  /** The same, with its rules' set members. */
-  entry(file: string, bytes: Buffer): CacheEntry | undefined;
+  /** The cached file, when `bytes` are what it was made from. */
+  entry(file: string, bytes: Buffer): CachedFile | undefined;
 }
 
 /** The compiled schema's own text, which the cache belongs to. */
@@ -54,16 +50,54 @@ function schemaFingerprint(): string | undefined {
 export function readPatternCache(): PatternCache | undefined {
   const schema = schemaFingerprint();
   if (!schema) return undefined;
-  const cache = readCacheJson() as CacheFile | undefined;
-  if (!cache || cache.schema !== schema) return undefined;
+  const cache = readCache('patterns') as CacheFile | undefined;
+  const bytes = readCache('bytes');
+  // The examples are read later, by the commands that want them: they must be there now.
+  if (!cache || cache.schema !== schema || !bytes || !hasCache('examples')) return undefined;
   const dir = builtinPatternDir();
-  const entry = (file: string, bytes: Buffer) => {
-    const found = cache.files[pathWithin(dir, file)];
-    return found && typeof found.bytes === 'string' && bytes.equals(Buffer.from(found.bytes, 'base64'))
-      ? found
-      : undefined;
+  return {
+    entry(file, text) {
+      const found = cache.files[pathWithin(dir, file)];
+      const from = found?.at;
+      return typeof from === 'number' && text.equals(bytes.subarray(from, from + (found?.length ?? 0)))
+        ? found
+        : undefined;
+    },
   };
-  return { entry, lookup: (file, bytes) => entry(file, bytes)?.data };
+}
+
+/**
+ * Compiles a cached file as the build checked it. Its examples are read
+ * from their cache when first asked for: only the commands that test
+ * patterns read them.
+ */
+export function compileCached(
+  cached: CachedFile,
+  file: string,
+  shown: string,
+  problems: PatternProblem[],
+): Pattern | undefined {
+  const pattern = compilePattern({ ...cached.data, examples: [] }, file, shown, problems, { mode: 'trusted' });
+  if (!pattern) return undefined;
+  const { scan } = cached;
+  const scanned =
+    scan?.length === pattern.rules.length
+      ? { ...pattern, rules: pattern.rules.map((rule, i) => ({ ...rule, regex: { ...rule.regex, scan: scan[i] } })) }
+      : pattern;
+  let examples: Example[] | undefined;
+  return Object.defineProperty(scanned, 'examples', {
+    enumerable: true,
+    configurable: true,
+    get: () => (examples ??= cachedExamples(pattern.id)),
+  });
+}
+
+function cachedExamples(id: string): Example[] {
+  const examples = (readCache('examples') as Record<string, Example[]> | undefined)?.[id];
+  if (!examples) {
+    throw new Error(`the build's examples of the pattern ${id} are missing (builtin-examples.json): run npm run build`);
+  }
+  return examples;
 }
 
 /**
@@ -78,21 +112,16 @@ export function loadCachedBuiltins(): PatternLibrary | undefined {
   const ids = new Set<string>();
   for (const file of listPatternFiles(builtinPatternDir(), problems)) {
     const entry = cache.entry(file, readFileSync(file));
-    const pattern = entry && compilePattern(entry.data, file, pathWithin(process.cwd(), file) || file, problems, { mode: 'trusted' });
+    const pattern = entry && compileCached(entry, file, pathWithin(process.cwd(), file) || file, problems);
     if (!pattern || ids.has(pattern.id)) return undefined;
     ids.add(pattern.id);
-    const scan = entry.scan;
-    patterns.push(
-      scan?.length === pattern.rules.length
-        ? { ...pattern, rules: pattern.rules.map((rule, i) => ({ ...rule, regex: { ...rule.regex, scan: scan[i] } })) }
-        : pattern,
-    );
+    patterns.push(pattern);
   }
   return problems.length === 0 && patterns.length > 0 ? buildLibrary(patterns) : undefined;
 }
 
 /**
- * Writes the cache for the given built-in files, their validated data and
+ * Writes the caches for the given built-in files, their validated data and
  * their compiled patterns, and the whole library's set (at build time).
  */
 export function writePatternCache(
@@ -102,14 +131,25 @@ export function writePatternCache(
   if (!schema) throw new Error('the pattern cache is made from the compiled schema (run the build)');
   const dir = builtinPatternDir();
   const files: CacheFile['files'] = {};
+  const examples: Record<string, Example[]> = {};
+  let at = 0;
   for (const { file, bytes, data, pattern } of entries) {
+    const { examples: own, ...rest } = data;
     files[pathWithin(dir, file)] = {
-      bytes: bytes.toString('base64'),
-      data,
+      at,
+      length: bytes.length,
+      data: rest,
       scan: pattern.rules.map((rule) => scanSource(rule.regex)),
     };
+    examples[data.id] = own;
+    at += bytes.length;
   }
   const set: WorkerSet | undefined =
     entries.length > 0 ? buildLibrary(entries.map((e) => e.pattern)).scanner.workerSet?.() : undefined;
-  writeCacheJson({ schema, files } satisfies CacheFile, set);
+  writeCache({
+    set,
+    patterns: { schema, files } satisfies CacheFile,
+    bytes: Buffer.concat(entries.map((e) => e.bytes)),
+    examples,
+  });
 }

@@ -5,7 +5,7 @@ import { PatternLibraryError, type PatternProblem } from '../errors.js';
 import { createPatternBudget } from './budget.js';
 import { buildLibrary, compilePattern, type CompileOptions } from './compile.js';
 import type { Pattern, PatternLibrary } from './library.js';
-import { readPatternCache, type PatternCache } from './library-cache.js';
+import { compileCached, readPatternCache, type PatternCache } from './library-cache.js';
 import { builtinPatternDir, listPatternFiles, pathWithin } from './pattern-files.js';
 import { PatternFile } from './schema.js';
 
@@ -62,8 +62,8 @@ export function loadPatternFile(
     problems.push({ file: shown, field: '(file)', reason: `cannot be read: ${String(error)}` });
     return undefined;
   }
-  const cached = cache?.lookup(file, bytes);
-  if (cached) return compilePattern(cached, file, shown, problems, { mode: 'trusted' });
+  const cached = cache?.entry(file, bytes);
+  if (cached) return compileCached(cached, file, shown, problems);
   const data = parsePatternText(bytes.toString('utf8'), shown, problems);
   return data && compilePattern(data, file, shown, problems, how);
 }

@@ -91,7 +91,7 @@ describe('the built-in pattern cache', () => {
     writeFileSync(file, text.replace(/^title: (.*)$/m, 'title: $1 — “quoted” ✓'));
     build();
 
-    const caches = ['builtin-patterns.json', 'builtin-set.json'].map((name) =>
+    const caches = ['builtin-patterns.json', 'builtin-set.json', 'builtin-examples.json'].map((name) =>
       readFileSync(join(folder, 'src/patterns', name), 'latin1'),
     );
     // Other characters are escaped: a string with them is decoded and parsed on a slower path at every start.
@@ -102,6 +102,37 @@ describe('the built-in pattern cache', () => {
     const titles = (cached as { patterns: { title: string }[] }).patterns.map((p) => p.title);
     expect(titles.some((title) => title.endsWith('— “quoted” ✓'))).toBe(true);
     writeFileSync(file, text);
+  });
+
+  it('reads the examples only when they are asked for, and is not used without them', () => {
+    build();
+    const examples = join(folder, 'src/patterns/builtin-examples.json');
+    writeFileSync(
+      join(folder, 'lazy.mjs'),
+      [
+        "import { renameSync } from 'node:fs';",
+        "import { loadCachedBuiltins } from './src/patterns/library-cache.js';",
+        "import { classify } from './src/patterns/classify.js';",
+        'const library = loadCachedBuiltins();',
+        `const match = classify(${JSON.stringify(LOG)}, library).diagnosis?.pattern;`,
+        // Gone after the library was loaded and used: they were not read for that.
+        `renameSync(${JSON.stringify(examples)}, ${JSON.stringify(`${examples}.away`)});`,
+        'let error = null;',
+        'try { library.patterns[0].examples; } catch (e) { error = e.message; }',
+        `renameSync(${JSON.stringify(`${examples}.away`)}, ${JSON.stringify(examples)});`,
+        'const count = library.patterns[1].examples.length;',
+        'process.stdout.write(JSON.stringify({ match, error, count }));',
+      ].join('\n'),
+    );
+    const run = spawnSync(process.execPath, [join(folder, 'lazy.mjs')], { encoding: 'utf8', cwd: folder, timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    const { match, error, count } = JSON.parse(run.stdout) as { match: string; error: string; count: number };
+    expect(match).toBe('registry-pull-denied');
+    expect(error).toMatch(/examples of the pattern .* are missing \(builtin-examples.json\): run npm run build/);
+    expect(count).toBeGreaterThan(0);
+
+    rmSync(examples);
+    expect(load().cached).toBeNull();
   });
 
   it('is not used by a schema other than the one it was made with', () => {
