@@ -1,5 +1,5 @@
-import { readBlocks } from '../src/cli/classify-command.js';
-import { classifyChunks } from '../src/patterns/classify.js';
+import { withFileReads } from '../src/cli/classify-command.js';
+import { classifyChunks, classifyFrom } from '../src/patterns/classify.js';
 import { loadLibrary } from '../src/patterns/load.js';
 
 // Runs in its own process so its peak RSS is its own.
@@ -8,7 +8,8 @@ if (!file) throw new Error('usage: classify-one <file>');
 const library = loadLibrary();
 // Steady-state figures: let the JIT see the hot path, and the rules a log
 // like this needs be compiled, once before timing.
-classifyChunks(readBlocks(file, 1 << 20), library);
+const classifyFile = () => withFileReads(file, (read) => classifyFrom(read, library));
+classifyFile();
 // The same path as `pipeline-diagnoser classify <file>`; the best of three runs, and every run's time.
 let ms = Infinity;
 let cpuMs = Infinity;
@@ -17,7 +18,7 @@ let result = classifyChunks([], library);
 for (let run = 0; run < 3; run++) {
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
-  result = classifyChunks(readBlocks(file), library);
+  result = classifyFile();
   const wall = Number(process.hrtime.bigint() - started) / 1e6;
   const used = process.cpuUsage(cpu);
   runs.push(wall);

@@ -2,12 +2,13 @@ import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import {
   classify,
-  classifyChunks,
+  classifyFrom,
   classifyStream,
   type Classification,
   type Match,
 } from '../patterns/classify.js';
 import type { PatternLibrary } from '../patterns/library.js';
+import type { ReadInto } from '../patterns/log-reader.js';
 import { classifyPasted, looksPasted, looksQuotedPrintable } from '../patterns/paste.js';
 import { collect, loadPatternsOrExit } from './load-patterns.js';
 import { isLongLog } from './long-log.js';
@@ -56,7 +57,7 @@ export async function classifyFile(
   if (file === '-') return classifyInput(stdin ?? process.stdin, library);
   const size = statSync(file).size;
   if (size <= PASTE_LIMIT) return classifyWhole(readFileSync(file), library);
-  return classifyChunks(readBlocks(file), library, { long: isLongLog(size) });
+  return withFileReads(file, (read) => classifyFrom(read, library, { long: isLongLog(size) }));
 }
 
 /** A small input is read whole (it may be a paste); a large one is streamed. */
@@ -93,16 +94,14 @@ function classifyWhole(bytes: Buffer, library: PatternLibrary): Classification {
     : classify(bytes, library);
 }
 
-/** Reads a file in 1 MiB blocks; synchronous reads keep the CPU busy instead of waiting. */
-export function* readBlocks(file: string, blockSize = 1 << 20): Generator<Uint8Array> {
+/**
+ * Opens a file for `use` to read from synchronously, and closes it:
+ * synchronous reads keep the CPU busy instead of waiting.
+ */
+export function withFileReads<T>(file: string, use: (read: ReadInto) => T): T {
   const fd = openSync(file, 'r');
   try {
-    const block = Buffer.allocUnsafe(blockSize);
-    for (;;) {
-      const n = readSync(fd, block, 0, blockSize, null);
-      if (n === 0) return;
-      yield block.subarray(0, n);
-    }
+    return use((into, at, length) => readSync(fd, into, at, length, null));
   } finally {
     closeSync(fd);
   }

@@ -11,7 +11,7 @@ import { deriveImageFields } from './image-ref.js';
 import type { CompiledRule, Pattern, PatternLibrary } from './library.js';
 import { BlockCleaner, cleanControls, type CleanBlock } from './log-blocks.js';
 import { LineHistory } from './line-history.js';
-import { createBlockReader, DEFAULT_BLOCK_SIZE } from './log-reader.js';
+import { createBlockReader, DEFAULT_BLOCK_SIZE, type ReadInto } from './log-reader.js';
 import { rankMatches } from './rank.js';
 import type { Regex } from './regex.js';
 import type { SetWorker } from './set-worker.js';
@@ -54,6 +54,8 @@ export interface Classification {
  */
 export interface Classifier {
   write(chunk: Uint8Array | string): void;
+  /** Reads the rest of the log from `read` (see `BlockReader.read`). */
+  read(read: ReadInto): void;
   end(): Classification;
 }
 
@@ -283,6 +285,7 @@ export function createClassifier(
   const reader = createBlockReader(onBlock, { blockSize: options.blockSize, rawCap: maxLength * 4 });
   return {
     write: (chunk) => reader.write(chunk),
+    read: (read) => reader.read(read),
     end() {
       reader.end();
       finishPending();
@@ -327,15 +330,30 @@ export function classify(
   return classifier.end();
 }
 
-/** Cleans and classifies a log given in pieces (a file read in blocks). */
+/** Cleans and classifies a log given in pieces. */
 export function classifyChunks(
   chunks: Iterable<Uint8Array | string>,
   library: PatternLibrary,
   options: ClassifyOptions = {},
 ): Classification {
+  return classifyRead((classifier) => {
+    for (const chunk of chunks) classifier.write(chunk);
+  }, library, options);
+}
+
+/** Cleans and classifies a log read synchronously (a file: see `BlockReader.read`). */
+export function classifyFrom(read: ReadInto, library: PatternLibrary, options: ClassifyOptions = {}): Classification {
+  return classifyRead((classifier) => classifier.read(read), library, options);
+}
+
+function classifyRead(
+  feed: (classifier: Classifier) => void,
+  library: PatternLibrary,
+  options: ClassifyOptions,
+): Classification {
   const classifier = createClassifier(library, options);
   try {
-    for (const chunk of chunks) classifier.write(chunk);
+    feed(classifier);
   } catch (error) {
     // As in `classifyStream`: the worker thread is freed before the error goes on.
     classifier.end();

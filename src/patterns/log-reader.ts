@@ -5,8 +5,18 @@
  */
 export interface BlockReader {
   write(chunk: Uint8Array | string): void;
+  /**
+   * Reads the rest of the log from `read` straight into the block being
+   * gathered, until it gives 0 bytes; `read(into, at, length)` is
+   * `fs.readSync`'s shape. A file is not copied twice, and no second
+   * buffer's pages are touched.
+   */
+  read(read: ReadInto): void;
   end(): void;
 }
+
+/** Reads up to `length` bytes into `into` at `at`; returns how many (0 at the end). */
+export type ReadInto = (into: Buffer, at: number, length: number) => number;
 
 export const DEFAULT_BLOCK_SIZE = 1 << 20;
 
@@ -62,6 +72,28 @@ export function createBlockReader(
     return end >= 2 ? staging.lastIndexOf(LF, end - 2) + 1 : 0;
   }
 
+  /** `staging[fill, fill + n)` was just read in: the same as `append` does with its copy. */
+  function took(n: number) {
+    const from = fill;
+    let end = fill + n;
+    if (dropping) {
+      const nl = staging.subarray(from, end).indexOf(LF);
+      if (nl === -1) return;
+      staging.copy(staging, from, from + nl, end);
+      end -= nl;
+      dropping = false;
+    }
+    const nl = staging.subarray(from, end).lastIndexOf(LF);
+    if (nl !== -1) partial = from + nl + 1;
+    fill = end;
+    if (fill - partial > keep) {
+      // The rest of this line, as far as it was read, has no `\n`: skip input up to it.
+      fill = partial + keep;
+      dropping = true;
+    }
+    if (fill >= blockSize) flush(false);
+  }
+
   function append(bytes: Buffer) {
     let off = 0;
     while (off < bytes.length) {
@@ -93,6 +125,14 @@ export function createBlockReader(
       if (typeof chunk === 'string') append(Buffer.from(chunk, 'utf8'));
       else if (Buffer.isBuffer(chunk)) append(chunk);
       else append(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    },
+    read(read) {
+      for (;;) {
+        // Blocks as `write` makes them from blocks of `blockSize`; lines held back past it still fit.
+        const n = read(staging, fill, fill < blockSize ? blockSize - fill : staging.length - fill);
+        if (n <= 0) return;
+        took(n);
+      }
     },
     end() {
       flush(true);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { classify, classifyChunks, type Match } from '../../src/patterns/classify.js';
+import { classify, classifyChunks, classifyFrom, type Match } from '../../src/patterns/classify.js';
 import { cleanLog, lineBytes } from '../../src/patterns/clean-log.js';
 import type { PatternLibrary } from '../../src/patterns/library.js';
 import { buildLibrary } from '../../src/patterns/compile.js';
@@ -152,6 +152,42 @@ describe('the one pass over raw bytes', () => {
           const reference = classify(bytes, everyLine, { maxLineLength });
 
           const fast = classifyChunks(chunks, library, { maxLineLength, blockSize });
+
+          expect(fast).toEqual(reference);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('finds the same when the log is read straight into its blocks, in reads of any size', () => {
+    // Long lines too: a line past the raw cap is cut, and what is read of it past the cap skipped.
+    const longLines = fc
+      .array(fc.oneof(fc.string({ maxLength: 40 }), fc.string({ minLength: 400, maxLength: 1500 })), { maxLength: 12 })
+      .map((lines) => lines.join('\n'));
+    fc.assert(
+      fc.property(
+        fc.oneof(rawLog, longLines).chain((log) => {
+          const bytes = Buffer.from(log, 'utf8');
+          return fc.tuple(fc.constant(bytes), pieces(bytes), fc.integer({ min: 8, max: 600 }));
+        }),
+        fc.constantFrom(120, 4096),
+        ([bytes, chunks, blockSize], maxLineLength) => {
+          const reference = classify(bytes, everyLine, { maxLineLength });
+          // Each read gives at most the next piece's bytes, and never more than asked for.
+          let piece = 0;
+          let offset = 0;
+          const read = (into: Buffer, at: number, length: number) => {
+            const next = chunks[piece];
+            if (!next) return 0;
+            const n = Math.min(length, next.length - offset);
+            next.copy(into, at, offset, offset + n);
+            offset += n;
+            if (offset === next.length) [piece, offset] = [piece + 1, 0];
+            return n;
+          };
+
+          const fast = classifyFrom(read, library, { maxLineLength, blockSize });
 
           expect(fast).toEqual(reference);
         },
