@@ -1,4 +1,4 @@
-import RE2 from 're2';
+import { RE2 } from './re2.js';
 
 /**
  * Every regex of a pattern file runs on RE2: a linear-time engine, so no

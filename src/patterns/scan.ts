@@ -1,4 +1,4 @@
-import RE2 from 're2';
+import { RE2 } from './re2.js';
 import { TRACKER_TRIGGERS } from './clean-log.js';
 import { lineAt, type CleanBlock } from './log-blocks.js';
 import { inlineFlags, widenForScan, type Regex, type RuleRegex } from './regex.js';
