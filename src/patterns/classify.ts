@@ -336,17 +336,18 @@ export function classifyChunks(
   library: PatternLibrary,
   options: ClassifyOptions = {},
 ): Classification {
-  return classifyRead((classifier) => {
+  return runClassifier((classifier) => {
     for (const chunk of chunks) classifier.write(chunk);
   }, library, options);
 }
 
 /** Cleans and classifies a log read synchronously (a file: see `BlockReader.read`). */
 export function classifyFrom(read: ReadInto, library: PatternLibrary, options: ClassifyOptions = {}): Classification {
-  return classifyRead((classifier) => classifier.read(read), library, options);
+  return runClassifier((classifier) => classifier.read(read), library, options);
 }
 
-function classifyRead(
+/** Feeds a classifier synchronously and gives its result; what it holds is freed if feeding fails. */
+function runClassifier(
   feed: (classifier: Classifier) => void,
   library: PatternLibrary,
   options: ClassifyOptions,
