@@ -4,6 +4,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadLibrary } from '../src/patterns/load.js';
+import { median } from '../src/store/stats.js';
 import { ripgrepLiterals, ripgrepRegexes } from './ripgrep-patterns.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 
@@ -39,14 +40,6 @@ interface Timing {
 
 const RUNS = 5;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
 const timeCommand = spawnSync('/usr/bin/time', ['-f', '%U %S %M', 'true']).status === 0;
 
 /**
@@ -72,7 +65,7 @@ function timeRuns(file: string, args: string[]): Timing | undefined {
     walls.push(ms);
     if (!best || ms < best.ms) best = { ms, cpuMs, load, ...rss };
   }
-  return best && { ...best, medianMs: median(walls) };
+  return best && { ...best, medianMs: median(walls) ?? NaN };
 }
 
 interface ChildRun extends Timing {
@@ -123,7 +116,7 @@ async function main() {
     const best = runs.reduce((a, b) => (b.ms < a.ms ? b : a));
     const peak = Math.max(...runs.map((r) => r.peakRssMb));
     best.rssMb = peak;
-    best.medianMs = median(runs.flatMap((r) => r.runs));
+    best.medianMs = median(runs.flatMap((r) => r.runs)) ?? NaN;
     const command = timeRuns(process.execPath, [cli, 'classify', file]);
     const rgLiteral = rgOk ? timeRuns('rg', ['-F', '-c', '-f', literalFile, file]) : undefined;
     // --no-unicode: with Unicode classes ripgrep's automaton for the rules' counted

@@ -51,17 +51,14 @@ export function readPatternCache(): PatternCache | undefined {
   const schema = schemaFingerprint();
   if (!schema) return undefined;
   const cache = readCache('patterns') as CacheFile | undefined;
-  const bytes = readCache('bytes');
+  const built = readCache('bytes');
   // The examples are read later, by the commands that want them: they must be there now.
-  if (!cache || cache.schema !== schema || !bytes || !hasCache('examples')) return undefined;
+  if (!cache || cache.schema !== schema || !built || !hasCache('examples')) return undefined;
   const dir = builtinPatternDir();
   return {
-    entry(file, text) {
+    entry(file, bytes) {
       const found = cache.files[pathWithin(dir, file)];
-      const from = found?.at;
-      return typeof from === 'number' && text.equals(bytes.subarray(from, from + (found?.length ?? 0)))
-        ? found
-        : undefined;
+      return found && bytes.equals(built.subarray(found.at, found.at + found.length)) ? found : undefined;
     },
   };
 }
